@@ -1,0 +1,64 @@
+"""Roles and what each may do. A permission code is ``<area>.<verb>``.
+
+Where a role may act is its user's region (a code prefix, see ``core.scoping``); what it may
+do there is this table. Views, API endpoints and selectors ask ``user.has_perm_code``.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    COUNTY_ADMIN = "county_admin", _("county administrator")
+    COUNTY_APPROVER = "county_approver", _("county approver")
+    TOWNSHIP_HANDLER = "township_handler", _("township handler")
+    TOWNSHIP_APPROVER = "township_approver", _("township approver")
+    VILLAGE_WORKER = "village_worker", _("village worker")
+    DEPARTMENT = "department", _("department user")
+    SOCIAL_ORG = "social_org", _("social organisation user")
+    SUPERVISOR = "supervisor", _("supervisor")
+    RESIDENT = "resident", _("resident")
+
+
+_READ_ALL = {
+    "registry.view", "cases.view", "programs.view", "checks.view", "credit.view", "indices.view",
+    "alerts.view", "results.view", "dashboards.view", "jobs.view",
+}
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.COUNTY_ADMIN: frozenset(_READ_ALL | {
+        "registry.edit", "registry.import", "registry.view_identity", "cases.create", "cases.handle",
+        "programs.edit", "checks.run", "credit.manage", "indices.edit", "indices.run", "alerts.followup",
+        "alerts.manage", "results.record", "payments.manage", "payments.approve", "accounts.manage",
+    }),
+    Role.COUNTY_APPROVER: frozenset(_READ_ALL | {
+        "registry.view_identity", "cases.approve", "cases.handle", "checks.run", "credit.manage",
+        "payments.approve", "alerts.followup",
+    }),
+    Role.TOWNSHIP_HANDLER: frozenset(_READ_ALL - {"programs.view"} | {
+        "programs.view", "registry.edit", "registry.import", "registry.view_identity", "cases.create",
+        "cases.handle", "checks.run", "alerts.followup", "results.record", "payments.manage",
+    }),
+    Role.TOWNSHIP_APPROVER: frozenset(_READ_ALL | {
+        "registry.view_identity", "cases.approve", "cases.handle", "checks.run", "payments.approve", "alerts.followup",
+    }),
+    Role.VILLAGE_WORKER: frozenset({
+        "registry.view", "registry.edit", "cases.view", "cases.create", "programs.view", "alerts.view",
+        "alerts.followup", "indices.view", "results.view", "credit.view",
+    }),
+    # A department sees only what it delivered and what it gave; never the registry.
+    Role.DEPARTMENT: frozenset({"checks.deliver", "results.deliver", "programs.view"}),
+    Role.SOCIAL_ORG: frozenset({"results.deliver", "programs.view"}),
+    # Supervisors read everything in their region, the audit log included, and change nothing.
+    Role.SUPERVISOR: frozenset(_READ_ALL | {"audit.view"}),
+    # Residents see their own household through the portal only (no region jurisdiction).
+    Role.RESIDENT: frozenset(),
+}
+
+# The region level each role is normally bound to (used by forms and the demo accounts).
+ROLE_LEVEL = {
+    Role.COUNTY_ADMIN: 3, Role.COUNTY_APPROVER: 3, Role.TOWNSHIP_HANDLER: 4, Role.TOWNSHIP_APPROVER: 4,
+    Role.VILLAGE_WORKER: 5, Role.DEPARTMENT: 3, Role.SOCIAL_ORG: 3, Role.SUPERVISOR: 3, Role.RESIDENT: 5,
+}

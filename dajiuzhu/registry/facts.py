@@ -1,0 +1,242 @@
+"""Named household facts on a given day — the vocabulary of rules and indices.
+
+``household_frame`` computes the facts of many households at once (columnar, numpy), from
+the dated observations: the latest ``HouseholdFacts`` on or before the day, the members in
+the household on that day (``Membership``) who were alive, and each member's latest
+``MemberFacts``. ``household_facts`` is the same computation for one household, so the
+scalar and the bulk paths cannot disagree.
+
+Money columns in a frame are int64 **fen** (exact); ``household_facts`` returns Decimal
+yuan. Per-capita figures are rounded half up to the fen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+
+import numpy as np
+from django.db import connection
+from django.utils.translation import gettext_lazy as _
+
+HOUSING_CODES = {"safe": 0, "c_class": 1, "d_class": 2, "none": 3}
+HEALTH_CODES = {"healthy": 0, "chronic": 1, "serious": 2}
+LABOUR_CODES = {"full": 0, "partial": 1, "none": 2}
+
+# name -> (kind, description). kind: "money" (fen in frames, yuan outside), "int", "bool".
+FACTS: dict[str, tuple[str, object]] = {
+    "household_size": ("int", _("members living in the household")),
+    "monthly_income": ("money", _("household income per month (wages, business, property, transfers − exclusions)")),
+    "per_capita_income": ("money", _("household income per person per month")),
+    "financial_assets": ("money", _("deposits, securities and commercial insurance")),
+    "per_capita_financial_assets": ("money", _("financial assets per person")),
+    "vehicles": ("int", _("vehicles owned")),
+    "vehicles_non_disability": ("int", _("vehicles owned, other than one used for a disability")),
+    "extra_houses": ("int", _("houses beyond the one lived in")),
+    "annual_rigid_expense": ("money", _("rigid spending over 12 months (medical, education, rehabilitation, basic living)")),
+    "annual_medical_expense": ("money", _("self-paid medical costs over 12 months")),
+    "annual_education_expense": ("money", _("education costs over 12 months")),
+    "annual_income": ("money", _("household income over 12 months")),
+    "housing_code": ("int", _("housing condition: 0 safe, 1 C-class, 2 D-class dangerous, 3 no house")),
+    "safe_water": ("bool", _("has safe drinking water")),
+    "has_facts": ("bool", _("economic facts are on record for the day")),
+    "is_urban": ("bool", _("lives in an urban community (居民委员会)")),
+    "members_over_60": ("int", _("members aged 60 or over")),
+    "members_under_16": ("int", _("members under 16")),
+    "members_under_18": ("int", _("members under 18")),
+    "disabled_members": ("int", _("members with a disability certificate")),
+    "severely_disabled_members": ("int", _("members with disability grade 1 or 2")),
+    "seriously_ill_members": ("int", _("members with a serious illness")),
+    "chronic_ill_members": ("int", _("members with a chronic illness")),
+    "max_adl_failed": ("int", _("most daily-living items a member cannot manage (0–6)")),
+    "labour_members": ("int", _("members aged 16–59 with full or partial labour capacity")),
+    "unemployed_able_members": ("int", _("able-bodied members aged 16–59 who are unemployed")),
+    "students": ("int", _("members in school")),
+    "head_age": ("int", _("age of the head of household")),
+}
+MONEY_FACTS = frozenset(name for name, (kind, _d) in FACTS.items() if kind == "money")
+
+
+@dataclasses.dataclass
+class FactFrame:
+    """Facts of many households on one day: ``columns[name][i]`` belongs to ``household_ids[i]``."""
+
+    on: dt.date
+    household_ids: np.ndarray
+    region_codes: np.ndarray
+    columns: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.household_ids)
+
+    def row(self, index: int) -> dict[str, object]:
+        """One household's facts with money as Decimal yuan."""
+        out: dict[str, object] = {}
+        for name, values in self.columns.items():
+            value = values[index].item()
+            kind = FACTS.get(name, ("int", ""))[0]
+            if kind == "money":
+                out[name] = (Decimal(int(value)) / 100).quantize(Decimal("0.01"))
+            elif kind == "bool":
+                out[name] = bool(value)
+            else:
+                out[name] = int(value)
+        return out
+
+
+def _fen(value) -> int:
+    return int((Decimal(value or 0) * 100).to_integral_value())
+
+
+def _divide_half_up(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """Integer division rounded half up (for non-negative numerators), 0 where the denominator is 0."""
+    safe = np.where(denominator > 0, denominator, 1)
+    result = (2 * numerator + safe) // (2 * safe)
+    return np.where(denominator > 0, result, numerator)
+
+
+def _age_on(births: np.ndarray, on: dt.date) -> np.ndarray:
+    """Whole years of age on ``on`` for an array of birth dates as yyyymmdd ints."""
+    today = on.year * 10000 + on.month * 100 + on.day
+    return (today - births) // 10000
+
+
+def household_frame(*, on: dt.date, region_prefix: str = "", household_ids=None) -> FactFrame:
+    """Facts of every household under ``region_prefix`` (or of ``household_ids``) on ``on``."""
+    where, params = [], []
+    if household_ids is not None:
+        ids = [int(i) for i in household_ids]
+        if not ids:
+            return _empty(on)
+        where.append(f"h.id IN ({','.join(['%s'] * len(ids))})")
+        params.extend(ids)
+    if region_prefix:
+        where.append("h.region_code LIKE %s")
+        params.append(region_prefix + "%")
+    clause = ("WHERE " + " AND ".join(where)) if where else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT h.id, h.region_code, h.is_urban, h.head_id FROM registry_household h {clause} ORDER BY h.id",
+                       params)
+        households = cursor.fetchall()
+        if not households:
+            return _empty(on)
+        hh_ids = np.fromiter((r[0] for r in households), dtype=np.int64, count=len(households))
+        index_of = {int(hid): i for i, hid in enumerate(hh_ids)}
+        n = len(hh_ids)
+        cols: dict[str, np.ndarray] = {name: np.zeros(n, dtype=np.int64) for name in FACTS}
+        cols["is_urban"] = np.fromiter((bool(r[2]) for r in households), dtype=bool, count=n)
+        cols["safe_water"] = np.ones(n, dtype=bool)
+        cols["has_facts"] = np.zeros(n, dtype=bool)
+        head_of = {r[0]: r[3] for r in households}
+
+        cursor.execute(
+            f"""
+            SELECT household_id, monthly_wages, monthly_business_income, monthly_property_income,
+                   monthly_transfer_income, monthly_excluded_income, deposits, securities, commercial_insurance,
+                   vehicles, vehicles_for_disability, extra_houses, annual_medical_expense, annual_education_expense,
+                   annual_rehabilitation_expense, annual_basic_living_expense, housing, safe_water
+            FROM (
+                SELECT f.*, ROW_NUMBER() OVER (PARTITION BY f.household_id ORDER BY f.as_of DESC) AS rn
+                FROM registry_householdfacts f JOIN registry_household h ON h.id = f.household_id
+                {clause + (' AND' if clause else 'WHERE')} f.as_of <= %s
+            ) latest WHERE rn = 1
+            """,
+            [*params, on],
+        )
+        for row in cursor.fetchall():
+            i = index_of[row[0]]
+            income = sum(_fen(v) for v in row[1:5]) - _fen(row[5])
+            cols["monthly_income"][i] = income
+            cols["financial_assets"][i] = _fen(row[6]) + _fen(row[7]) + _fen(row[8])
+            cols["vehicles"][i] = row[9]
+            cols["vehicles_non_disability"][i] = max(0, row[9] - row[10])
+            cols["extra_houses"][i] = row[11]
+            cols["annual_medical_expense"][i] = _fen(row[12])
+            cols["annual_education_expense"][i] = _fen(row[13])
+            cols["annual_rigid_expense"][i] = _fen(row[12]) + _fen(row[13]) + _fen(row[14]) + _fen(row[15])
+            cols["housing_code"][i] = HOUSING_CODES.get(row[16], 0)
+            cols["safe_water"][i] = bool(row[17])
+            cols["has_facts"][i] = True
+
+        cursor.execute(
+            f"""
+            SELECT m.household_id, p.id, p.birth_date, mf.health, mf.disability_grade, mf.adl_failed, mf.labour,
+                   mf.employment
+            FROM registry_membership m
+            JOIN registry_household h ON h.id = m.household_id
+            JOIN registry_person p ON p.id = m.person_id
+            LEFT JOIN (
+                SELECT f.*, ROW_NUMBER() OVER (PARTITION BY f.person_id ORDER BY f.as_of DESC) AS rn
+                FROM registry_memberfacts f WHERE f.as_of <= %s
+            ) mf ON mf.person_id = p.id AND mf.rn = 1
+            {clause + (' AND' if clause else 'WHERE')} m.start <= %s AND (m."end" IS NULL OR m."end" > %s)
+              AND (p.deceased_on IS NULL OR p.deceased_on > %s)
+            """,
+            [on, *params, on, on, on],
+        )
+        members = cursor.fetchall()
+
+    if members:
+        m = len(members)
+        idx = np.fromiter((index_of[r[0]] for r in members), dtype=np.int64, count=m)
+        births = np.fromiter((_yyyymmdd(r[2]) for r in members), dtype=np.int64, count=m)
+        ages = _age_on(births, on)
+        health = np.fromiter((HEALTH_CODES.get(r[3] or "healthy", 0) for r in members), dtype=np.int8, count=m)
+        grade = np.fromiter((r[4] or 0 for r in members), dtype=np.int8, count=m)
+        adl = np.fromiter((r[5] or 0 for r in members), dtype=np.int8, count=m)
+        labour = np.fromiter((LABOUR_CODES.get(r[6] or "full", 0) for r in members), dtype=np.int8, count=m)
+        employment = np.array([r[7] or "" for r in members])
+        working_age = (ages >= 16) & (ages < 60)
+        able = working_age & (labour < 2)
+
+        def count(mask: np.ndarray) -> np.ndarray:
+            return np.bincount(idx[mask], minlength=n).astype(np.int64)
+
+        cols["household_size"] = count(np.ones(m, dtype=bool))
+        cols["members_over_60"] = count(ages >= 60)
+        cols["members_under_16"] = count(ages < 16)
+        cols["members_under_18"] = count(ages < 18)
+        cols["disabled_members"] = count(grade > 0)
+        cols["severely_disabled_members"] = count((grade > 0) & (grade <= 2))
+        cols["seriously_ill_members"] = count(health == 2)
+        cols["chronic_ill_members"] = count(health == 1)
+        cols["labour_members"] = count(able)
+        cols["unemployed_able_members"] = count(able & (employment == "unemployed"))
+        cols["students"] = count(employment == "student")
+        max_adl = np.zeros(n, dtype=np.int64)
+        np.maximum.at(max_adl, idx, adl.astype(np.int64))
+        cols["max_adl_failed"] = max_adl
+        person_age = {r[1]: int(a) for r, a in zip(members, ages, strict=True)}
+        cols["head_age"] = np.array([person_age.get(head_of[int(h)], 0) for h in hh_ids], dtype=np.int64)
+
+    size = cols["household_size"]
+    # A net loss counts as no income for the per-capita figure.
+    cols["per_capita_income"] = _divide_half_up(np.maximum(cols["monthly_income"], 0), size)
+    cols["per_capita_financial_assets"] = _divide_half_up(cols["financial_assets"], size)
+    cols["annual_income"] = cols["monthly_income"] * 12
+    codes = np.array([r[1] for r in households])
+    return FactFrame(on=on, household_ids=hh_ids, region_codes=codes, columns=cols)
+
+
+def _yyyymmdd(value) -> int:
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    return value.year * 10000 + value.month * 100 + value.day
+
+
+def _empty(on: dt.date) -> FactFrame:
+    return FactFrame(
+        on=on,
+        household_ids=np.zeros(0, dtype=np.int64),
+        region_codes=np.zeros(0, dtype="<U12"),
+        columns={name: np.zeros(0, dtype=np.int64) for name in FACTS},
+    )
+
+
+def household_facts(household_id: int, *, on: dt.date) -> dict[str, object]:
+    """The named facts of one household on ``on`` (money as Decimal yuan)."""
+    frame = household_frame(on=on, household_ids=[household_id])
+    if not len(frame):
+        raise LookupError(f"household {household_id} not found")
+    return frame.row(0)

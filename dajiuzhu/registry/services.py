@@ -1,0 +1,260 @@
+"""Writes to the registry: one function per use case, transactional and audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dajiuzhu.core import crypto, regioncodes
+from dajiuzhu.core.audit import audit_record, diff
+from dajiuzhu.core.errors import Conflict, DomainError, Forbidden
+from dajiuzhu.core.ids import mask_id_number, mask_phone
+from dajiuzhu.regions.models import Region
+
+from .models import FactSource, Household, HouseholdFacts, MemberFacts, Membership, Person, Relation
+from .policies import can_register_in, can_edit_household
+from .validation import MemberInput
+
+HOUSEHOLD_FIELDS = ("region_code", "hukou_region_code", "address")
+
+
+def id_hash(id_number: str) -> str:
+    return crypto.blind_index(id_number)
+
+
+def household_number(region_code: str) -> str:
+    """A readable, unique household number: the village code and a sequence."""
+    last = (
+        Household.objects.filter(number__startswith=region_code + "-")
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    sequence = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{region_code}-{sequence:05d}"
+
+
+def _check_region(code: str, field: str) -> Region:
+    region = Region.objects.filter(code=code).first()
+    if region is None:
+        raise DomainError(_("unknown division code %(code)s") % {"code": code}, field=field)
+    if region.level < Region.Level.TOWNSHIP:
+        raise DomainError(_("a household must be located in a township or village"), field=field)
+    return region
+
+
+def _person_snapshot(person: Person) -> dict:
+    return {"name": person.name, "id": person.id_masked, "household": person.household_id, "relation": person.relation,
+            "region_code": person.region_code}
+
+
+@transaction.atomic
+def household_register(
+    *,
+    actor,
+    region_code: str,
+    members: Sequence[MemberInput],
+    hukou_region_code: str = "",
+    address: str = "",
+    facts: dict | None = None,
+    as_of: dt.date | None = None,
+    source: str = FactSource.DECLARED,
+) -> Household:
+    """Register a new household with its members and (optionally) its economic facts.
+
+    Refuses a person who is already in another household (move them instead), a household
+    without exactly one head, and a region the actor may not register in.
+    """
+    _check_region(region_code, "region_code")
+    if hukou_region_code:
+        _check_region(hukou_region_code, "hukou_region_code")
+    if not can_register_in(actor, region_code):
+        raise Forbidden(_("you may not register households in %(code)s") % {"code": region_code}, field="region_code")
+    if not members:
+        raise DomainError(_("a household needs at least one member"), field="members")
+    heads = [m for m in members if m.relation == Relation.HEAD]
+    if len(heads) != 1:
+        raise DomainError(_("a household needs exactly one head, found %(n)d") % {"n": len(heads)}, field="relation")
+    hashes = [id_hash(m.id_number) for m in members]
+    if len(set(hashes)) != len(hashes):
+        raise DomainError(_("the same ID number appears twice in the household"), field="id_number")
+    taken = Person.objects.filter(id_hash__in=hashes, household__isnull=False).values_list("id_masked", flat=True)
+    if taken:
+        raise Conflict(
+            _("already in another household: %(ids)s (move the person instead)") % {"ids": ", ".join(taken)},
+            field="id_number",
+        )
+    as_of = as_of or timezone.localdate()
+    household = Household.objects.create(
+        number=household_number(region_code),
+        region_code=region_code,
+        hukou_region_code=hukou_region_code,
+        address=address,
+        is_urban=regioncodes.is_urban_village(region_code),
+    )
+    for member, hashed in zip(members, hashes, strict=True):
+        person = _upsert_person(member, hashed, household, region_code)
+        Membership.objects.create(person=person, household=household, relation=member.relation, start=as_of)
+        _record_member_facts(person, as_of=as_of, values=member.status_values(), source=source, actor=actor)
+        if member.relation == Relation.HEAD:
+            household.head = person
+    household.save(update_fields=["head"])
+    if facts is not None:
+        household_facts_record(actor=actor, household=household, as_of=as_of, values=facts, source=source, audit=False)
+    audit_record(actor=actor, action="household.register", obj=household,
+                 new={"number": household.number, "region_code": region_code, "members": len(members),
+                      "facts": facts})
+    return household
+
+
+def _upsert_person(member: MemberInput, hashed: str, household: Household, region_code: str) -> Person:
+    values = {
+        "name": member.name, "id_number": member.id_number, "id_masked": mask_id_number(member.id_number),
+        "sex": member.sex, "birth_date": member.birth_date, "phone": member.phone,
+        "phone_hash": crypto.blind_index(member.phone), "phone_masked": mask_phone(member.phone),
+        "hukou_region_code": member.hukou_region_code, "household": household, "relation": member.relation,
+        "region_code": region_code, "ethnicity": member.ethnicity or "汉族", "marital_status": member.marital_status,
+        "education": member.education,
+    }
+    person, _created = Person.objects.update_or_create(id_hash=hashed, defaults=values)
+    return person
+
+
+def _record_member_facts(person: Person, *, as_of: dt.date, values: dict, source: str, actor) -> MemberFacts:
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    facts, _created = MemberFacts.objects.update_or_create(
+        person=person, as_of=as_of,
+        defaults={**values, "region_code": person.region_code, "source": source, "recorded_by": user},
+    )
+    return facts
+
+
+@transaction.atomic
+def household_update(*, actor, household: Household, **changes) -> Household:
+    """Change a household's location or address; members follow the residence region."""
+    if not can_edit_household(actor, household):
+        raise Forbidden(_("you may not change this household"))
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    unknown = set(changes) - set(HOUSEHOLD_FIELDS)
+    if unknown:
+        raise DomainError(_("unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    if "region_code" in changes:
+        _check_region(changes["region_code"], "region_code")
+        if not can_register_in(actor, changes["region_code"]):
+            raise Forbidden(_("you may not move households to %(code)s") % {"code": changes["region_code"]})
+    before = {f: getattr(household, f) for f in HOUSEHOLD_FIELDS}
+    for field, value in changes.items():
+        setattr(household, field, value)
+    household.is_urban = regioncodes.is_urban_village(household.region_code)
+    household.save()
+    if household.region_code != before["region_code"]:
+        household.members.update(region_code=household.region_code)
+    old, new = diff(before, {f: getattr(household, f) for f in HOUSEHOLD_FIELDS})
+    if new:
+        audit_record(actor=actor, action="household.update", obj=household, old=old, new=new)
+    return household
+
+
+@transaction.atomic
+def member_add(*, actor, household: Household, member: MemberInput, as_of: dt.date | None = None,
+               source: str = FactSource.DECLARED) -> Person:
+    """Add a person who is in no household yet (a birth, a marriage into the family)."""
+    if not can_edit_household(actor, household):
+        raise Forbidden(_("you may not change this household"))
+    if member.relation == Relation.HEAD:
+        raise DomainError(_("the household already has a head"), field="relation")
+    hashed = id_hash(member.id_number)
+    if Person.objects.filter(id_hash=hashed, household__isnull=False).exists():
+        raise Conflict(_("this person is already in a household (move them instead)"), field="id_number")
+    as_of = as_of or timezone.localdate()
+    person = _upsert_person(member, hashed, household, household.region_code)
+    Membership.objects.create(person=person, household=household, relation=member.relation, start=as_of)
+    _record_member_facts(person, as_of=as_of, values=member.status_values(), source=source, actor=actor)
+    audit_record(actor=actor, action="member.add", obj=person, region_code=household.region_code,
+                 new=_person_snapshot(person))
+    return person
+
+
+@transaction.atomic
+def member_move(*, actor, person: Person, to_household: Household, relation: str, on: dt.date | None = None) -> Person:
+    """Move a person to another household (audited); their old membership ends on ``on``."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    source_household = person.household
+    for household in filter(None, [source_household, to_household]):
+        if not can_edit_household(actor, household):
+            raise Forbidden(_("you may not change this household"))
+    if source_household and source_household.head_id == person.pk:
+        raise DomainError(_("the head cannot leave the household; name another head first"), field="relation")
+    if relation == Relation.HEAD:
+        raise DomainError(_("the household already has a head"), field="relation")
+    if source_household and source_household.pk == to_household.pk:
+        raise DomainError(_("the person is already in this household"))
+    on = on or timezone.localdate()
+    current = Membership.objects.filter(person=person, end__isnull=True).first()
+    if current and on < current.start:
+        raise DomainError(_("the move date is before the person joined the current household"), field="on")
+    before = _person_snapshot(person)
+    Membership.objects.filter(person=person, end__isnull=True).update(end=on)
+    try:
+        Membership.objects.create(person=person, household=to_household, relation=relation, start=on)
+    except IntegrityError:
+        raise Conflict(_("the person is still in another household")) from None
+    person.household, person.relation, person.region_code = to_household, relation, to_household.region_code
+    person.save(update_fields=["household", "relation", "region_code", "updated_at"])
+    audit_record(actor=actor, action="member.move", obj=person, region_code=to_household.region_code,
+                 old=before, new=_person_snapshot(person))
+    return person
+
+
+@transaction.atomic
+def member_facts_record(*, actor, person: Person, as_of: dt.date, values: dict,
+                        source: str = FactSource.DECLARED) -> MemberFacts:
+    """A new dated observation of a member's status (an earlier one on the same day is replaced)."""
+    if person.household and not can_edit_household(actor, person.household):
+        raise Forbidden(_("you may not change this household"))
+    previous = MemberFacts.objects.filter(person=person, as_of__lte=as_of).order_by("-as_of").first()
+    facts = _record_member_facts(person, as_of=as_of, values=values, source=source, actor=actor)
+    before = {k: getattr(previous, k) for k in values} if previous else {}
+    old, new = diff(before, values)
+    audit_record(actor=actor, action="member.facts", obj=person, region_code=person.region_code, old=old,
+                 new={**new, "as_of": as_of, "source": source})
+    return facts
+
+
+@transaction.atomic
+def household_facts_record(*, actor, household: Household, as_of: dt.date, values: dict,
+                           source: str = FactSource.DECLARED, audit: bool = True) -> HouseholdFacts:
+    """A new dated observation of a household's income, assets, spending and housing."""
+    if not can_edit_household(actor, household) and audit:
+        raise Forbidden(_("you may not change this household"))
+    if as_of > timezone.localdate():
+        raise DomainError(_("facts cannot describe a future date"), field="as_of")
+    previous = HouseholdFacts.objects.filter(household=household, as_of__lte=as_of).order_by("-as_of").first()
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    facts, _created = HouseholdFacts.objects.update_or_create(
+        household=household, as_of=as_of,
+        defaults={**values, "region_code": household.region_code, "source": source, "recorded_by": user},
+    )
+    if audit:
+        before = {k: getattr(previous, k) for k in values} if previous else {}
+        old, new = diff(before, values)
+        audit_record(actor=actor, action="household.facts", obj=household, old=old,
+                     new={**new, "as_of": as_of, "source": source})
+    return facts
+
+
+@transaction.atomic
+def person_record_death(*, actor, person: Person, on: dt.date) -> Person:
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if person.household and not can_edit_household(actor, person.household):
+        raise Forbidden(_("you may not change this household"))
+    before = person.deceased_on
+    person.deceased_on = on
+    person.save(update_fields=["deceased_on", "updated_at"])
+    audit_record(actor=actor, action="person.death", obj=person, region_code=person.region_code,
+                 old={"deceased_on": before}, new={"deceased_on": on})
+    return person
