@@ -7,3 +7,22 @@ class CreditConfig(AppConfig):
     name = "dajiuzhu.credit"
     label = "credit"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        register_restriction_check()
+
+
+def register_restriction_check() -> bool:
+    """Plug ``restriction_reason`` into cases' RESTRICTION_CHECKS (once), if cases offers the hook."""
+    try:
+        from dajiuzhu.cases import hooks
+    except ImportError:
+        return False
+    from .selectors import restriction_reason
+
+    checks = getattr(hooks, "RESTRICTION_CHECKS", None)
+    if checks is None:
+        return False
+    if restriction_reason not in checks:
+        checks.append(restriction_reason)
+    return True

@@ -1,0 +1,102 @@
+"""Pages of the credit record: the list with search, a record with its notices, appeals and lifting."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from dajiuzhu.core import context
+from dajiuzhu.core.errors import DomainError
+
+from . import selectors, services
+from .forms import AppealDecisionForm, AppealForm, LiftForm, SearchForm
+from .models import Appeal, AppealStatus
+
+
+def _require(request, code: str) -> None:
+    if not request.user.has_perm_code(code):
+        raise PermissionDenied
+
+
+@login_required
+def record_list(request):
+    _require(request, "credit.view")
+    form = SearchForm(request.GET or None)
+    q = status = ""
+    if form.is_valid():
+        q, status = form.cleaned_data["q"], form.cleaned_data["status"]
+    page = Paginator(selectors.record_list(actor=request.user, q=q, status=status), 50).get_page(request.GET.get("page"))
+    return render(request, "credit/list.html", {"form": form, "page": page})
+
+
+@login_required
+def record_detail(request, pk: int):
+    record = selectors.record_get(actor=request.user, pk=pk)
+    return render(request, "credit/detail.html", {
+        "record": record, "appeals": record.appeals.all(), "notices": record.notices.all(),
+        "pending": record.appeals.filter(status=AppealStatus.PENDING).first(),
+        "can_manage": request.user.has_perm_code("credit.manage"),
+        "can_file": request.user.has_perm_code("credit.manage") or request.user.has_perm_code("cases.handle"),
+        "appeal_form": AppealForm(), "decision_form": AppealDecisionForm(), "lift_form": LiftForm(),
+    })
+
+
+@login_required
+def notice_print(request, pk: int, notice_pk: int):
+    record = selectors.record_get(actor=request.user, pk=pk)
+    notice = get_object_or_404(record.notices, pk=notice_pk)
+    return render(request, "credit/notice_print.html", {"record": record, "notice": notice})
+
+
+def _run(request, fn, **kwargs) -> bool:
+    try:
+        with context.source("web"):
+            fn(actor=request.user, **kwargs)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return False
+    return True
+
+
+@login_required
+@require_POST
+def appeal_file(request, pk: int):
+    record = selectors.record_get(actor=request.user, pk=pk)
+    form = AppealForm(request.POST)
+    if form.is_valid() and _run(request, services.appeal_file, record=record, grounds=form.cleaned_data["grounds"]):
+        messages.success(request, _msg("appeal recorded"))
+    return redirect("credit:detail", pk=record.pk)
+
+
+@login_required
+@require_POST
+def appeal_decide(request, pk: int, appeal_pk: int):
+    record = selectors.record_get(actor=request.user, pk=pk)
+    appeal = get_object_or_404(Appeal, pk=appeal_pk, record=record)
+    form = AppealDecisionForm(request.POST)
+    if form.is_valid() and _run(request, services.appeal_decide, appeal=appeal, uphold=form.cleaned_data["uphold"],
+                                reason=form.cleaned_data["reason"]):
+        messages.success(request, _msg("appeal decided"))
+    return redirect("credit:detail", pk=record.pk)
+
+
+@login_required
+@require_POST
+def record_lift(request, pk: int):
+    record = selectors.record_get(actor=request.user, pk=pk)
+    form = LiftForm(request.POST)
+    if form.is_valid() and _run(request, services.dishonesty_record_lift, record=record,
+                                kind=form.cleaned_data["kind"], reason=form.cleaned_data["reason"]):
+        messages.success(request, _msg("record lifted"))
+    return redirect("credit:detail", pk=record.pk)
+
+
+def _msg(key: str) -> str:
+    from django.utils.translation import gettext as _
+
+    return {"appeal recorded": _("The appeal was recorded."), "appeal decided": _("The appeal was decided."),
+            "record lifted": _("The record was lifted.")}[key]
