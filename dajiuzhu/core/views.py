@@ -1,15 +1,85 @@
+"""Kernel pages: the home page by role, the supervisor's audit browser, the user's jobs."""
+
 from __future__ import annotations
 
+import datetime as dt
+import functools
+from importlib import import_module
+
+from django import forms
+from django.apps import apps
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from .audit import audit_verify
+from .models import AuditEvent, Job
+from .scoping import scope
+
+PAGE_SIZE = 50
+
+
+def perm_required(code: str):
+    """Login required, then the role permission ``code`` (403 otherwise)."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not request.user.has_perm_code(code):
+                raise PermissionDenied(_("Your role may not use this page."))
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def page_of(request, qs, *, size: int = PAGE_SIZE):
+    """One page of ``qs`` from ``?page=``; out-of-range pages give the last page."""
+    return Paginator(qs, size).get_page(request.GET.get("page"))
+
+
+def query_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+# ---------------------------------------------------------------------------------------------
+# Home
+
+
+def _home_counts(user) -> list[dict]:
+    """Cheap figures for the home page: each app's ``nav.py`` may define ``home_counts(user)``."""
+    out: list[dict] = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("dajiuzhu."):
+            continue
+        try:
+            module = import_module(f"{config.name}.nav")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.nav":
+                raise
+            continue
+        counter = getattr(module, "home_counts", None)
+        if counter is not None:
+            out.extend(counter(user))
+    return out
 
 
 @login_required
 def home(request):
-    """The home page by role: what this user can do, in their region."""
-    return render(request, "core/home.html", {"region": request.user.region})
+    """The home page by role: what this user can do, in their region, with a few counts."""
+    return render(request, "core/home.html", {"region": request.user.region, "counts": _home_counts(request.user)})
 
 
 def healthz(request):
@@ -23,3 +93,108 @@ def healthz(request):
         status["database"] = "error"
     healthy = all(value == "ok" for value in status.values())
     return JsonResponse(status, status=200 if healthy else 503)
+
+
+# ---------------------------------------------------------------------------------------------
+# Audit browser (supervisors; read-only)
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.CharField(label=gettext_lazy("Action"), required=False, max_length=80)
+    actor = forms.CharField(label=gettext_lazy("Actor"), required=False, max_length=150)
+    object = forms.CharField(label=gettext_lazy("Object"), required=False, max_length=150,
+                             help_text=gettext_lazy("type, or type:id, e.g. registry.household:12"))
+    region = forms.CharField(label=gettext_lazy("Region code prefix"), required=False, max_length=12)
+    since = forms.DateField(label=gettext_lazy("From"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_region(self):
+        region = self.cleaned_data["region"].strip()
+        if region and not region.isdigit():
+            raise forms.ValidationError(_("a region code is digits only"))
+        return region
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def audit_events_for(actor, data: dict):
+    """The audit events the supervisor may browse (their region), filtered."""
+    qs = scope(AuditEvent.objects.all(), actor, perm="audit.view")
+    if data.get("action"):
+        qs = qs.filter(action__startswith=data["action"].strip())
+    if data.get("actor"):
+        qs = qs.filter(actor_name__istartswith=data["actor"].strip())
+    if data.get("object"):
+        object_type, _sep, object_id = data["object"].strip().partition(":")
+        qs = qs.filter(object_type=object_type.strip())
+        if object_id.strip():
+            qs = qs.filter(object_id=object_id.strip())
+    if data.get("region"):
+        qs = qs.filter(region_code__startswith=data["region"])
+    if data.get("since"):
+        qs = qs.filter(at__gte=_day_start(data["since"]))
+    if data.get("until"):
+        qs = qs.filter(at__lt=_day_start(data["until"] + dt.timedelta(days=1)))
+    return qs.order_by("-id")
+
+
+@perm_required("audit.view")
+def audit_list(request):
+    form = AuditFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    page = page_of(request, audit_events_for(request.user, data))
+    return render(request, "core/audit_list.html", {
+        "form": form, "page": page, "query": query_without_page(request),
+    })
+
+
+@perm_required("audit.view")
+def audit_detail(request, pk: int):
+    event = get_object_or_404(scope(AuditEvent.objects.all(), request.user, perm="audit.view"), pk=pk)
+    return render(request, "core/audit_detail.html", {"event": event})
+
+
+# The reasons ``audit_verify`` gives, for translation.
+CHAIN_REASONS = {
+    "previous-hash link does not match the event before it":
+        gettext_lazy("previous-hash link does not match the event before it"),
+    "content does not match its hash (the row was altered)":
+        gettext_lazy("content does not match its hash (the row was altered)"),
+}
+
+
+@require_POST
+@perm_required("audit.view")
+def audit_verify_chain(request):
+    """Walk the whole chain (as ``manage.py audit_verify`` does) and report the first broken link."""
+    report = audit_verify()
+    if report.ok:
+        messages.success(request, _("The audit chain is intact: %(n)d events checked.") % {"n": report.checked})
+    else:
+        messages.error(request, _("The audit chain is broken at event #%(id)s: %(reason)s") % {
+            "id": report.broken_at, "reason": CHAIN_REASONS.get(report.reason, report.reason)})
+    return redirect("audit_list")
+
+
+# ---------------------------------------------------------------------------------------------
+# Jobs (each user sees the jobs they started)
+
+
+def jobs_of(user):
+    return Job.objects.filter(created_by=user) if user.is_authenticated else Job.objects.none()
+
+
+@login_required
+def job_list(request):
+    page = page_of(request, jobs_of(request.user).order_by("-created_at"))
+    return render(request, "core/job_list.html", {"page": page})
+
+
+@login_required
+def job_detail(request, pk):
+    job = get_object_or_404(jobs_of(request.user), pk=pk)
+    template = "core/job_progress.html" if request.headers.get("HX-Request") else "core/job_detail.html"
+    return render(request, template, {"job": job})
