@@ -1,0 +1,99 @@
+"""The amounts the indices and the roster compare against, per household (vectorised).
+
+Source of each standard, in order: ``programs.selectors.standard_value(name, on=, region_code=)``
+when the programs app offers it and has the standard for the county, else the demo values
+below (overridable with the ``INDICES_STANDARDS`` setting). ``StandardArrays.sources`` says
+which source each standard came from, so pages and reports can say it.
+
+Standards (demo values from DOMAIN.md): ``dibao`` 低保 standard, yuan per person per month
+(urban 900, rural 720); ``disposable_income`` last year's per-capita disposable income, yuan
+per year (urban 42,000, rural 20,000); ``monitoring_line`` rural return-to-poverty monitoring
+line, yuan per person per year (7,000); ``rigid_share`` the local share of income that rigid
+spending must exceed (0.70); ``near_poor_factor`` 1.5 (低保边缘 line = 1.5 × 低保).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+
+import numpy as np
+from django.conf import settings
+
+DEMO_STANDARDS: dict[str, dict[str, str]] = {
+    "dibao": {"urban": "900", "rural": "720"},
+    "disposable_income": {"urban": "42000", "rural": "20000"},
+    "monitoring_line": {"urban": "7000", "rural": "7000"},
+    "rigid_share": {"urban": "0.70", "rural": "0.70"},
+    "near_poor_factor": {"urban": "1.5", "rural": "1.5"},
+}
+MONEY_STANDARDS = ("dibao", "disposable_income", "monitoring_line")
+
+
+def configured_standards() -> dict[str, dict[str, str]]:
+    custom = getattr(settings, "INDICES_STANDARDS", None) or {}
+    return {name: {**values, **custom.get(name, {})} for name, values in DEMO_STANDARDS.items()}
+
+
+def _programs_value(name: str, *, on: dt.date, region_code: str) -> Decimal | None:
+    try:
+        from dajiuzhu.programs import selectors  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    fn = getattr(selectors, "standard_value", None)
+    if fn is None:
+        return None
+    try:
+        value = fn(name, on=on, region_code=region_code)
+    except Exception:  # noqa: BLE001 - any refusal of the programs app means "not there": use the demo value
+        return None
+    return Decimal(value) if value is not None else None
+
+
+@dataclasses.dataclass
+class StandardArrays:
+    """Per-household standards; money in fen (int64), shares as float."""
+
+    dibao: np.ndarray  # fen per person per month
+    disposable_income: np.ndarray  # fen per person per year
+    monitoring_line: np.ndarray  # fen per person per year
+    rigid_share: np.ndarray
+    near_poor_factor: np.ndarray
+    sources: dict[str, str]
+
+
+def standards_for(*, on: dt.date, region_codes: np.ndarray, is_urban: np.ndarray) -> StandardArrays:
+    """The standards of each household (by county and urban/rural), asking programs once per group."""
+    n = len(region_codes)
+    demo = configured_standards()
+    out: dict[str, np.ndarray] = {}
+    sources: dict[str, str] = {}
+    counties = np.array([str(c)[:6] for c in region_codes]) if n else np.zeros(0, dtype="<U6")
+    for name in DEMO_STANDARDS:
+        is_money = name in MONEY_STANDARDS
+        values = np.zeros(n, dtype=np.int64 if is_money else float)
+        for county in sorted(set(counties.tolist())):
+            for urban in (True, False):
+                mask = (counties == county) & (is_urban == urban)
+                if not mask.any():
+                    continue
+                sample = str(region_codes[np.flatnonzero(mask)[0]])
+                found = _programs_value(name, on=on, region_code=sample)
+                if found is None:
+                    found = Decimal(demo[name]["urban" if urban else "rural"])
+                    sources.setdefault(name, "settings")
+                else:
+                    sources[name] = "programs"
+                values[mask] = int(found * 100) if is_money else float(found)
+        out[name] = values
+        sources.setdefault(name, "settings")
+    return StandardArrays(sources=sources, **out)
+
+
+def standard_yuan(name: str, *, on: dt.date, region_code: str, is_urban: bool) -> Decimal:
+    """One standard for one household (for explanations)."""
+    found = _programs_value(name, on=on, region_code=region_code)
+    if found is not None:
+        return found
+    return Decimal(configured_standards()[name]["urban" if is_urban else "rural"])
