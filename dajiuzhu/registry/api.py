@@ -1,0 +1,298 @@
+"""Registry API (/api/v1/registry/): the same selectors, services and policies as the pages.
+
+A household outside the caller's jurisdiction is 404; a role without the permission is 403
+(department and social-organisation users see no registry); input is parsed by
+``registry.validation`` exactly as the forms and the file import parse it.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from dajiuzhu.core.errors import DomainError, Forbidden, NotFound
+from dajiuzhu.core.scoping import get_scoped, scope
+
+from . import services
+from .forms import filter_households
+from .models import Household, Person, Relation
+from .selectors import (
+    HouseholdFilters,
+    household_facts_history,
+    household_get,
+    household_list,
+    household_members,
+    person_find_by_id_number,
+)
+from .validation import RowInvalid, parse_household_facts, parse_member
+
+router = Router(tags=["registry"])
+
+
+def _require(request, code: str) -> None:
+    if not request.auth.has_perm_code(code):
+        raise Forbidden(_("your role may not do this"))
+
+
+def _invalid(exc: RowInvalid) -> DomainError:
+    return DomainError(_("the input is not valid"), details={"problems": [
+        {"field": field, "reason": reason} for field, reason in exc.problems]})
+
+
+# ---------------------------------------------------------------------------------------------
+# Schemas
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    id_masked: str = Field(description="ID number, masked (3714**********123X)")
+    sex: str
+    birth_date: dt.date
+    relation: str
+    phone_masked: str
+    household_id: int | None
+    region_code: str
+    deceased_on: dt.date | None
+
+
+class MemberFactsOut(Schema):
+    as_of: dt.date
+    source: str
+    health: str
+    illness: str
+    disability_category: str
+    disability_grade: int | None
+    adl_failed: int
+    labour: str
+    employment: str
+
+
+class MemberOut(PersonOut):
+    ethnicity: str
+    marital_status: str
+    education: str
+    facts: list[MemberFactsOut] = Field(description="dated observations, newest first")
+
+
+class HouseholdFactsOut(Schema):
+    as_of: dt.date
+    source: str
+    monthly_wages: Decimal
+    monthly_business_income: Decimal
+    monthly_property_income: Decimal
+    monthly_transfer_income: Decimal
+    monthly_excluded_income: Decimal
+    deposits: Decimal
+    securities: Decimal
+    commercial_insurance: Decimal
+    vehicles: int
+    vehicles_for_disability: int
+    extra_houses: int
+    annual_medical_expense: Decimal
+    annual_education_expense: Decimal
+    annual_rehabilitation_expense: Decimal
+    annual_basic_living_expense: Decimal
+    housing: str
+    safe_water: bool
+
+
+class HouseholdOut(Schema):
+    id: int
+    number: str
+    region_code: str
+    hukou_region_code: str
+    address: str
+    is_urban: bool
+    head_name: str | None = None
+    head_id_masked: str | None = None
+
+    @staticmethod
+    def resolve_head_name(obj) -> str | None:
+        if isinstance(obj, dict):
+            return obj.get("head_name")
+        return obj.head.name if obj.head_id else None
+
+    @staticmethod
+    def resolve_head_id_masked(obj) -> str | None:
+        if isinstance(obj, dict):
+            return obj.get("head_id_masked")
+        return obj.head.id_masked if obj.head_id else None
+
+
+class HouseholdDetailOut(HouseholdOut):
+    members: list[MemberOut]
+    facts: list[HouseholdFactsOut] = Field(description="dated observations, newest first")
+
+
+class HouseholdFilterIn(Schema):
+    q: str = Field("", description="name prefix, or a full ID number")
+    region: str = Field("", description="region code prefix inside the jurisdiction")
+    disability: bool = False
+    elderly_alone: bool = False
+    orphans: bool = False
+    area: str = Field("", pattern="^(|urban|rural)$")
+
+
+class HouseholdIn(Schema):
+    region_code: str = Field(description="12-digit residence village code")
+    hukou_region_code: str = ""
+    address: str = ""
+    as_of: dt.date | None = None
+    members: list[dict[str, Any]] = Field(description="raw member fields as in the import template (English names)")
+    facts: dict[str, Any] | None = Field(None, description="raw household facts (English names)")
+
+
+class FactsIn(Schema):
+    as_of: dt.date
+    values: dict[str, Any]
+
+
+class MoveIn(Schema):
+    to_household_id: int
+    relation: str
+    on: dt.date | None = None
+
+
+class LookupIn(Schema):
+    id_number: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Serialisation (from prefetched rows: no query per member)
+
+
+def _household_detail(household: Household) -> dict:
+    members = []
+    for person in household_members(household=household):
+        members.append({**{f: getattr(person, f) for f in (
+            "id", "name", "id_masked", "sex", "birth_date", "relation", "phone_masked", "household_id", "region_code",
+            "deceased_on", "ethnicity", "marital_status", "education")}, "facts": list(person.facts.all())})
+    return {
+        "id": household.pk, "number": household.number, "region_code": household.region_code,
+        "hukou_region_code": household.hukou_region_code, "address": household.address, "is_urban": household.is_urban,
+        "head_name": household.head.name if household.head else None,
+        "head_id_masked": household.head.id_masked if household.head else None,
+        "members": members, "facts": list(household_facts_history(household=household)),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Endpoints
+
+
+@router.get("/households", response=list[HouseholdOut], operation_id="registry_household_list")
+@paginate(PageNumberPagination, page_size=50)
+def household_list_endpoint(request, filters: Query[HouseholdFilterIn]):
+    """Households in the caller's jurisdiction, filtered; masked identity only."""
+    _require(request, "registry.view")
+    qs = household_list(actor=request.auth, filters=HouseholdFilters(q=filters.q, region=filters.region))
+    return filter_households(qs, disability=filters.disability, elderly_alone=filters.elderly_alone,
+                             orphans=filters.orphans, area=filters.area)
+
+
+@router.get("/households/{household_id}", response=HouseholdDetailOut, operation_id="registry_household_get")
+def household_get_endpoint(request, household_id: int):
+    """One household with its members (and their dated facts) and its economic facts."""
+    _require(request, "registry.view")
+    return _household_detail(household_get(actor=request.auth, pk=household_id))
+
+
+@router.post("/households", response={201: HouseholdDetailOut}, operation_id="registry_household_create")
+def household_create_endpoint(request, payload: HouseholdIn):
+    """Register a household: the same validation as the form and the file import."""
+    _require(request, "registry.edit")
+    problems: list[tuple[str, str]] = []
+    members = []
+    for index, raw in enumerate(payload.members):
+        try:
+            members.append(parse_member(raw))
+        except RowInvalid as exc:
+            problems.extend((f"members[{index}].{field}", reason) for field, reason in exc.problems)
+    facts = None
+    if payload.facts is not None:
+        try:
+            facts = parse_household_facts(payload.facts)
+        except RowInvalid as exc:
+            problems.extend((f"facts.{field}", reason) for field, reason in exc.problems)
+    if problems:
+        raise _invalid(RowInvalid(problems))
+    household = services.household_register(
+        actor=request.auth, region_code=payload.region_code, hukou_region_code=payload.hukou_region_code,
+        address=payload.address, members=members, facts=facts, as_of=payload.as_of,
+    )
+    return 201, _household_detail(household_get(actor=request.auth, pk=household.pk))
+
+
+@router.post("/households/{household_id}/facts", response={201: HouseholdFactsOut},
+             operation_id="registry_household_facts_record")
+def household_facts_endpoint(request, household_id: int, payload: FactsIn):
+    """Record a dated observation of the household's income, assets, spending and housing."""
+    _require(request, "registry.view")
+    household = household_get(actor=request.auth, pk=household_id)
+    _require(request, "registry.edit")
+    try:
+        values = parse_household_facts(payload.values)
+    except RowInvalid as exc:
+        raise _invalid(exc) from None
+    facts = services.household_facts_record(actor=request.auth, household=household, as_of=payload.as_of,
+                                            values=values)
+    return 201, facts
+
+
+MEMBER_STATUS_KEYS = ("health", "illness", "disability_category", "disability_grade", "disability_certificate",
+                      "adl_failed", "labour", "employment")
+
+
+def _person(request, person_id: int) -> Person:
+    return get_scoped(Person.objects.select_related("household"), request.auth, perm="registry.view", pk=person_id)
+
+
+@router.post("/people/{person_id}/facts", response={201: MemberFactsOut}, operation_id="registry_member_facts_record")
+def member_facts_endpoint(request, person_id: int, payload: FactsIn):
+    """Record a dated observation of a member's health, disability, self-care, labour and work."""
+    _require(request, "registry.view")
+    person = _person(request, person_id)
+    _require(request, "registry.edit")
+    raw = {"name": person.name, "id_number": person.id_number, "relation": person.relation or "other",
+           **{k: v for k, v in payload.values.items() if k in MEMBER_STATUS_KEYS}}
+    unknown = set(payload.values) - set(MEMBER_STATUS_KEYS)
+    if unknown:
+        raise DomainError(_("unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}, field="values")
+    if payload.as_of > timezone.localdate():
+        raise DomainError(_("facts cannot describe a future date"), field="as_of")
+    try:
+        values = parse_member(raw).status_values()
+    except RowInvalid as exc:
+        raise _invalid(exc) from None
+    facts = services.member_facts_record(actor=request.auth, person=person, as_of=payload.as_of, values=values)
+    return 201, facts
+
+
+@router.post("/people/{person_id}/move", response=PersonOut, operation_id="registry_member_move")
+def member_move_endpoint(request, person_id: int, payload: MoveIn):
+    """Move a member to another household (audited); the old membership ends on ``on``."""
+    _require(request, "registry.view")
+    person = _person(request, person_id)
+    target = get_object_or_404(scope(Household.objects.all(), request.auth, perm="registry.view"),
+                               pk=payload.to_household_id)
+    _require(request, "registry.edit")
+    if payload.relation not in Relation.values or payload.relation == Relation.HEAD:
+        raise DomainError(_("unknown value %(value)s") % {"value": payload.relation}, field="relation")
+    return services.member_move(actor=request.auth, person=person, to_household=target, relation=payload.relation,
+                                on=payload.on)
+
+
+@router.post("/people/lookup", response=PersonOut, operation_id="registry_person_lookup")
+def person_lookup_endpoint(request, payload: LookupIn):
+    """Find a person by full ID number (exact, through the blind index; sent in the body, never the URL)."""
+    _require(request, "registry.view")
+    person = person_find_by_id_number(actor=request.auth, id_number=payload.id_number)
+    if person is None:
+        raise NotFound(_("no person with this ID number in your jurisdiction"))
+    return person
