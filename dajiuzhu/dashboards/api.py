@@ -26,6 +26,7 @@ class DashboardOut(Schema):
     alerts_by_level: list[dict[str, Any]]
     alerts_by_outcome: list[dict[str, Any]]
     risk_types: list[dict[str, Any]]
+    roster_tiers: list[dict[str, Any]]
     index_hardship: list[dict[str, Any]]
     index_development: list[dict[str, Any]]
     children: list[dict[str, Any]]

@@ -103,7 +103,8 @@ def dashboard_data(*, actor, code: str, today: dt.date | None = None) -> dict:
     }
     tier_keys = set(figures.get("households_tier", {}).get(period, {})) | set(
         figures.get("persons_tier", {}).get(period, {}))
-    tiers = [{"key": k, "label": TIER_LABELS.get(k, k), "households": _num(total("households_tier", [period], k)),
+    tier_labels = _tier_labels()
+    tiers = [{"key": k, "label": str(tier_labels.get(k, k)), "households": _num(total("households_tier", [period], k)),
               "persons": _num(total("persons_tier", [period], k))} for k in sorted(tier_keys)]
     item_keys = set()
     for metric in ("households_item", "spending_item"):
@@ -126,9 +127,9 @@ def dashboard_data(*, actor, code: str, today: dt.date | None = None) -> dict:
     cases = {"months": months, "new": series("cases_new"), "leaving": series("cases_leaving"),
              "applications": series("applications"), "alerts": series("alerts")}
 
-    def breakdown(metric: str, limit: int | None = None) -> list[dict]:
-        rows = sorted(figures.get(metric, {}).get("", {}).items(), key=lambda kv: -kv[1])
-        return [{"key": k, "value": _num(v)} for k, v in rows[:limit]]
+    def breakdown(metric: str, limit: int | None = None, labels: dict | None = None) -> list[dict]:
+        rows = sorted(figures.get(metric, {}).get("", {}).items(), key=lambda kv: (-kv[1], kv[0]))
+        return [{"key": k, "label": str((labels or {}).get(k, k)), "value": _num(v)} for k, v in rows[:limit]]
 
     children = _children(region, period, year_months)
     parent = None
@@ -151,11 +152,28 @@ def dashboard_data(*, actor, code: str, today: dt.date | None = None) -> dict:
         "decisions": breakdown("decisions"),
         "alerts_by_level": breakdown("alerts_level"),
         "alerts_by_outcome": breakdown("alerts_outcome") or breakdown("alerts_status"),
-        "risk_types": breakdown("risk_types", 5),
+        "risk_types": breakdown("risk_types", 5, _risk_labels()),
+        "roster_tiers": breakdown("roster_tier", None, _tier_labels()),
         "index_hardship": breakdown("index_hardship"),
         "index_development": breakdown("index_development"),
         "children": children,
     }
+
+
+def _risk_labels() -> dict:
+    try:
+        from dajiuzhu.indices.catalogue import RISK_TYPES
+    except ImportError:
+        return {}
+    return RISK_TYPES
+
+
+def _tier_labels() -> dict:
+    try:
+        from dajiuzhu.indices.models import Tier
+    except ImportError:
+        return TIER_LABELS
+    return {**TIER_LABELS, **dict(Tier.choices)}
 
 
 def _children(region: Region, period: str, year_months: list[str]) -> list[dict]:

@@ -11,6 +11,7 @@ Sources of apps that are not installed yet (cases, alerts, indices) yield nothin
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 
@@ -193,38 +194,29 @@ def alerts(since: dt.date) -> Iterator[Row]:
             yield code, period, "alerts", "", _dec(count)
 
 
-INDEX_BUCKETS = [(Decimal("0.0"), "0.0–0.2"), (Decimal("0.2"), "0.2–0.4"), (Decimal("0.4"), "0.4–0.6"),
-                 (Decimal("0.6"), "0.6–0.8"), (Decimal("0.8"), "0.8–1.0")]
+INDEX_BUCKETS = ["0.0–0.2", "0.2–0.4", "0.4–0.6", "0.6–0.8", "0.8–1.0"]
 
 
 def indices(since: dt.date) -> Iterator[Row]:
-    """Distribution of the latest hardship and development scores (tenths of 0–1)."""
-    try:
-        from dajiuzhu.indices import selectors  # noqa: F401
-    except ImportError:
+    """Distribution of each household's latest hardship and development index (fifths of 0–1),
+    the risk types those scores show, and the open roster entries by tier."""
+    if not _table_exists("indices_indexscore"):
         return
-    for table in ("indices_householdscore", "indices_score"):
-        if _table_exists(table):
-            break
-    else:
-        return
-    columns = _columns(table)
-    needed = {"household_id", "region_code"}
-    if not needed <= columns:
-        return
-    date_col = next((c for c in ("as_of", "computed_on", "on", "computed_at") if c in columns), None)
-    for value_col, metric in (("hardship", "index_hardship"), ("hardship_score", "index_hardship"),
-                              ("development", "index_development"), ("development_score", "index_development")):
-        if value_col not in columns:
-            continue
-        latest = (f"SELECT s.region_code, s.{value_col} AS v FROM {table} s WHERE s.{value_col} IS NOT NULL" +
-                  (f" AND s.{date_col} = (SELECT MAX(t.{date_col}) FROM {table} t WHERE t.household_id = "
-                   f"s.household_id AND t.{value_col} IS NOT NULL)" if date_col else ""))
-        bucket = "CAST(FLOOR(v * 5) AS INTEGER)" if connection.vendor == "postgresql" else "CAST(v * 5 AS INTEGER)"
-        for code, b, count in _rows(f"SELECT region_code, {bucket} AS b, COUNT(*) FROM ({latest}) AS l "
-                                    "GROUP BY region_code, b"):
-            label = INDEX_BUCKETS[max(0, min(4, int(b or 0)))][1]
-            yield code, "", metric, label, _dec(count)
+    latest = ('SELECT s.region_code, s.hardship, s.development, s.risk_types FROM indices_indexscore s '
+              'WHERE s."on" = (SELECT MAX(t."on") FROM indices_indexscore t WHERE t.household_id = s.household_id)')
+    counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    for code, hardship, development, risks in _rows(latest):
+        for metric, value in (("index_hardship", hardship), ("index_development", development)):
+            if value is not None:
+                counts[(code, metric, INDEX_BUCKETS[max(0, min(4, int(float(value) * 5)))])] += 1
+        for risk in filter(None, (risks or "").split(",")):
+            counts[(code, "risk_types", risk)] += 1
+    for (code, metric, key), count in counts.items():
+        yield code, "", metric, key, Decimal(count)
+    if _table_exists("indices_rosterentry"):
+        for code, tier, count in _rows("SELECT region_code, tier, COUNT(*) FROM indices_rosterentry "
+                                       "WHERE until IS NULL GROUP BY region_code, tier"):
+            yield code, "", "roster_tier", tier, _dec(count)
 
 
 SOURCES: list[tuple[str, Callable[[dt.date], Iterator[Row]]]] = [
