@@ -1,0 +1,1 @@
+"""The benchmark suite: ``python -m bench --people N`` (see bench/README.md)."""
