@@ -1,0 +1,275 @@
+"""Reading CSV (UTF-8 or GBK/GB18030, detected) and XLSX (read-only, streamed) tables.
+
+``open_table`` finds the header row (a title row above it is allowed), maps it onto the
+template and returns a ``Table`` whose ``rows()`` yields one data row at a time: a file of a
+million rows is never held in memory. Everything that makes the file unusable as a whole
+raises ``FileRefused`` with a message the operator can act on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import dataclasses
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+from .cells import cell_text
+from .errors import FileRefused
+from .template import HeaderMap, Template
+
+HEADER_SCAN_ROWS = 10
+_SAMPLE = 1 << 20
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
+
+csv.field_size_limit(1 << 24)
+
+
+@dataclasses.dataclass
+class Table:
+    """An opened table: where its header is, how it is encoded, and its data rows."""
+
+    path: Path
+    kind: str  # "csv" or "xlsx"
+    header_map: HeaderMap
+    encoding: str = ""
+    delimiter: str = ","
+    sheet_name: str = ""
+    sheets: tuple[str, ...] = ()
+    _workbook: object = None
+    _worksheet: object = None
+
+    def rows(self) -> Iterator[tuple[int, tuple]]:
+        """(row number as the user sees it, raw cell values) for every non-blank data row."""
+        if self.kind == "csv":
+            yield from self._csv_rows()
+        else:
+            yield from self._xlsx_rows()
+
+    def describe(self) -> str:
+        if self.kind == "csv":
+            return _("CSV file, encoding %(encoding)s") % {"encoding": self.encoding}
+        return _("XLSX file, sheet %(sheet)s") % {"sheet": self.sheet_name}
+
+    def close(self) -> None:
+        if self._workbook is not None:
+            self._workbook.close()
+            self._workbook = None
+
+    def __enter__(self) -> Table:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _csv_rows(self) -> Iterator[tuple[int, tuple]]:
+        with _open_text(self.path, self.encoding) as handle:
+            reader = csv.reader(handle, delimiter=self.delimiter)
+            number = 0
+            try:
+                for record in reader:
+                    number += 1
+                    if number <= self.header_map.header_row:
+                        continue
+                    if _blank(record):
+                        continue
+                    yield number, tuple(record)
+            except UnicodeDecodeError as exc:
+                raise FileRefused(_encoding_message(self.encoding, number + 1, exc)) from None
+            except csv.Error as exc:
+                raise FileRefused(_("row %(row)d cannot be read as CSV: %(reason)s") % {"row": number + 1,
+                                                                                        "reason": exc}) from None
+
+    def _xlsx_rows(self) -> Iterator[tuple[int, tuple]]:
+        first = self.header_map.header_row + 1
+        try:
+            for number, record in enumerate(self._worksheet.iter_rows(min_row=first, values_only=True), start=first):
+                if _blank(record):
+                    continue
+                yield number, record
+        except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, OSError) as exc:
+            raise FileRefused(_("the XLSX file is damaged and cannot be read: %(reason)s") % {"reason": exc}) from None
+
+
+def _blank(record) -> bool:
+    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in record)
+
+
+def _encoding_message(encoding: str, row: int, exc: UnicodeDecodeError) -> str:
+    return _(
+        "the file is not valid %(encoding)s text (near row %(row)d, byte %(byte)s); save it as CSV in UTF-8 or GBK"
+    ) % {"encoding": encoding.upper(), "row": row, "byte": exc.object[exc.start:exc.start + 1].hex() if exc.object else ""}
+
+
+@contextlib.contextmanager
+def _open_text(path: Path, encoding: str):
+    handle = open(path, encoding=encoding, errors="strict", newline="")  # noqa: SIM115
+    try:
+        yield handle
+    finally:
+        handle.close()
+
+
+def detect_encoding(sample: bytes, *, complete: bool) -> str:
+    """UTF-8 (with or without BOM) or GB18030 (a superset of GBK and GB2312); refuse anything else."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in sample[:4096]:
+        raise FileRefused(_("the file is UTF-16 text (Excel “Unicode text”); save it as CSV in UTF-8 or GBK"))
+    for encoding in ("utf-8", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        try:
+            decoder.decode(sample, final=complete)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise FileRefused(_("the file's encoding is neither UTF-8 nor GBK/GB18030; save it as CSV in UTF-8 or GBK"))
+
+
+def _sniff_delimiter(line: str) -> str:
+    counts = {d: line.count(d) for d in (",", "\t", ";")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _find_header(rows: Iterator, template: Template) -> tuple[int, tuple] | None:
+    """The first of the first rows that holds every required header; else the first non-blank row."""
+    first_nonblank = None
+    for number, record in rows:
+        if number > HEADER_SCAN_ROWS:
+            break
+        if _blank(record):
+            continue
+        if first_nonblank is None:
+            first_nonblank = (number, record)
+        if not template.missing(record):
+            return number, record
+    return first_nonblank
+
+
+def open_table(path: str | Path, template: Template, *, filename: str = "") -> Table:
+    """Open a CSV or XLSX file laid out in ``template``; refuse it whole if it is unusable."""
+    path = Path(path)
+    name = (filename or path.name).lower()
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(_SAMPLE)
+            complete = len(head) < _SAMPLE
+    except OSError as exc:
+        raise FileRefused(_("the file cannot be opened: %(reason)s") % {"reason": exc.strerror}) from None
+    if not head.strip(b" \r\n\t\xef\xbb\xbf"):
+        raise FileRefused(_("the file is empty"))
+    if head.startswith(_OLE_MAGIC) or name.endswith(".xls"):
+        raise FileRefused(_("the old Excel format (.xls) is not supported; save the file as .xlsx or CSV"))
+    if head.startswith(b"PK\x03\x04") or name.endswith((".xlsx", ".xlsm")):
+        return _open_xlsx(path, template)
+    return _open_csv(path, template, head, complete)
+
+
+def _open_csv(path: Path, template: Template, head: bytes, complete: bool) -> Table:
+    encoding = detect_encoding(head, complete=complete)
+    text = head.decode(encoding, errors="ignore")
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    delimiter = _sniff_delimiter(first_line)
+    with _open_text(path, encoding) as handle:
+        try:
+            records = ((n, tuple(r)) for n, r in enumerate(csv.reader(handle, delimiter=delimiter), start=1))
+            found = _find_header(records, template)
+        except UnicodeDecodeError as exc:
+            raise FileRefused(_encoding_message(encoding, 1, exc)) from None
+        except csv.Error as exc:
+            raise FileRefused(_("the file cannot be read as CSV: %(reason)s") % {"reason": exc}) from None
+    if found is None:
+        raise FileRefused(_("the file is empty"))
+    number, record = found
+    try:
+        header_map = template.map_headers(record, row_number=number)
+    except FileRefused as exc:
+        if encoding == "gb18030" and not any(_has_cjk(cell) for cell in record):
+            raise FileRefused(exc.message + " " + _("(the file was read as GBK; if the headers look garbled, save it "
+                                                    "as CSV in UTF-8)")) from None
+        raise
+    return Table(path=path, kind="csv", header_map=header_map, encoding=encoding, delimiter=delimiter)
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text or "")
+
+
+def _open_xlsx(path: Path, template: Template) -> Table:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+        raise FileRefused(_("the XLSX file cannot be read: %(reason)s") % {"reason": exc or type(exc).__name__}) from None
+    try:
+        sheets = tuple(ws.title for ws in workbook.worksheets)
+        first_problem: FileRefused | None = None
+        for worksheet in workbook.worksheets:
+            rows = enumerate(worksheet.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True), start=1)
+            found = _find_header(((n, tuple(cell_text(c) for c in r)) for n, r in rows), template)
+            if found is None:
+                continue
+            number, record = found
+            try:
+                header_map = template.map_headers(record, row_number=number)
+            except FileRefused as exc:
+                first_problem = first_problem or FileRefused(
+                    _("sheet %(sheet)s: %(reason)s") % {"sheet": worksheet.title, "reason": exc.message})
+                continue
+            _refuse_merged_cells(workbook, worksheet, header_row=number)
+            return Table(path=path, kind="xlsx", header_map=header_map, sheet_name=worksheet.title, sheets=sheets,
+                         _workbook=workbook, _worksheet=worksheet)
+        if first_problem is not None and len(sheets) == 1:
+            raise first_problem
+        if first_problem is not None:
+            raise FileRefused(_("no sheet has the required columns (sheets: %(sheets)s); %(reason)s")
+                              % {"sheets": "、".join(sheets), "reason": first_problem.message})
+        raise FileRefused(_("the file is empty"))
+    except BaseException:
+        workbook.close()
+        raise
+
+
+def _merged_ranges(workbook, worksheet) -> list[str]:
+    """The merged ranges of a sheet, by scanning its XML (read-only sheets do not parse them)."""
+    refs: list[str] = []
+    path = getattr(worksheet, "_worksheet_path", None)
+    archive = getattr(workbook, "_archive", None)
+    if not path or archive is None:
+        return refs
+    tail = b""
+    with archive.open(path) as source:
+        while chunk := source.read(1 << 20):
+            data = tail + chunk
+            if b"mergeCell" in data:
+                refs.extend(m.decode() for m in _MERGE_REF.findall(data))
+            tail = data[-200:]
+    return list(dict.fromkeys(refs))
+
+
+def _refuse_merged_cells(workbook, worksheet, *, header_row: int) -> None:
+    from openpyxl.utils.cell import range_boundaries
+
+    bad = []
+    for ref in _merged_ranges(workbook, worksheet):
+        _min_col, _min_row, _max_col, max_row = range_boundaries(ref if ":" in ref else f"{ref}:{ref}")
+        if max_row >= header_row:
+            bad.append(ref)
+    if bad:
+        where = "、".join(bad[:5]) + ("…" if len(bad) > 5 else "")
+        raise FileRefused(
+            _("sheet %(sheet)s has merged cells (%(ranges)s) in the header or data rows; unmerge them and fill the "
+              "value into every cell") % {"sheet": worksheet.title, "ranges": where}
+        )
+
+
+__all__ = ["Table", "detect_encoding", "open_table"]

@@ -1,0 +1,69 @@
+"""Set-based loading of validated rows: a temporary staging table, then SQL.
+
+On PostgreSQL rows go in with ``COPY … FROM STDIN`` (the fastest way into the server); on
+SQLite with batched ``executemany``. The statements that merge the staging table into the
+real tables (``INSERT … SELECT … ON CONFLICT``, ``UPDATE … FROM``) are the same on both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Iterable, Sequence
+
+from django.db import connection
+
+
+def _sqlite_value(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+def create_stage(cursor, name: str, columns: Sequence[tuple[str, str]]) -> None:
+    """A temporary table that lives until the end of the transaction (PostgreSQL) or is replaced."""
+    spec = ", ".join(f'"{column}" {kind}' for column, kind in columns)
+    if connection.vendor == "postgresql":
+        cursor.execute(f"CREATE TEMP TABLE {name} ({spec}) ON COMMIT DROP")
+    else:
+        cursor.execute(f"DROP TABLE IF EXISTS temp.{name}")
+        cursor.execute(f"CREATE TEMP TABLE {name} ({spec})")
+
+
+def load_rows(cursor, table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
+    """Append rows to ``table`` (a staging table or a real one): COPY on PostgreSQL."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    count = 0
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
+    placeholders = ", ".join(["%s"] * len(columns))
+    batch = [tuple(_sqlite_value(v) for v in row) for row in rows]
+    if batch:
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", batch)
+    return len(batch)
+
+
+def stage(cursor, name: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[object]]) -> int:
+    create_stage(cursor, name, columns)
+    return load_rows(cursor, name, [c for c, _kind in columns], rows)
+
+
+def drop_stage(cursor, name: str) -> None:
+    """Drop a staging table at once (so the next batch, or the next step, may reuse its name)."""
+    if connection.vendor == "postgresql":
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
+    else:
+        cursor.execute(f"DROP TABLE IF EXISTS temp.{name}")
+
+
+def param(value: object) -> object:
+    """A query parameter in the form the backend stores (timestamps on SQLite are text)."""
+    return _sqlite_value(value) if connection.vendor != "postgresql" else value

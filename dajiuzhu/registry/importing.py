@@ -1,0 +1,786 @@
+"""Merging a registry file (社会救助对象信息登记表) into the registry: 数出一源, one source of data.
+
+A file in ``registry.template`` is read twice, streamed, never whole:
+
+1. **Scan**: count the rows, find where each household (户编号) ends, and find every ID
+   number that appears more than once (numpy over 64-bit integers: a person in two
+   households of one file is refused before anything is written).
+2. **Merge**: rows are grouped into households and validated with the same validators as the
+   forms (``registry.validation``). The household is the unit of acceptance: one invalid row
+   sends every row of its household to the error report. Valid households are merged in
+   batches, each batch one transaction with one audit event: people are matched by the blind
+   index of their ID number and updated, never duplicated; a household whose members are all
+   new is created with registry numbering. The validated, encrypted batch goes into staging
+   tables (``COPY`` on PostgreSQL) and is merged with ``INSERT … ON CONFLICT`` / ``UPDATE …
+   FROM`` (``core.intake.staging``).
+
+Only what differs is written, so importing the same file again changes nothing: equal facts
+give no new observation and the counts say "unchanged". A column missing from the file (or a
+cell left empty) leaves the stored value as it is.
+"""
+
+from __future__ import annotations
+
+import array
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dajiuzhu.core import crypto, regioncodes
+from dajiuzhu.core.audit import audit_record
+from dajiuzhu.core.errors import Forbidden
+from dajiuzhu.core.ids import mask_id_number, mask_phone, normalise_id_number
+from dajiuzhu.core.intake import ErrorReport, FileRefused, HeaderMap, Table, cell_problem, cell_text, file_digest
+from dajiuzhu.core.intake import open_table
+from dajiuzhu.core.intake.cells import is_large_number_cell
+from dajiuzhu.core.intake.staging import drop_stage, load_rows, param, stage
+from dajiuzhu.core.intake.template import column_letter
+from dajiuzhu.core.normalise import clean_text, parse_date
+
+from .models import FactSource, Relation
+from .policies import can_register_in
+from .template import HOUSEHOLD_FACT_KEYS, MEMBER_FACT_KEYS, REGISTRY_TEMPLATE
+from .validation import MemberInput, RowInvalid, check_region_code, parse_household_facts, parse_member
+
+DEFAULT_BATCH_ROWS = 5000
+_CHECK_VALUES = {c: i for i, c in enumerate("0123456789X")}
+_DANGEROUS_FIRST = frozenset("=+-@\t\r")
+PERSON_OPTIONAL = ("phone", "hukou_region_code", "ethnicity", "marital_status", "education")
+
+
+@dataclasses.dataclass
+class ImportCounts:
+    rows: int = 0
+    households_created: int = 0
+    households_updated: int = 0
+    households_unchanged: int = 0
+    households_rejected: int = 0
+    members_created: int = 0
+    members_updated: int = 0
+    members_unchanged: int = 0
+    rows_rejected: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
+
+    def add(self, other: ImportCounts) -> None:
+        for field in dataclasses.fields(self):
+            setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
+
+
+@dataclasses.dataclass
+class ImportResult:
+    counts: ImportCounts
+    digest: str
+    source: str  # "CSV file, encoding utf-8" / "XLSX file, sheet 登记表"
+    report_path: Path | None
+    unknown_columns: list[str]
+    batches: int
+
+    def as_dict(self) -> dict:
+        return {"counts": self.counts.as_dict(), "digest": self.digest, "source": self.source,
+                "report": str(self.report_path) if self.report_path else "", "unknown_columns": self.unknown_columns,
+                "batches": self.batches}
+
+
+@dataclasses.dataclass
+class PlannedMember:
+    row: int
+    member: MemberInput
+    given: frozenset[str]  # optional person and fact fields the file gives for this row
+    id_hash: str = ""
+
+
+@dataclasses.dataclass
+class PlannedHousehold:
+    key: str
+    rows: list[tuple[int, tuple]]
+    members: list[PlannedMember]
+    head: int  # index into members
+    region_code: str
+    hukou_region_code: str | None  # None: not given
+    address: str | None
+    facts: dict  # household facts given in the head's row
+    as_of: dt.date
+
+
+@dataclasses.dataclass
+class _Scan:
+    rows: int
+    ordinals: dict[str, int]
+    last_row: array.array
+    duplicates: dict[int, list[int]]  # id value → household ordinals it appears in (one per row)
+    keys_of: dict[int, str]  # ordinal → household key, for the households with duplicates
+
+
+def registry_import(
+    *,
+    actor,
+    path: str | Path,
+    filename: str = "",
+    report_path: str | Path | None = None,
+    report_stem: str = "",
+    job=None,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    today: dt.date | None = None,
+    progress: Callable[[int, int, ImportCounts], None] | None = None,
+) -> ImportResult:
+    """Import a registry file as ``actor`` (None: the system, no jurisdiction limit).
+
+    Raises ``FileRefused`` (nothing written) when the file itself cannot be used; otherwise
+    every row is either merged or in the error report, and the result says how many of each.
+    """
+    if actor is not None and not actor.has_perm_code("registry.import"):
+        raise Forbidden(_("you may not import registry files"))
+    path = Path(path)
+    digest = file_digest(path)
+    with open_table(path, REGISTRY_TEMPLATE, filename=filename or path.name) as table:
+        importer = _Importer(actor=actor, table=table, digest=digest, job=job, batch_rows=batch_rows,
+                             today=today or timezone.localdate(), progress=progress,
+                             report_path=Path(report_path) if report_path else _default_report_path(table, digest,
+                                                                                                    report_stem))
+        return importer.run(filename=filename or path.name)
+
+
+def _default_report_path(table: Table, digest: str, stem: str = "") -> Path:
+    """Under ``VAR_DIR/reports`` (not web-public), in the format of the imported file."""
+    stem = stem or f"registry-{timezone.now():%Y%m%d-%H%M%S}-{digest[:12]}"
+    return Path(settings.VAR_DIR) / "reports" / f"{stem}.{table.kind}"
+
+
+def _id_value(number: str) -> int | None:
+    """An 18-character ID number as one 64-bit integer (17 digits × 11 + check)."""
+    if len(number) != 18 or not number[:17].isdigit() or number[17] not in _CHECK_VALUES:
+        return None
+    return int(number[:17]) * 11 + _CHECK_VALUES[number[17]]
+
+
+class _Importer:
+    def __init__(self, *, actor, table: Table, digest: str, job, batch_rows: int, today: dt.date, progress,
+                 report_path: Path):
+        from dajiuzhu.regions.models import Region
+
+        self.actor = actor
+        self.table = table
+        self.header_map: HeaderMap = table.header_map
+        self.digest = digest
+        self.job = job
+        self.batch_rows = batch_rows
+        self.today = today
+        self.progress = progress
+        self.report = ErrorReport(report_path, self.header_map.headers)
+        self.counts = ImportCounts()
+        self.levels = dict(Region.objects.values_list("code", "level"))
+        self.known_codes = frozenset(self.levels)
+        self._allowed: dict[str, bool] = {}
+        self._labels: dict[str, str] = {}
+        self.batches = 0
+        index = self.header_map.index
+        self._key_at = index["household_key"]
+        self._id_at = index["id_number"]
+        self._fact_defaults = parse_household_facts({})
+
+    # -- helpers ---------------------------------------------------------------------------
+    def label(self, key: str) -> str:
+        """The column as the user knows it: ``公民身份号码 (C)``."""
+        if key not in self._labels:
+            if self.header_map.present(key):
+                self._labels[key] = self.header_map.column_name(key)
+            else:
+                column = REGISTRY_TEMPLATE.by_key.get(key)
+                self._labels[key] = column.header if column else key
+        return self._labels[key]
+
+    def position_label(self, position: int) -> str:
+        headers = self.header_map.headers
+        header = headers[position] if position < len(headers) and headers[position] else ""
+        return f"{header} ({column_letter(position)})" if header else column_letter(position)
+
+    def may_register(self, region_code: str) -> bool:
+        if self.actor is None:
+            return True
+        if region_code not in self._allowed:
+            self._allowed[region_code] = can_register_in(self.actor, region_code)
+        return self._allowed[region_code]
+
+    def _key(self, number: int, values: tuple) -> str:
+        value = values[self._key_at] if self._key_at < len(values) else None
+        key = clean_text(cell_text(value))
+        return key or f"\x00{number}"
+
+    def _id_of(self, values: tuple) -> int | None:
+        value = values[self._id_at] if self._id_at < len(values) else None
+        return _id_value(normalise_id_number(cell_text(value)))
+
+    # -- pass 1 ------------------------------------------------------------------------------
+    def scan(self) -> _Scan:
+        ordinals: dict[str, int] = {}
+        last_row = array.array("q")
+        ids = array.array("q")
+        owners = array.array("q")
+        rows = 0
+        for number, values in self.table.rows():
+            rows += 1
+            key = self._key(number, values)
+            ordinal = ordinals.get(key)
+            if ordinal is None:
+                ordinal = ordinals[key] = len(last_row)
+                last_row.append(number)
+            else:
+                last_row[ordinal] = number
+            value = self._id_of(values)
+            if value is not None:
+                ids.append(value)
+                owners.append(ordinal)
+        duplicates: dict[int, list[int]] = {}
+        if len(ids) > 1:
+            values_np = np.frombuffer(ids, dtype=np.int64)
+            owners_np = np.frombuffer(owners, dtype=np.int64)
+            order = np.argsort(values_np, kind="stable")
+            ordered = values_np[order]
+            repeated = np.flatnonzero(ordered[1:] == ordered[:-1])
+            if repeated.size:
+                for position in np.unique(np.concatenate([repeated, repeated + 1])):
+                    duplicates.setdefault(int(ordered[position]), []).append(int(owners_np[order[position]]))
+        involved = {o for owner_list in duplicates.values() for o in owner_list}
+        keys_of = {o: k for k, o in ordinals.items() if o in involved} if involved else {}
+        return _Scan(rows=rows, ordinals=ordinals, last_row=last_row, duplicates=duplicates, keys_of=keys_of)
+
+    def households(self, scan: _Scan) -> Iterator[tuple[str, list[tuple[int, tuple]]]]:
+        """Pass 2: rows grouped into households, each yielded at its last row."""
+        open_groups: dict[int, list[tuple[int, tuple]]] = {}
+        for number, values in self.table.rows():
+            key = self._key(number, values)
+            ordinal = scan.ordinals[key]
+            group = open_groups.get(ordinal)
+            if group is None:
+                group = open_groups[ordinal] = []
+            group.append((number, values))
+            if scan.last_row[ordinal] == number:
+                del open_groups[ordinal]
+                yield key, group
+
+    # -- run ---------------------------------------------------------------------------------
+    def run(self, *, filename: str) -> ImportResult:
+        scan = self.scan()
+        if scan.rows == 0:
+            raise FileRefused(_("the file has a header row but no data rows"))
+        self.scan_result = scan
+        self._report_progress(0, scan.rows)
+        batch: list[PlannedHousehold] = []
+        batch_size = 0
+        done = 0
+        for key, rows in self.households(scan):
+            self.counts.rows += len(rows)
+            planned = self.validate(key, rows, scan)
+            if planned is not None:
+                batch.append(planned)
+                batch_size += len(rows)
+            else:
+                done += len(rows)
+            if batch_size >= self.batch_rows:
+                self.flush(batch)
+                done += batch_size
+                batch, batch_size = [], 0
+                self._report_progress(done, scan.rows)
+        if batch:
+            self.flush(batch)
+            done += batch_size
+        report_path = self.report.close()
+        self._report_progress(done, scan.rows)
+        result = ImportResult(counts=self.counts, digest=self.digest, source=self.table.describe(),
+                              report_path=report_path, unknown_columns=self.header_map.unknown, batches=self.batches)
+        with transaction.atomic():
+            audit_record(actor=self.actor, action="registry.import", object_type="core.job" if self.job else "file",
+                         object_id=str(self.job.pk) if self.job else self.digest[:16], region_code=self._region(),
+                         new={"file": filename, "digest": self.digest, "source": result.source,
+                              "counts": self.counts.as_dict(), "batches": self.batches,
+                              "report": report_path.name if report_path else ""})
+        return result
+
+    def _region(self) -> str:
+        return getattr(self.actor, "region_id", "") or ""
+
+    def _report_progress(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(done, total, self.counts)
+
+    # -- validation of one household -----------------------------------------------------------
+    def validate(self, key: str, rows: list[tuple[int, tuple]], scan: _Scan) -> PlannedHousehold | None:
+        problems: dict[int, list[str]] = {}
+        parsed: list[tuple[int, dict, MemberInput | None, str]] = []
+        for number, values in rows:
+            row_problems: list[str] = []
+            refused_columns: set[int] = set()
+            for position, value in enumerate(values):
+                if type(value) is str and value and (value[0] in _DANGEROUS_FIRST or "<" in value or ":" in value):
+                    reason = cell_problem(value)
+                    if reason:
+                        row_problems.append(f"{self.position_label(position)}: {reason}")
+                        refused_columns.add(position)
+            raw_cells = self.header_map.extract(values)
+            raw = {k: cell_text(v) for k, v in raw_cells.items()}
+            if key.startswith("\x00"):
+                row_problems.append(f"{self.label('household_key')}: {_('is required')}")
+            if is_large_number_cell(raw_cells.get("id_number")):
+                row_problems.append(f"{self.label('id_number')}: " + _(
+                    "was stored as a number and Excel kept only 15 digits; format the column as text and type the "
+                    "number again"))
+            member = None
+            try:
+                member = parse_member(raw, today=self.today, known_codes=self.known_codes)
+            except RowInvalid as exc:
+                for field, reason in exc.problems:
+                    if self.header_map.index.get(field) not in refused_columns:
+                        row_problems.append(f"{self.label(field)}: {reason}")
+            region_problems: list[tuple[str, str]] = []
+            region = check_region_code(raw.get("region_code"), "region_code", region_problems,
+                                       known_codes=self.known_codes)
+            if region and self.levels.get(region, 0) < regioncodes.LEVEL_TOWNSHIP:
+                region_problems.append(("region_code", _("must be the code of a village or township, got %(code)s")
+                                        % {"code": region}))
+            elif region and not self.may_register(region):
+                region_problems.append(("region_code", _("%(code)s is outside your jurisdiction") % {"code": region}))
+            row_problems.extend(f"{self.label(f)}: {r}" for f, r in region_problems)
+            if scan.duplicates:
+                value = self._id_of(values)
+                owners = scan.duplicates.get(value) if value is not None else None
+                if owners:
+                    others = sorted({scan.keys_of[o] for o in owners} - {key})
+                    if others:
+                        row_problems.append(f"{self.label('id_number')}: " + _(
+                            "the same person appears in another household of this file (户编号 %(keys)s)")
+                            % {"keys": "、".join(k.lstrip("\x00") for k in others)})
+                    else:
+                        row_problems.append(f"{self.label('id_number')}: " + _(
+                            "the same ID number appears twice in this household"))
+            if row_problems:
+                problems[number] = row_problems
+            parsed.append((number, raw, member, region))
+
+        head_index = -1
+        facts: dict = {}
+        as_of = self.today
+        address: str | None = None
+        if not problems:
+            heads = [i for i, (_n, _r, m, _g) in enumerate(parsed) if m.relation == Relation.HEAD]
+            if len(heads) != 1:
+                reason = _("household %(key)s must have exactly one head (户主), found %(n)d") % {
+                    "key": key.lstrip("\x00"), "n": len(heads)}
+                for i in heads or range(len(parsed)):
+                    problems.setdefault(parsed[i][0], []).append(f"{self.label('relation')}: {reason}")
+            else:
+                head_index = heads[0]
+                head_number, head_raw, _m, head_region = parsed[head_index]
+                for number, _raw, _m2, region in parsed:
+                    if region != head_region:
+                        problems.setdefault(number, []).append(f"{self.label('region_code')}: " + _(
+                            "differs from the head's residence %(code)s") % {"code": head_region})
+                head_problems = problems.setdefault(head_number, [])
+                given_facts = {k: head_raw[k] for k in HOUSEHOLD_FACT_KEYS if head_raw.get(k, "").strip()}
+                if given_facts:
+                    try:
+                        values = parse_household_facts(given_facts)
+                        facts = {k: values[k] for k in given_facts}
+                    except RowInvalid as exc:
+                        head_problems.extend(f"{self.label(f)}: {r}" for f, r in exc.problems)
+                if head_raw.get("as_of", "").strip():
+                    try:
+                        as_of = parse_date(head_raw["as_of"]) or self.today
+                        if as_of > self.today:
+                            head_problems.append(f"{self.label('as_of')}: " + _("facts cannot describe a future date"))
+                    except ValueError as exc:
+                        head_problems.append(f"{self.label('as_of')}: {exc}")
+                if "address" in head_raw and head_raw["address"].strip():
+                    address = clean_text(head_raw["address"])
+                    if len(address) > 200:
+                        head_problems.append(f"{self.label('address')}: " + _("is longer than %(n)d characters")
+                                             % {"n": 200})
+                if not head_problems:
+                    del problems[head_number]
+        if problems:
+            self.reject(key, rows, problems)
+            return None
+        members = []
+        for _number, raw, member, _region in parsed:
+            given = frozenset(k for k in (*PERSON_OPTIONAL, *MEMBER_FACT_KEYS) if raw.get(k, "").strip())
+            members.append(PlannedMember(row=_number, member=member, given=given))
+        head = parsed[head_index]
+        hukou = head[2].hukou_region_code if "hukou_region_code" in members[head_index].given else None
+        return PlannedHousehold(key=key, rows=rows, members=members, head=head_index, region_code=head[3],
+                                hukou_region_code=hukou, address=address, facts=facts, as_of=as_of)
+
+    def reject(self, key: str, rows: list[tuple[int, tuple]], problems: dict[int, list[str]]) -> None:
+        bad_rows = "、".join(str(n) for n in sorted(problems))
+        for number, values in rows:
+            own = problems.get(number)
+            if own:
+                reason = "；".join(own)
+            else:
+                reason = _("not imported: another row of household %(key)s is invalid (row %(rows)s)") % {
+                    "key": key.lstrip("\x00"), "rows": bad_rows}
+            self.report.add(number, values, reason)
+        self.counts.rows_rejected += len(rows)
+        self.counts.households_rejected += 1
+
+    # -- the merge of one batch ------------------------------------------------------------------
+    def flush(self, batch: list[PlannedHousehold]) -> None:
+        self.batches += 1
+        with transaction.atomic():
+            merger = _BatchMerge(self, batch)
+            counts = merger.run()
+            audit_record(actor=self.actor, action="registry.import.batch",
+                         object_type="core.job" if self.job else "file",
+                         object_id=str(self.job.pk) if self.job else self.digest[:16], region_code=self._region(),
+                         new={"job": str(self.job.pk) if self.job else "", "digest": self.digest,
+                              "batch": self.batches, "counts": counts.as_dict()})
+        for household, reason in merger.rejected:
+            self.reject(household.key, household.rows, {n: [reason] for n, _v in household.rows})
+        self.counts.add(counts)
+
+
+def _rows_in(cursor, sql: str, values: list, chunk: int = 900) -> list[tuple]:
+    """``sql`` has one ``IN (%s)`` placeholder list; run it in chunks."""
+    result: list[tuple] = []
+    for start in range(0, len(values), chunk):
+        part = values[start:start + chunk]
+        cursor.execute(sql.replace("(%s)", "(" + ", ".join(["%s"] * len(part)) + ")"), part)
+        result.extend(cursor.fetchall())
+    return result
+
+
+_PERSON_COLUMNS = ("id", "id_hash", "name", "id_number", "sex", "birth_date", "ethnicity", "phone", "phone_hash",
+                   "phone_masked", "hukou_region_code", "household_id", "relation", "region_code", "marital_status",
+                   "education", "id_masked")
+_MEMBER_FACT_COLUMNS = ("health", "illness", "disability_category", "disability_grade", "disability_certificate",
+                        "adl_failed", "labour", "employment")
+_HOUSEHOLD_FACT_COLUMNS = HOUSEHOLD_FACT_KEYS
+
+
+class _BatchMerge:
+    """Decide what changes for one batch (reads first), then write it set-based."""
+
+    def __init__(self, importer: _Importer, batch: list[PlannedHousehold]):
+        self.importer = importer
+        self.batch = batch
+        self.counts = ImportCounts()
+        self.rejected: list[tuple[PlannedHousehold, str]] = []
+        self.now = timezone.now()
+        actor = importer.actor
+        self.user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+
+    def run(self) -> ImportCounts:
+        cursor = connection.cursor()
+        for household in self.batch:
+            for planned in household.members:
+                planned.id_hash = crypto.blind_index(planned.member.id_number)
+        hashes = [m.id_hash for h in self.batch for m in h.members]
+        lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+        people = {row[1]: dict(zip(_PERSON_COLUMNS, row, strict=True)) for row in _rows_in(
+            cursor, f"SELECT {', '.join(_PERSON_COLUMNS)} FROM registry_person WHERE id_hash IN (%s){lock}", hashes)}
+        home_ids = sorted({p["household_id"] for p in people.values() if p["household_id"]})
+        homes = {row[0]: dict(zip(("id", "number", "region_code", "hukou_region_code", "address", "head_id"), row,
+                                  strict=True)) for row in _rows_in(
+            cursor, "SELECT id, number, region_code, hukou_region_code, address, head_id FROM registry_household "
+                    f"WHERE id IN (%s){lock}", home_ids)}
+        member_facts = self._latest(cursor, "registry_memberfacts", "person_id", _MEMBER_FACT_COLUMNS,
+                                    [p["id"] for p in people.values()])
+        household_facts = self._latest(cursor, "registry_householdfacts", "household_id", _HOUSEHOLD_FACT_COLUMNS,
+                                       home_ids)
+
+        new_households: list[tuple] = []  # (number, region, hukou, address, is_urban)
+        household_updates: list[tuple] = []  # (id, region, hukou, address, is_urban)
+        person_rows: list[tuple] = []  # staged person rows; household id or ("new", number)
+        memberships: list[tuple] = []  # (id_hash, household ref, relation, start)
+        relation_updates: list[tuple] = []  # (id_hash, relation)
+        heads: list[tuple] = []  # (household ref, head id_hash)
+        member_fact_rows: list[tuple] = []  # (id_hash, region, as_of, *values)
+        household_fact_rows: list[tuple] = []  # (household ref, region, as_of, *values)
+        next_number: dict[str, int] = {}
+
+        for household in self.batch:
+            existing = [people.get(m.id_hash) for m in household.members]
+            home_set = {p["household_id"] for p in existing if p and p["household_id"]}
+            if len(home_set) > 1:
+                numbers = "、".join(sorted(homes[h]["number"] for h in home_set if h in homes))
+                self.rejected.append((household, _(
+                    "members of this household are in different households of the registry (%(numbers)s); move them "
+                    "with the household form first") % {"numbers": numbers}))
+                continue
+            home = homes.get(next(iter(home_set))) if home_set else None
+            if home is not None and not self.importer.may_register(home["region_code"]):
+                self.rejected.append((household, _(
+                    "a member is registered in a household outside your jurisdiction")))
+                continue
+            head_person = existing[household.head]
+            if home is not None and home["head_id"] and (head_person is None or head_person["id"] != home["head_id"]):
+                self.rejected.append((household, _(
+                    "household %(number)s in the registry has another head (户主); change the head with the "
+                    "household form") % {"number": home["number"]}))
+                continue
+            region = household.region_code
+            household_changed = False
+            if home is None:
+                ref: object = ("new", self._number(cursor, region, next_number))
+                new_households.append((ref[1], region, household.hukou_region_code or "", household.address or "",
+                                       regioncodes.is_urban_village(region)))
+                self.counts.households_created += 1
+            else:
+                ref = home["id"]
+                wanted = {"region_code": region}
+                if household.hukou_region_code is not None:
+                    wanted["hukou_region_code"] = household.hukou_region_code
+                if household.address is not None:
+                    wanted["address"] = household.address
+                if any(home[k] != v for k, v in wanted.items()):
+                    merged = {**home, **wanted}
+                    household_updates.append((home["id"], merged["region_code"], merged["hukou_region_code"],
+                                              merged["address"], regioncodes.is_urban_village(merged["region_code"])))
+                    household_changed = True
+                if not home["head_id"]:
+                    heads.append((ref, household.members[household.head].id_hash))
+                    household_changed = True
+            if home is None:
+                heads.append((ref, household.members[household.head].id_hash))
+
+            for planned, person in zip(household.members, existing, strict=True):
+                changed = self._plan_person(planned, person, ref, region, household.as_of, person_rows, memberships,
+                                            relation_updates)
+                facts_changed = self._plan_member_facts(planned, person, region, household.as_of, member_facts,
+                                                        member_fact_rows)
+                if person is None:
+                    self.counts.members_created += 1
+                elif changed or facts_changed:
+                    self.counts.members_updated += 1
+                    household_changed = True
+                else:
+                    self.counts.members_unchanged += 1
+            if household.facts:
+                base = household_facts.get(home["id"]) if home else None
+                values = self._overlay(base, household.as_of, household.facts, self.importer._fact_defaults)
+                if values is not None:
+                    if values["vehicles_for_disability"] > values["vehicles"]:
+                        values["vehicles_for_disability"] = values["vehicles"]
+                    household_fact_rows.append((ref, region, household.as_of,
+                                                *(values[k] for k in _HOUSEHOLD_FACT_COLUMNS)))
+                    household_changed = True
+            if home is not None:
+                if household_changed:
+                    self.counts.households_updated += 1
+                else:
+                    self.counts.households_unchanged += 1
+
+        self._write(cursor, new_households, household_updates, person_rows, memberships, relation_updates, heads,
+                    member_fact_rows, household_fact_rows)
+        return self.counts
+
+    # -- decisions -----------------------------------------------------------------------------
+    def _number(self, cursor, region: str, next_number: dict[str, int]) -> str:
+        """Registry numbering (``<village code>-00001``), continued from the highest number in use."""
+        if region not in next_number:
+            cursor.execute("SELECT number FROM registry_household WHERE number LIKE %s ORDER BY number DESC LIMIT 1",
+                           [region + "-%"])
+            row = cursor.fetchone()
+            next_number[region] = int(row[0].rsplit("-", 1)[1]) + 1 if row else 1
+        sequence = next_number[region]
+        next_number[region] = sequence + 1
+        return f"{region}-{sequence:05d}"
+
+    def _plan_person(self, planned: PlannedMember, person: dict | None, ref, region: str, as_of: dt.date,
+                     person_rows: list, memberships: list, relation_updates: list) -> bool:
+        member, given = planned.member, planned.given
+        if person is None:
+            phone = member.phone
+            person_rows.append((
+                planned.id_hash, member.name, crypto.encrypt(member.id_number), mask_id_number(member.id_number),
+                member.sex, member.birth_date, member.ethnicity or "汉族", crypto.encrypt(phone),
+                crypto.blind_index(phone), mask_phone(phone), member.hukou_region_code, ref, member.relation, region,
+                member.marital_status, member.education,
+            ))
+            memberships.append((planned.id_hash, ref, member.relation, as_of))
+            return True
+        wanted = {"name": member.name, "sex": member.sex, "birth_date": member.birth_date,
+                  "relation": member.relation, "region_code": region}
+        if "hukou_region_code" in given:
+            wanted["hukou_region_code"] = member.hukou_region_code
+        if "ethnicity" in given:
+            wanted["ethnicity"] = member.ethnicity
+        if "marital_status" in given:
+            wanted["marital_status"] = member.marital_status
+        if "education" in given:
+            wanted["education"] = member.education
+        phone_changed = "phone" in given and person["phone_hash"] != crypto.blind_index(member.phone)
+        joins = person["household_id"] is None
+        if not joins and ref != person["household_id"]:  # cannot happen: the household was chosen from its members
+            raise AssertionError("person planned into a household they are not in")
+        differs = phone_changed or joins or any(_differs(person[k], v) for k, v in wanted.items())
+        if not differs:
+            return False
+        merged = {**person, **wanted}
+        phone_cipher, phone_hash, phone_masked = person["phone"], person["phone_hash"], person["phone_masked"]
+        if phone_changed:
+            phone_cipher = crypto.encrypt(member.phone)
+            phone_hash, phone_masked = crypto.blind_index(member.phone), mask_phone(member.phone)
+        person_rows.append((
+            planned.id_hash, merged["name"], person["id_number"], person["id_masked"], merged["sex"],
+            merged["birth_date"], merged["ethnicity"], phone_cipher, phone_hash, phone_masked,
+            merged["hukou_region_code"], ref, merged["relation"], region, merged["marital_status"],
+            merged["education"],
+        ))
+        if joins:
+            memberships.append((planned.id_hash, ref, member.relation, as_of))
+        elif person["relation"] != member.relation:
+            relation_updates.append((planned.id_hash, member.relation))
+        return True
+
+    def _plan_member_facts(self, planned: PlannedMember, person: dict | None, region: str, as_of: dt.date,
+                           latest: dict, rows: list) -> bool:
+        status = planned.member.status_values()
+        given = {k: status[k] for k in MEMBER_FACT_KEYS if k in planned.given}
+        base = latest.get(person["id"]) if person else None
+        values = self._overlay(base, as_of, given, status)
+        if values is None:
+            return False
+        rows.append((planned.id_hash, region, as_of, *(values[k] for k in _MEMBER_FACT_COLUMNS)))
+        return True
+
+    @staticmethod
+    def _overlay(observations: list | None, as_of: dt.date, given: dict, defaults: dict) -> dict | None:
+        """The new observation (latest on or before ``as_of`` with the given values), or None if equal."""
+        base = None
+        for observed_on, values in observations or ():
+            if observed_on <= as_of:
+                base = values
+        if base is None:
+            return {**defaults, **given}
+        merged = {**base, **given}
+        if all(not _differs(base[k], merged[k]) for k in merged):
+            return None
+        return merged
+
+    def _latest(self, cursor, table: str, key: str, columns, ids: list) -> dict[int, list]:
+        """Every observation of the subjects, oldest first: subject id → [(as_of, values)]."""
+        if not ids:
+            return {}
+        found: dict[int, list] = {}
+        for row in _rows_in(cursor, f"SELECT {key}, as_of, {', '.join(columns)} FROM {table} WHERE {key} IN (%s) "
+                                    f"ORDER BY {key}, as_of", ids):
+            as_of = row[1] if isinstance(row[1], dt.date) else dt.date.fromisoformat(str(row[1]))
+            found.setdefault(row[0], []).append((as_of, dict(zip(columns, row[2:], strict=True))))
+        return found
+
+    # -- writes ----------------------------------------------------------------------------------
+    def _write(self, cursor, new_households, household_updates, person_rows, memberships, relation_updates, heads,
+               member_fact_rows, household_fact_rows) -> None:
+        now = param(self.now)
+        household_ids: dict[str, int] = {}
+        if new_households:
+            stage(cursor, "import_household", [("number", "text"), ("region_code", "text"), ("hukou", "text"),
+                                               ("address", "text"), ("is_urban", "boolean")], new_households)
+            cursor.execute(
+                "INSERT INTO registry_household (number, region_code, hukou_region_code, address, is_urban, created_at, "
+                "updated_at) SELECT number, region_code, hukou, address, is_urban, %s, %s FROM import_household "
+                "WHERE true RETURNING id, number", [now, now])
+            household_ids = {number: pk for pk, number in cursor.fetchall()}
+            drop_stage(cursor, "import_household")
+
+        def resolve(ref) -> int:
+            return household_ids[ref[1]] if isinstance(ref, tuple) else ref
+
+        if household_updates:
+            stage(cursor, "import_household_update", [("id", "bigint"), ("region_code", "text"), ("hukou", "text"),
+                                                      ("address", "text"), ("is_urban", "boolean")], household_updates)
+            cursor.execute(
+                "UPDATE registry_household SET region_code = s.region_code, hukou_region_code = s.hukou, "
+                "address = s.address, is_urban = s.is_urban, updated_at = %s FROM import_household_update s "
+                "WHERE registry_household.id = s.id", [now])
+            cursor.execute(
+                "UPDATE registry_person SET region_code = s.region_code, updated_at = %s FROM import_household_update s "
+                "WHERE registry_person.household_id = s.id AND registry_person.region_code <> s.region_code", [now])
+            drop_stage(cursor, "import_household_update")
+
+        person_ids: dict[str, int] = {}
+        if person_rows:
+            columns = [("id_hash", "text"), ("name", "text"), ("id_number", "text"), ("id_masked", "text"),
+                       ("sex", "text"), ("birth_date", "date"), ("ethnicity", "text"), ("phone", "text"),
+                       ("phone_hash", "text"), ("phone_masked", "text"), ("hukou_region_code", "text"),
+                       ("household_id", "bigint"), ("relation", "text"), ("region_code", "text"),
+                       ("marital_status", "text"), ("education", "text")]
+            stage(cursor, "import_person", columns,
+                  ((*row[:11], resolve(row[11]), *row[12:]) for row in person_rows))
+            names = ", ".join(c for c, _k in columns)
+            updates = ", ".join(f"{c} = excluded.{c}" for c, _k in columns if c != "id_hash")
+            cursor.execute(
+                f"INSERT INTO registry_person ({names}, created_at, updated_at) SELECT {names}, %s, %s FROM import_person "
+                f"WHERE true ON CONFLICT (id_hash) DO UPDATE SET {updates}, updated_at = excluded.updated_at "
+                "RETURNING id, id_hash", [now, now])
+            person_ids = {hashed: pk for pk, hashed in cursor.fetchall()}
+            drop_stage(cursor, "import_person")
+
+        def person_id(hashed: str) -> int:
+            return person_ids[hashed]
+
+        if memberships:
+            load_rows(cursor, "registry_membership", ["person_id", "household_id", "relation", "start"],
+                      ((person_id(h), resolve(ref), relation, start) for h, ref, relation, start in memberships))
+        if relation_updates:
+            stage(cursor, "import_relation", [("person_id", "bigint"), ("relation", "text")],
+                  ((person_id(h), relation) for h, relation in relation_updates))
+            cursor.execute('UPDATE registry_membership SET relation = s.relation FROM import_relation s '
+                           'WHERE registry_membership.person_id = s.person_id AND registry_membership."end" IS NULL')
+            drop_stage(cursor, "import_relation")
+        if heads:
+            stage(cursor, "import_head", [("household_id", "bigint"), ("head_id", "bigint")],
+                  ((resolve(ref), person_id(h)) for ref, h in heads))
+            cursor.execute("UPDATE registry_household SET head_id = s.head_id FROM import_head s "
+                           "WHERE registry_household.id = s.household_id")
+            drop_stage(cursor, "import_head")
+        if member_fact_rows:
+            self._upsert_facts(cursor, "registry_memberfacts", "person_id",
+                               [("disability_grade", "integer"), ("adl_failed", "integer")], _MEMBER_FACT_COLUMNS,
+                               ((person_id(h), *rest) for h, *rest in member_fact_rows))
+        if household_fact_rows:
+            types = [(k, "numeric(14, 2)") for k in HOUSEHOLD_FACT_KEYS[:12]] + [
+                ("vehicles", "integer"), ("vehicles_for_disability", "integer"), ("extra_houses", "integer"),
+                ("safe_water", "boolean")]
+            self._upsert_facts(cursor, "registry_householdfacts", "household_id", types, _HOUSEHOLD_FACT_COLUMNS,
+                               ((resolve(ref), *rest) for ref, *rest in household_fact_rows))
+
+    def _upsert_facts(self, cursor, table: str, key: str, typed: list, columns, rows) -> None:
+        kinds = dict(typed)
+        spec = [(key, "bigint"), ("region_code", "text"), ("as_of", "date")] + [(c, kinds.get(c, "text"))
+                                                                                for c in columns]
+        stage(cursor, "import_facts", spec, rows)
+        names = ", ".join(c for c, _k in spec)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in ("region_code", *columns))
+        cursor.execute(
+            f"INSERT INTO {table} ({names}, source, recorded_at, recorded_by_id) SELECT {names}, %s, %s, %s "
+            f"FROM import_facts WHERE true ON CONFLICT ({key}, as_of) DO UPDATE SET {updates}, source = excluded.source, "
+            "recorded_at = excluded.recorded_at, recorded_by_id = excluded.recorded_by_id",
+            [FactSource.IMPORT.value, param(self.now), self.user_id])
+        drop_stage(cursor, "import_facts")
+
+
+def _differs(stored: object, wanted: object) -> bool:
+    """Compare a stored value with a parsed one (SQLite returns dates and decimals as text)."""
+    if stored == wanted:
+        return False
+    if stored is None or wanted is None:
+        return (stored or "") != (wanted or "")
+    if isinstance(wanted, bool):
+        return bool(stored) != wanted
+    if isinstance(wanted, dt.date):
+        return str(stored)[:10] != wanted.isoformat()
+    try:
+        from decimal import Decimal
+
+        return Decimal(str(stored)) != Decimal(str(wanted))
+    except ArithmeticError:
+        return str(stored) != str(wanted)

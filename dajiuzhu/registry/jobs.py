@@ -1,0 +1,35 @@
+"""Background jobs of the registry: ``registry.import`` (a file in the registry template)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+
+from dajiuzhu.core.jobs import job_handler, job_progress
+from dajiuzhu.core.models import Job
+
+from .importing import ImportCounts, registry_import
+
+
+@job_handler("registry.import")
+def registry_import_job(job: Job, *, path: str, filename: str = "", actor_id: int | None = None,
+                        keep_upload: bool = False) -> dict:
+    """Import the uploaded file as its uploader; progress and counts go onto the job as it runs.
+
+    A file that cannot be read fails the job with the reason (nothing written). The upload is
+    removed afterwards: the registry and the error report are what remain.
+    """
+    actor = get_user_model().objects.get(pk=actor_id) if actor_id else None
+
+    def progress(done: int, total: int, counts: ImportCounts) -> None:
+        job_progress(job, done=done, total=total, counts=counts.as_dict())
+
+    try:
+        result = registry_import(actor=actor, path=path, filename=filename, job=job, report_stem=f"registry-{job.pk}",
+                                 progress=progress)
+    finally:
+        if not keep_upload:
+            Path(path).unlink(missing_ok=True)
+    Job.objects.filter(pk=job.pk).update(error_report=str(result.report_path or ""), counts=result.counts.as_dict())
+    return result.as_dict()
