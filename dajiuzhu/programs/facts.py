@@ -1,0 +1,96 @@
+"""The facts a rule sees: the household's (``registry.facts``) and the applicant's.
+
+Applicant facts describe the member who applies (age, disability grade, self-care, labour,
+illness, school) from the registry on the day. Screening uses the head of household as the
+applicant (``add_applicant_columns``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from django.db import connection
+
+from dajiuzhu.registry.facts import LABOUR_CODES, FactFrame, household_facts
+from dajiuzhu.registry.models import MemberFacts, Person
+
+APPLICANT_DEFAULTS = {"applicant_age": 0, "applicant_disability_grade": 0, "applicant_adl_failed": 0,
+                      "applicant_labour": 0, "applicant_seriously_ill": False, "applicant_student": False}
+
+
+def _age(birth: dt.date, on: dt.date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def applicant_facts(person: Person | int | None, *, on: dt.date) -> dict:
+    """The applicant facts of ``person`` on ``on`` (all zero / false without an applicant)."""
+    if person is None:
+        return dict(APPLICANT_DEFAULTS)
+    if not isinstance(person, Person):
+        person = Person.objects.get(pk=person)
+    latest = MemberFacts.objects.filter(person=person, as_of__lte=on).order_by("-as_of").first()
+    return {
+        "applicant_age": _age(person.birth_date, on),
+        "applicant_disability_grade": (latest.disability_grade or 0) if latest else 0,
+        "applicant_adl_failed": latest.adl_failed if latest else 0,
+        "applicant_labour": LABOUR_CODES.get(latest.labour, 0) if latest else 0,
+        "applicant_seriously_ill": bool(latest and latest.health == "serious"),
+        "applicant_student": bool(latest and latest.employment == "student"),
+    }
+
+
+def facts_for(*, household_id: int, on: dt.date, applicant: Person | int | None = None) -> dict:
+    """Household facts (``registry.facts.household_facts``) plus the applicant's, ready for ``item_evaluate``.
+
+    Without an applicant the head of household is the applicant.
+    """
+    facts = household_facts(household_id, on=on)
+    if applicant is None:
+        from dajiuzhu.registry.models import Household
+
+        applicant = Household.objects.filter(pk=household_id).values_list("head_id", flat=True).first()
+    facts.update(applicant_facts(applicant, on=on))
+    return facts
+
+
+def add_applicant_columns(frame: FactFrame) -> FactFrame:
+    """Add the applicant columns to a frame read from the registry (the head is the applicant)."""
+    n = len(frame)
+    cols = frame.columns
+    for name, default in APPLICANT_DEFAULTS.items():
+        cols[name] = np.zeros(n, dtype=bool if isinstance(default, bool) else np.int64)
+    if not n:
+        return frame
+    index_of = {int(h): i for i, h in enumerate(frame.household_ids)}
+    ids = [int(h) for h in frame.household_ids]
+    on = frame.on
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 20000):
+            chunk = ids[start:start + 20000]
+            cursor.execute(
+                f"""
+                SELECT h.id, p.birth_date, mf.disability_grade, mf.adl_failed, mf.labour, mf.health, mf.employment
+                FROM registry_household h
+                JOIN registry_person p ON p.id = h.head_id
+                LEFT JOIN (
+                    SELECT f.*, ROW_NUMBER() OVER (PARTITION BY f.person_id ORDER BY f.as_of DESC) AS rn
+                    FROM registry_memberfacts f
+                    JOIN registry_household hh ON hh.head_id = f.person_id
+                    WHERE f.as_of <= %s AND hh.id IN ({','.join(['%s'] * len(chunk))})
+                ) mf ON mf.person_id = p.id AND mf.rn = 1
+                WHERE h.id IN ({','.join(['%s'] * len(chunk))})
+                """,
+                [on, *chunk, *chunk],
+            )
+            for hid, birth, grade, adl, labour, health, employment in cursor.fetchall():
+                i = index_of[hid]
+                if isinstance(birth, str):
+                    birth = dt.date.fromisoformat(birth)
+                cols["applicant_age"][i] = _age(birth, on)
+                cols["applicant_disability_grade"][i] = grade or 0
+                cols["applicant_adl_failed"][i] = adl or 0
+                cols["applicant_labour"][i] = LABOUR_CODES.get(labour or "full", 0)
+                cols["applicant_seriously_ill"][i] = health == "serious"
+                cols["applicant_student"][i] = employment == "student"
+    return frame
