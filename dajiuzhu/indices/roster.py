@@ -74,16 +74,17 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 def benefit_tiers(*, on: dt.date, region_prefix: str) -> dict[str, set[int]]:
     """Households with an approved 低保/特困 benefit in force (empty without the cases app)."""
+    from .integration import model_ready
+
+    if not model_ready("cases.CaseItem"):
+        return {}
     try:
         from dajiuzhu.cases.selectors import active_benefits  # type: ignore[attr-defined]
     except ImportError:
         return {}
     out: dict[str, set[int]] = {}
     qs = active_benefits(on=on, region_prefix=region_prefix)
-    try:
-        pairs = list(qs.values_list("household_id", "item__tier"))
-    except Exception:  # noqa: BLE001 - the case item may reach its household through the case
-        pairs = list(qs.values_list("case__household_id", "item__tier"))
+    pairs = qs.values_list("household_id", "item__tier")
     for household_id, tier in pairs:
         if tier:
             out.setdefault(tier, set()).add(household_id)

@@ -20,6 +20,7 @@ from decimal import Decimal
 
 import numpy as np
 from django.conf import settings
+from django.db import transaction
 
 DEMO_STANDARDS: dict[str, dict[str, str]] = {
     "dibao": {"urban": "900", "rural": "720"},
@@ -37,6 +38,10 @@ def configured_standards() -> dict[str, dict[str, str]]:
 
 
 def _programs_value(name: str, *, on: dt.date, region_code: str) -> Decimal | None:
+    from .integration import model_ready
+
+    if not model_ready("programs.Standard"):
+        return None
     try:
         from dajiuzhu.programs import selectors  # type: ignore[attr-defined]
     except ImportError:
@@ -45,7 +50,8 @@ def _programs_value(name: str, *, on: dt.date, region_code: str) -> Decimal | No
     if fn is None:
         return None
     try:
-        value = fn(name, on=on, region_code=region_code)
+        with transaction.atomic():  # a savepoint: a refusal must not abort the caller's transaction
+            value = fn(name, on=on, region_code=region_code)
     except Exception:  # noqa: BLE001 - any refusal of the programs app means "not there": use the demo value
         return None
     return Decimal(value) if value is not None else None
