@@ -1,0 +1,119 @@
+"""Health-check endpoints, against the services this machine runs (no mocks)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+
+from dajiuzhu.core import health
+
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _redis_running() -> bool:
+    try:
+        with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+needs_redis = pytest.mark.skipif(not _redis_running(), reason="Redis is not running on 127.0.0.1:6379")
+REDIS_CACHE = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                           "LOCATION": f"redis://{REDIS_HOST}:{REDIS_PORT}/15"}}
+
+
+@pytest.mark.django_db
+def test_healthz_reports_web_and_database_without_login(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "web": "ok", "database": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_healthz_cache_with_the_configured_cache(client):
+    response = client.get("/healthz/cache")
+    assert response.status_code == 200 and response.json()["cache"] == "ok"
+
+
+@pytest.mark.services
+@needs_redis
+@pytest.mark.django_db
+def test_healthz_cache_on_redis_and_when_redis_is_unreachable(client):
+    with override_settings(CACHES=REDIS_CACHE):
+        response = client.get("/healthz/cache")
+        assert response.status_code == 200 and response.json()["backend"] == "RedisCache"
+    unreachable = {"default": {**REDIS_CACHE["default"], "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0"}}
+    with override_settings(CACHES=unreachable):
+        response = client.get("/healthz/cache")
+        assert response.status_code == 503 and response.json() == {"status": "error", "cache": "error",
+                                                                  "backend": "RedisCache"}
+
+
+@pytest.mark.services
+@needs_redis
+@pytest.mark.django_db
+def test_healthz_broker_reachable_and_unreachable_without_showing_credentials(client):
+    with override_settings(CELERY_BROKER_URL=f"redis://:secret@{REDIS_HOST}:{REDIS_PORT}/13"):
+        # Redis without a password accepts the connection; the password never appears in the answer.
+        response = client.get("/healthz/broker")
+        assert "secret" not in response.content.decode()
+    with override_settings(CELERY_BROKER_URL=f"redis://{REDIS_HOST}:{REDIS_PORT}/13"):
+        response = client.get("/healthz/broker")
+        assert response.status_code == 200 and response.json()["broker"] == "ok"
+    with override_settings(CELERY_BROKER_URL=f"redis://127.0.0.1:{_closed_port()}/0"):
+        response = client.get("/healthz/broker")
+        assert response.status_code == 503 and response.json()["broker"] == "error"
+
+
+@pytest.mark.services
+@pytest.mark.slow
+@needs_redis
+@pytest.mark.django_db
+def test_healthz_worker_is_error_without_a_worker_and_ok_once_one_answers(client, tmp_path):
+    broker = f"redis://{REDIS_HOST}:{REDIS_PORT}/12"
+    health._last_worker_ping.clear()
+    name = f"health-{uuid.uuid4().hex[:8]}@test"
+    with override_settings(CELERY_BROKER_URL=broker, HEALTH_WORKER_FRESH_SECONDS=30):
+        assert name not in health.ping_workers(broker)
+        if not health.ping_workers(broker):
+            assert client.get("/healthz/worker").status_code == 503
+        env = {**os.environ, "CELERY_BROKER_URL": broker, "DATABASE_URL": f"sqlite:///{tmp_path / 'w.sqlite3'}",
+               "DAJIUZHU_VAR_DIR": str(tmp_path)}
+        worker = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-n", name,
+             "-Q", f"health-{name}", "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 60
+            while name not in health.ping_workers(broker):
+                assert worker.poll() is None, "the worker exited"
+                assert time.monotonic() < deadline, "the worker never answered"
+            health._last_worker_ping.clear()
+            response = client.get("/healthz/worker")
+            assert response.status_code == 200 and response.json()["worker"] == "ok"
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait(timeout=5)
+    health._last_worker_ping.clear()
