@@ -1,0 +1,206 @@
+"""The county-wide verification (annual review): every active recipient against the latest deliveries.
+
+Set-based: the households are compared in chunks by ``compare.compare`` (three queries and
+numpy per chunk, not one query per household). A household without a discrepancy gets its
+report in bulk (household-level lines, straight from the arrays); a household with one goes
+through ``verify_household`` (member-level lines, rules re-run, the approver's worklist).
+Progress is persisted on the job; the worklist is the inconsistent reports of the job,
+per township.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from dajiuzhu.core import regioncodes
+from dajiuzhu.core.audit import audit_record
+from dajiuzhu.core.errors import DomainError, Forbidden
+from dajiuzhu.core.jobs import job_enqueue, job_handler, job_progress
+from dajiuzhu.core.models import Job
+from dajiuzhu.core.scoping import actor_prefix, scope
+from dajiuzhu.registry.models import Household
+
+from . import compare as compare_mod
+from .compare import CHECKS
+from .delivery import records_match_pending
+from .models import ReportKind, ReportOutcome, ReportStatus, VerificationItem, VerificationReport
+from .services import _sources, _yuan, authorised_households, verify_household
+
+JOB_KIND = "checks.batch"
+CHUNK = 5000
+
+
+@transaction.atomic
+def batch_start(*, actor, as_of: dt.date, confirm: bool = True) -> Job:
+    """Start the county-wide verification of the actor's jurisdiction as of ``as_of``."""
+    prefix = actor_prefix(actor, "checks.run")
+    if prefix is None:
+        raise Forbidden(_("you may not run verifications"))
+    if as_of > dt.date.today():
+        raise DomainError(_("the reference date cannot be in the future"), field="as_of")
+    job = job_enqueue(kind=JOB_KIND, actor=actor, region_code=actor.region_id,
+                      params={"as_of": as_of.isoformat(), "region_prefix": prefix, "confirm": confirm})
+    audit_record(actor=actor, action="checks.batch_start", object_type="core.job", object_id=job.pk,
+                 region_code=actor.region_id, new={"as_of": as_of, "region_prefix": prefix})
+    return job
+
+
+def active_recipient_households(*, on: dt.date, region_prefix: str) -> list[int]:
+    from dajiuzhu.cases.selectors import active_benefits
+
+    return sorted(set(active_benefits(on=on, region_prefix=region_prefix).values_list("household_id", flat=True)))
+
+
+def _bulk_items(cmp, i: int) -> list[VerificationItem]:
+    """Household-level lines of a consistent household, from the arrays alone."""
+    items = []
+    for check in CHECKS:
+        has = bool(cmp.has_data[check.code][i])
+        found, declared = int(cmp.found[check.code][i]), int(cmp.declared[check.code][i])
+        latest = int(cmp.latest[check.code][i])
+        if check.kind == "money":
+            shown = (_yuan(found), _yuan(declared), _yuan(found - declared))
+        else:
+            shown = (str(found), str(declared), str(found - declared))
+        items.append(VerificationItem(
+            check_code=check.code, source=_sources(check.data_types),
+            described_on=dt.date.fromordinal(latest) if latest else None,
+            value_found=shown[0] if has else _("no record"), value_declared=shown[1],
+            difference=shown[2] if has else ""))
+    return items
+
+
+@job_handler(JOB_KIND)
+def run_batch(job: Job, as_of: str, region_prefix: str = "", confirm: bool = True) -> dict:
+    on = dt.date.fromisoformat(as_of)
+    actor = job.created_by
+    records_match_pending(actor=actor)
+    households = active_recipient_households(on=on, region_prefix=region_prefix)
+    authorised = authorised_households(households)
+    missing = [h for h in households if h not in authorised]
+    todo = [h for h in households if h in authorised]
+    job_progress(job, done=0, total=len(todo))
+    totals = {"households": len(households), "no_authorisation": len(missing), "consistent": 0, "inconsistent": 0,
+              "failed": 0, "by_check": {c.code: 0 for c in CHECKS}, "by_township": {}}
+
+    def township(code: str) -> dict:
+        key = regioncodes.ancestor(code, regioncodes.LEVEL_TOWNSHIP) if code else ""
+        return totals["by_township"].setdefault(key, {"checked": 0, "inconsistent": 0})
+
+    done = 0
+    for start in range(0, len(todo), CHUNK):
+        chunk = todo[start:start + CHUNK]
+        cmp = compare_mod.compare(on=on, household_ids=chunk)
+        bad = cmp.any_discrepancy
+        consistent_ids = [int(h) for h, b in zip(cmp.household_ids, bad, strict=True) if not b]
+        for code in totals["by_check"]:
+            totals["by_check"][code] += int(cmp.discrepant[code].sum())
+        households_by_id = Household.objects.in_bulk([int(h) for h in cmp.household_ids[bad]])
+        for i in [int(x) for x in bad.nonzero()[0]]:
+            household = households_by_id[int(cmp.household_ids[i])]
+            try:
+                verify_household(actor=actor, household=household, as_of=on, kind=ReportKind.BATCH, job=job,
+                                 comparison=cmp)
+            except DomainError:
+                totals["failed"] += 1
+                continue
+            totals["inconsistent"] += 1
+            township(household.region_code)["inconsistent"] += 1
+            township(household.region_code)["checked"] += 1
+        _bulk_consistent(job=job, actor=actor, cmp=cmp, on=on, household_ids=consistent_ids, confirm=confirm)
+        for code in cmp.region_codes[~bad]:
+            township(str(code))["checked"] += 1
+        totals["consistent"] += len(consistent_ids)
+        done += len(chunk)
+        job_progress(job, done=done, counts={"consistent": totals["consistent"], "inconsistent": totals["inconsistent"]})
+    totals["no_authorisation_households"] = missing[:500]
+    return totals
+
+
+@transaction.atomic
+def _bulk_consistent(*, job, actor, cmp, on: dt.date, household_ids: list[int], confirm: bool) -> None:
+    if not household_ids:
+        return
+    from dajiuzhu.credit.services import review_outcomes_record
+
+    index = {int(h): i for i, h in enumerate(cmp.household_ids)}
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    reports = VerificationReport.objects.bulk_create([
+        VerificationReport(household_id=h, region_code=str(cmp.region_codes[index[h]]), kind=ReportKind.BATCH,
+                           as_of=on, job=job, created_by=user, outcome=ReportOutcome.CONSISTENT,
+                           status=ReportStatus.CLOSED)
+        for h in household_ids
+    ], batch_size=2000)
+    if any(r.pk is None for r in reports):  # backends that do not return ids
+        reports = list(VerificationReport.objects.filter(job=job, household_id__in=household_ids))
+    items = []
+    for report in reports:
+        for item in _bulk_items(cmp, index[report.household_id]):
+            item.report = report
+            items.append(item)
+    VerificationItem.objects.bulk_create(items, batch_size=5000)
+    review_outcomes_record(consistent=household_ids, on=on, report_ids={r.household_id: r.pk for r in reports})
+    confirmed = 0
+    if confirm:
+        confirmed = _confirm_bulk(actor=actor, household_ids=household_ids, on=on)
+    audit_record(actor=actor, action="checks.batch_consistent", object_type="core.job", object_id=job.pk,
+                 region_code=job.region_code, new={"households": len(household_ids), "confirmed_items": confirmed,
+                                                   "as_of": on})
+
+
+def _confirm_bulk(*, actor, household_ids: list[int], on: dt.date) -> int:
+    try:
+        from dajiuzhu.cases.selectors import active_benefits
+        from dajiuzhu.cases.services import case_item_review_confirm
+    except ImportError:
+        return 0
+    confirmed = 0
+    for start in range(0, len(household_ids), 2000):
+        for case_item in active_benefits(on=on).filter(household_id__in=household_ids[start:start + 2000]):
+            case_item_review_confirm(actor=actor, case_item=case_item)
+            confirmed += 1
+    return confirmed
+
+
+def job_visible(actor, job: Job) -> bool:
+    prefix = actor_prefix(actor, "checks.view")
+    if prefix is None:
+        return False
+    job_prefix = regioncodes.prefix_of(job.region_code) if job.region_code else ""
+    return job_prefix.startswith(prefix) or prefix.startswith(job_prefix)
+
+
+def batch_jobs(*, actor, limit: int = 20) -> list[Job]:
+    """Batch runs that concern the actor's jurisdiction (a township sees the county's run)."""
+    return [job for job in Job.objects.filter(kind=JOB_KIND).order_by("-created_at")[:200]
+            if job_visible(actor, job)][:limit]
+
+
+def batch_job_get(*, actor, pk) -> Job:
+    from django.http import Http404
+
+    job = Job.objects.filter(kind=JOB_KIND, pk=pk).first()
+    if job is None or not job_visible(actor, job):
+        raise Http404("No job matches the given query.")
+    return job
+
+
+def worklist(*, actor, job: Job):
+    """The inconsistent reports of a batch run that the actor may see, by township."""
+    qs = scope(VerificationReport.objects.filter(job=job, outcome=ReportOutcome.INCONSISTENT), actor,
+               perm="checks.view")
+    return qs.select_related("household", "household__head").prefetch_related("items").order_by("region_code", "id")
+
+
+def worklist_by_township(reports) -> "OrderedDict[str, list]":
+    from dajiuzhu.regions.models import Region
+
+    groups: OrderedDict[str, list] = OrderedDict()
+    for report in reports:
+        groups.setdefault(regioncodes.ancestor(report.region_code, regioncodes.LEVEL_TOWNSHIP), []).append(report)
+    names = dict(Region.objects.filter(code__in=list(groups)).values_list("code", "name"))
+    return OrderedDict(((code, names.get(code, code)), reports) for code, reports in groups.items())

@@ -1,0 +1,89 @@
+"""Reads of department data and verification reports, starting from what the actor may see.
+
+A department's data account sees only its own department's deliveries, never the registry or
+the reports; workers with ``checks.view`` see the reports (and delivery summaries) of their
+jurisdiction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from dajiuzhu.core.scoping import get_scoped, scope
+
+from .compare import window_days
+from .datatypes import LASTING_TYPES
+from .models import DepartmentRecord, Delivery, ReportStatus, VerificationReport
+
+
+def delivery_list(*, actor) -> QuerySet[Delivery]:
+    if actor is not None and getattr(actor, "is_authenticated", False) and actor.has_perm_code("checks.deliver"):
+        qs = scope(Delivery.objects.all(), actor, perm="checks.deliver").filter(department_id=actor.department_id)
+    else:
+        qs = scope(Delivery.objects.all(), actor, perm="checks.view")
+    return qs.select_related("department", "submitted_by").order_by("-received_at", "-id")
+
+
+def delivery_get(*, actor, pk: int) -> Delivery:
+    """404 for another department's delivery (or outside the jurisdiction)."""
+    qs = delivery_list(actor=actor)
+    try:
+        return qs.get(pk=pk)
+    except (Delivery.DoesNotExist, ValueError, TypeError):
+        from django.http import Http404
+
+        raise Http404("No delivery matches the given query.") from None
+
+
+def delivery_unmatched(*, delivery: Delivery) -> QuerySet[DepartmentRecord]:
+    return delivery.records.filter(person__isnull=True).exclude(subject_key__startswith="region:").order_by("id")
+
+
+def report_list(*, actor, status: str = "", outcome: str = "", household_id: int | None = None,
+                job_id=None) -> QuerySet[VerificationReport]:
+    qs = scope(VerificationReport.objects.all(), actor, perm="checks.view")
+    if status:
+        qs = qs.filter(status=status)
+    if outcome:
+        qs = qs.filter(outcome=outcome)
+    if household_id:
+        qs = qs.filter(household_id=household_id)
+    if job_id:
+        qs = qs.filter(job_id=job_id)
+    return qs.select_related("household", "household__head").order_by("-created_at", "-id")
+
+
+def report_get(*, actor, pk: int) -> VerificationReport:
+    return get_scoped(VerificationReport.objects.select_related("household", "household__head", "created_by",
+                                                                "decided_by"), actor, perm="checks.view", pk=pk)
+
+
+def reports_awaiting_decision(*, actor) -> QuerySet[VerificationReport]:
+    return report_list(actor=actor, status=ReportStatus.AWAITING_DECISION)
+
+
+def reports_for_case(*, case_id: int) -> QuerySet[VerificationReport]:
+    """The reports of one case (for the case page: the caller has already fetched the case in scope)."""
+    return VerificationReport.objects.filter(case_id=case_id).order_by("-created_at", "-id")
+
+
+def latest_report(*, household) -> VerificationReport | None:
+    return VerificationReport.objects.filter(household_id=household.pk).order_by("-created_at", "-id").first()
+
+
+def department_values(*, on: dt.date, region_prefix: str = "", data_types=None) -> QuerySet[DepartmentRecord]:
+    """The latest delivered value per person and data type on ``on`` (persons under ``region_prefix``).
+
+    A queryset of ``DepartmentRecord`` (one per person and data type), for indices and alerts.
+    """
+    window_start = on - dt.timedelta(days=window_days())
+    qs = DepartmentRecord.objects.filter(person__isnull=False, as_of__lte=on).filter(
+        Q(as_of__gt=window_start) | Q(data_type__in=LASTING_TYPES))
+    if region_prefix:
+        qs = qs.filter(person__region_code__startswith=region_prefix)
+    if data_types:
+        qs = qs.filter(data_type__in=list(data_types))
+    newer = qs.filter(person_id=OuterRef("person_id"), data_type=OuterRef("data_type"), as_of__gt=OuterRef("as_of"))
+    return qs.exclude(Exists(newer)).order_by("person_id", "data_type")
