@@ -70,6 +70,15 @@ def authorised_households(household_ids) -> set[int]:
     return out
 
 
+def declared_facts(household, case, on: dt.date) -> dict:
+    """The declared facts the rules read: the household's, plus the applicant's (the head's without a case)."""
+    try:
+        from dajiuzhu.programs.facts import facts_for
+    except ImportError:  # pragma: no cover
+        return household_facts(household.pk, on=on)
+    return facts_for(household_id=household.pk, on=on, applicant=getattr(case, "applicant_id", None))
+
+
 # --- the report --------------------------------------------------------------------------------
 
 def _yuan(fen) -> str:
@@ -227,7 +236,7 @@ def verify_household(*, actor, household, as_of: dt.date, case=None, kind: str |
     kind = kind or (ReportKind.APPLICATION if case is not None else ReportKind.REVIEW)
     cmp = comparison if comparison is not None else compare_mod.compare(on=as_of, household_ids=[household.pk])
     i = cmp.index_of(household.pk)
-    declared = household_facts(household.pk, on=as_of)
+    declared = declared_facts(household, case, as_of)
     evaluations, evaluated = _evaluations(household, case, declared, cmp, i, as_of)
     items = _items_for(cmp, i)
     discrepancies = sum(1 for item in items if item.discrepancy)
