@@ -1,0 +1,292 @@
+"""Pages of the results database: records, a household's history, deliveries, payment batches,
+recoveries, the monthly report and outcomes. Thin: parse → one service or selector → render."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dajiuzhu.core.errors import DomainError
+from dajiuzhu.core.scoping import actor_prefix
+
+from . import payments, reports, selectors, services, xlsx
+from .models import BatchStatus, Kind, LineStatus, Source
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _need(request, *perms: str) -> None:
+    if not any(request.user.has_perm_code(p) for p in perms):
+        raise Http404
+
+
+def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _filters(request) -> selectors.RecordFilters:
+    household = request.GET.get("household", "")
+    return selectors.RecordFilters(
+        region=request.GET.get("region", "").strip(), item=request.GET.get("item", "").strip(),
+        source=request.GET.get("source", ""), kind=request.GET.get("kind", ""),
+        month=request.GET.get("month", "").strip(), household=int(household) if household.isdigit() else None,
+    )
+
+
+RECORD_HEADERS = ["date", "household", "member", "region", "item", "category", "kind", "amount", "quantity",
+                  "goods", "service", "hours", "provider", "department / organisation", "period from", "period to",
+                  "source", "case"]
+
+
+def _record_row(r) -> list:
+    return [r.given_on, r.household.number, r.person.name if r.person else "", r.region_code, r.item_name,
+            r.get_category_display(), r.get_kind_display(), r.amount, r.quantity, r.goods, r.service_kind,
+            r.service_hours, r.provider, r.department.name if r.department else r.organisation, r.period_start,
+            r.period_end, r.get_source_display(), r.case_id_ref or ""]
+
+
+@login_required
+def record_list(request):
+    _need(request, "results.view", "results.deliver")
+    filters = _filters(request)
+    qs = selectors.record_list(actor=request.user, filters=filters)
+    if request.GET.get("format") == "xlsx":
+        rows = (_record_row(r) for r in qs[:100_000])
+        return _xlsx_response(xlsx.list_to_xlsx(title=_("Assistance records"),
+                                                headers=[_(h) for h in RECORD_HEADERS], rows=rows),
+                              f"assistance-records-{timezone.localdate():%Y%m%d}.xlsx")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "results/record_list.html", {
+        "page": page, "filters": filters, "sources": Source.choices, "kinds": Kind.choices,
+        "query": request.GET.urlencode(),
+    })
+
+
+@login_required
+def household_history(request, pk: int):
+    _need(request, "results.view")
+    history = selectors.household_history(actor=request.user, household_id=pk)
+    if request.GET.get("format") == "xlsx":
+        rows = (_record_row(r) for r in history["records"])
+        return _xlsx_response(xlsx.list_to_xlsx(title=history["household"].number,
+                                                headers=[_(h) for h in RECORD_HEADERS], rows=rows),
+                              f"household-{history['household'].number}.xlsx")
+    return render(request, "results/household_history.html", {**history, "printed_at": timezone.now()})
+
+
+# --- deliveries ------------------------------------------------------------------------------
+
+def _rows_from_upload(upload) -> tuple[list[dict], bytes]:
+    """A CSV (UTF-8 or GBK) or XLSX file of records; the header names the columns."""
+    name = upload.name.lower()
+    content = upload.read()
+    if name.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
+        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    else:
+        from .bankfile import decode
+
+        rows = list(csv.reader(io.StringIO(decode(content))))
+    if not rows:
+        raise DomainError(_("the file is empty"))
+    header = services.canonical_header(rows[0])
+    if "id_number" not in header:
+        raise DomainError(_("the file has no ID number column (身份证号)"))
+    return [dict(zip(header, row, strict=False)) for row in rows[1:]], content
+
+
+@login_required
+def delivery_list(request):
+    _need(request, "results.deliver", "results.record", "results.view")
+    result = None
+    if request.method == "POST":
+        _need(request, "results.deliver", "results.record")
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("choose a file to upload"))
+        else:
+            try:
+                rows, content = _rows_from_upload(upload)
+                result = services.delivery_receive(actor=request.user, rows=rows, filename=upload.name,
+                                                   content=content)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("%(created)d records created, %(dup)d already recorded, %(kept)d kept aside")
+                                 % {"created": result.created, "dup": result.duplicates, "kept": len(result.kept_aside)})
+                return redirect("results:delivery", pk=result.delivery.pk)
+    deliveries = selectors.delivery_list(actor=request.user)[:100]
+    return render(request, "results/delivery_list.html", {"deliveries": deliveries,
+                                                          "columns": services.DELIVERY_COLUMNS})
+
+
+@login_required
+def delivery_detail(request, pk: int):
+    delivery = selectors.delivery_get(actor=request.user, pk=pk)
+    kept = delivery.kept_rows.all()
+    if request.GET.get("format") == "xlsx":
+        return _xlsx_response(xlsx.list_to_xlsx(title=_("Rows kept aside"),
+                                                headers=[_("line"), _("ID number"), _("name"), _("reason")],
+                                                rows=((k.line, k.id_masked, k.name, k.reason) for k in kept)),
+                              f"delivery-{delivery.pk}-kept-aside.xlsx")
+    return render(request, "results/delivery_detail.html", {"delivery": delivery, "kept": kept})
+
+
+# --- payments --------------------------------------------------------------------------------
+
+@login_required
+def batch_list(request):
+    _need(request, "results.view")
+    if request.method == "POST":
+        try:
+            month = dt.date.fromisoformat(request.POST.get("month", "") + "-01")
+            batch = payments.payment_batch_generate(actor=request.user, month=month,
+                                                    region_code=request.POST.get("region", request.user.region_id))
+        except ValueError:
+            messages.error(request, _("give the month as YYYY-MM"))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("batch %(number)s generated with %(n)d lines")
+                             % {"number": batch.number, "n": batch.line_count})
+            return redirect("results:batch", pk=batch.pk)
+    batches = selectors.batch_list(actor=request.user)
+    if request.GET.get("format") == "xlsx":
+        rows = ((b.number, f"{b.month:%Y-%m}", b.region_code, b.get_status_display(), b.line_count, b.total_amount,
+                 b.paid_count, b.failed_count, str(b.generated_by), str(b.approved_by or "")) for b in batches)
+        headers = [_("batch number"), _("month"), _("region"), _("status"), _("lines"), _("total"), _("paid"),
+                   _("failed"), _("generated by"), _("approved by")]
+        return _xlsx_response(xlsx.list_to_xlsx(title=_("Payment batches"), headers=headers, rows=rows),
+                              "payment-batches.xlsx")
+    next_month = (timezone.localdate().replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return render(request, "results/batch_list.html", {
+        "batches": batches[:200], "default_month": f"{next_month:%Y-%m}",
+        "can_generate": request.user.has_perm_code("payments.manage"),
+    })
+
+
+@login_required
+def batch_detail(request, pk: int):
+    batch = selectors.batch_get(actor=request.user, pk=pk)
+    status = request.GET.get("status", "")
+    lines = selectors.batch_lines(batch=batch, status=status)
+    if request.GET.get("format") == "xlsx":
+        headers = [_("line"), _("payee"), _("household"), _("region"), _("item"), _("amount due"),
+                   _("recovery deducted"), _("amount paid"), _("status"), _("failure reason")]
+        rows = ((x.line_no, x.payee_name, x.household.number, x.region_code, x.item_name, x.gross_amount,
+                 x.deduction, x.amount, x.get_status_display(), x.failure_reason) for x in lines)
+        return _xlsx_response(xlsx.list_to_xlsx(title=batch.number, headers=headers, rows=rows),
+                              f"{batch.number}.xlsx")
+    page = Paginator(lines, 100).get_page(request.GET.get("page"))
+    return render(request, "results/batch_detail.html", {
+        "batch": batch, "page": page, "status": status, "statuses": LineStatus.choices,
+        "failures": batch.check_report.get("failures", []), "totals": batch.check_report.get("totals", []),
+        "can_manage": request.user.has_perm_code("payments.manage"),
+        "can_approve": request.user.has_perm_code("payments.approve") and batch.generated_by_id != request.user.pk,
+        "BatchStatus": BatchStatus,
+    })
+
+
+@login_required
+@require_POST
+def batch_action(request, pk: int, action: str):
+    batch = selectors.batch_get(actor=request.user, pk=pk)
+    try:
+        if action == "check":
+            batch = payments.payment_batch_check(actor=request.user, batch=batch)
+            failures = len(batch.check_report["failures"])
+            (messages.warning if failures else messages.success)(
+                request, _("checked: %(n)d failures") % {"n": failures})
+        elif action == "approve":
+            payments.payment_batch_approve(actor=request.user, batch=batch)
+            messages.success(request, _("batch approved"))
+        elif action == "exclude":
+            line = batch.lines.get(line_no=int(request.POST.get("line", "0")))
+            payments.payment_line_exclude(actor=request.user, line=line, reason=request.POST.get("reason", ""))
+            messages.success(request, _("line taken out; check the batch again"))
+        elif action == "cancel":
+            payments.payment_batch_cancel(actor=request.user, batch=batch, reason=request.POST.get("reason", ""))
+            messages.success(request, _("batch cancelled"))
+        elif action == "export":
+            encoding = request.POST.get("encoding", "gbk")
+            content = payments.payment_batch_export(actor=request.user, batch=batch, encoding=encoding)
+            response = HttpResponse(content, content_type=f"text/csv; charset={'utf-8' if encoding == 'utf-8' else 'gbk'}")
+            response["Content-Disposition"] = f'attachment; filename="{batch.number}.csv"'
+            return response
+        elif action == "reconcile":
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise DomainError(_("choose the bank's return file"))
+            batch = payments.payment_batch_reconcile(actor=request.user, batch=batch, content=upload.read(),
+                                                     filename=upload.name)
+            messages.success(request, _("reconciled: %(paid)d paid, %(failed)d failed")
+                             % {"paid": batch.paid_count, "failed": batch.failed_count})
+        else:
+            raise Http404
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    except (ValueError, batch.lines.model.DoesNotExist):
+        messages.error(request, _("no such line"))
+    return redirect("results:batch", pk=batch.pk)
+
+
+@login_required
+def recovery_list(request):
+    _need(request, "results.view")
+    recoveries = selectors.recovery_list(actor=request.user, open_only=request.GET.get("open") == "1")
+    if request.GET.get("format") == "xlsx":
+        headers = [_("household"), _("region"), _("item"), _("reason"), _("overpaid"), _("recovered"), _("balance"),
+                   _("status")]
+        rows = ((r.household.number, r.region_code, r.item_code, r.reason, r.amount, r.recovered, r.balance,
+                 r.get_status_display()) for r in recoveries)
+        return _xlsx_response(xlsx.list_to_xlsx(title=_("Recoveries"), headers=headers, rows=rows),
+                              "recoveries.xlsx")
+    return render(request, "results/recovery_list.html", {"recoveries": recoveries[:500]})
+
+
+# --- report and outcomes ---------------------------------------------------------------------
+
+@login_required
+def monthly_report(request):
+    _need(request, "results.view")
+    today = timezone.localdate()
+    month = request.GET.get("month") or f"{today:%Y-%m}"
+    region = request.GET.get("region") or request.user.region_id
+    try:
+        report = reports.monthly_report(actor=request.user, region_code=region, month=month)
+    except ValueError:
+        raise Http404 from None
+    if request.GET.get("format") == "xlsx":
+        return _xlsx_response(xlsx.report_to_xlsx(report), f"minzheng-report-{report['region'].code}-{month}.xlsx")
+    return render(request, "results/report.html", {"report": report, "month": month})
+
+
+@login_required
+def outcome_list(request):
+    _need(request, "results.view")
+    rows = selectors.outcomes(actor=request.user, region=request.GET.get("region", ""))
+    if request.GET.get("format") == "xlsx":
+        headers = [_("household"), _("first assistance"), _("records"), _("total"), _("development before"),
+                   _("development now"), _("change"), _("tiers before"), _("tiers now")]
+        data = ((r["number"], r["first_given"], r["records"], r["total"], r["development_before"],
+                 r["development_now"], r["development_change"], ", ".join(r["tiers_before"]),
+                 ", ".join(r["tiers_now"])) for r in rows)
+        return _xlsx_response(xlsx.list_to_xlsx(title=_("Outcomes"), headers=headers, rows=data), "outcomes.xlsx")
+    improved = sum(1 for r in rows if (r["development_change"] or 0) > 0)
+    worse = sum(1 for r in rows if (r["development_change"] or 0) < 0)
+    return render(request, "results/outcomes.html", {"rows": rows, "improved": improved, "worse": worse,
+                                                     "scope": actor_prefix(request.user, "results.view")})
