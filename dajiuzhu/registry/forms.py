@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dajiuzhu.regions.models import Region
 from dajiuzhu.regions.selectors import region_list
@@ -203,7 +204,7 @@ class MemberStatusMixin(forms.Form):
 class MemberForm(MemberStatusMixin, ValidatedForm):
     """One member; ``clean`` runs ``registry.validation.parse_member``."""
 
-    name = forms.CharField(label=_("name"), max_length=60)
+    name = forms.CharField(label=pgettext_lazy("person", "name"), max_length=60)
     id_number = forms.CharField(label=_("ID number"), max_length=24)
     relation = forms.ChoiceField(label=_("relation to head"), choices=_choices(Relation))
     phone = forms.CharField(label=_("phone"), required=False, max_length=24)

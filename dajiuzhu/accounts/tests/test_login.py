@@ -60,14 +60,22 @@ def test_throttle_message_is_translated(client, user):
     assert "失败次数过多" in response.content.decode()
 
 
-def test_a_success_clears_the_counter(client, user):
+def test_a_success_clears_the_username_counter_but_not_the_address_counter(client, user):
     for _ in range(4):
         login(client, "wang", "wrong-password")
     assert login(client, "wang", PASSWORD).status_code == 302
     client.post(reverse("accounts:logout"))
+    # From another address, four more failures for the same user do not reach the limit.
     for _ in range(4):
-        login(client, "wang", "wrong-password")
-    assert login(client, "wang", PASSWORD).status_code == 302
+        client.post(reverse("accounts:login"), {"username": "wang", "password": "bad"}, REMOTE_ADDR="10.0.0.9")
+    response = client.post(reverse("accounts:login"), {"username": "wang", "password": PASSWORD},
+                           REMOTE_ADDR="10.0.0.9")
+    assert response.status_code == 302
+    # The first address still counts its failures (against password spraying over many usernames).
+    client.post(reverse("accounts:logout"))
+    make_user("township_handler", LINYI_TOWN, username="li", password=PASSWORD)
+    login(client, "nobody", "x")
+    assert login(client, "li", PASSWORD).status_code == 200
 
 
 def test_me_endpoint_with_session(client, user):
