@@ -150,9 +150,9 @@ def dashboard_data(*, actor, code: str, today: dt.date | None = None) -> dict:
         "material_service": material_service,
         "cases_by_month": cases,
         "decisions": breakdown("decisions"),
-        "alerts_by_level": breakdown("alerts_level"),
-        "alerts_by_outcome": breakdown("alerts_outcome") or breakdown("alerts_status"),
-        "risk_types": breakdown("risk_types", 5, _risk_labels()),
+        "alerts_by_level": breakdown("alerts_level", None, _alert_labels("Level")),
+        "alerts_by_outcome": breakdown("alerts_outcome", None, _alert_labels("Outcome")),
+        "risk_types": breakdown("alert_risk_types", 5, _risk_labels()) or breakdown("risk_types", 5, _risk_labels()),
         "roster_tiers": breakdown("roster_tier", None, _tier_labels()),
         "index_hardship": breakdown("index_hardship"),
         "index_development": breakdown("index_development"),
@@ -166,6 +166,19 @@ def _risk_labels() -> dict:
     except ImportError:
         return {}
     return RISK_TYPES
+
+
+def _alert_labels(kind: str) -> dict:
+    try:
+        from dajiuzhu.alerts import models as alert_models
+    except ImportError:
+        return {}
+    if kind == "Level":
+        choices = getattr(alert_models, "Level", None)
+    else:
+        choices = getattr(getattr(alert_models, "FollowUp", None), "Outcome", None)
+    labels = dict(choices.choices) if choices is not None else {}
+    return {**labels, "pending": _("awaiting follow-up"), "closed": _("closed")}
 
 
 def _tier_labels() -> dict:

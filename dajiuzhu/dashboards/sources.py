@@ -165,33 +165,27 @@ def cases(since: dt.date) -> Iterator[Row]:
 
 # --- alerts and indices (when installed) -----------------------------------------------------
 
-def _columns(table: str) -> set[str]:
-    with connection.cursor() as cursor:
-        return {col.name for col in connection.introspection.get_table_description(cursor, table)}
-
-
 def alerts(since: dt.date) -> Iterator[Row]:
-    """Alert counts by level, outcome and risk type (columns read if the alerts app has them)."""
+    """Alert counts by level, status and follow-up outcome, per month raised, and their risk types."""
     if not _table_exists("alerts_alert"):
         return
-    columns = _columns("alerts_alert")
-    if "region_code" not in columns:
-        return
-    for column, metric in (("level", "alerts_level"), ("status", "alerts_status"), ("outcome", "alerts_outcome"),
-                           ("risk_type", "risk_types"), ("kind", "alerts_kind")):
-        if column not in columns:
-            continue
-        for code, key, count in _rows(
-            f"SELECT region_code, {column}, COUNT(*) FROM alerts_alert GROUP BY region_code, {column}"
-        ):
-            yield code, "", metric, str(key or ""), _dec(count)
-    if "created_at" in columns:
-        month = _month_sql("created_at")
-        for code, period, count in _rows(
-            f"SELECT region_code, {month} AS m, COUNT(*) FROM alerts_alert WHERE created_at >= %s "
-            "GROUP BY region_code, m", [since]
-        ):
-            yield code, period, "alerts", "", _dec(count)
+    followups = _table_exists("alerts_followup")
+    outcome = "COALESCE(f.outcome, '')" if followups else "''"
+    join = "LEFT JOIN alerts_followup f ON f.alert_id = a.id" if followups else ""
+    counts: dict[tuple[str, str, str, str], int] = defaultdict(int)
+    month = _month_sql("a.created_at")
+    for code, level, status, result, risks, period in _rows(
+        f"SELECT a.region_code, a.level, a.status, {outcome}, a.risk_types, {month} FROM alerts_alert a {join}"
+    ):
+        counts[(code, "", "alerts_level", level)] += 1
+        counts[(code, "", "alerts_status", status)] += 1
+        counts[(code, "", "alerts_outcome", result or ("pending" if status == "open" else "closed"))] += 1
+        if period and period >= f"{since:%Y-%m}":
+            counts[(code, period, "alerts", "")] += 1
+        for risk in filter(None, (risks or "").split(",")):
+            counts[(code, "", "alert_risk_types", risk)] += 1
+    for (code, period, metric, key), count in counts.items():
+        yield code, period, metric, key, Decimal(count)
 
 
 INDEX_BUCKETS = ["0.0–0.2", "0.2–0.4", "0.4–0.6", "0.6–0.8", "0.8–1.0"]

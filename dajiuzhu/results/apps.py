@@ -7,3 +7,8 @@ class ResultsConfig(AppConfig):
     name = "dajiuzhu.results"
     label = "results"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import receivers
+
+        receivers.connect()

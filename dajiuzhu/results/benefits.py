@@ -45,21 +45,26 @@ def active_benefits(*, month: dt.date, region_prefix: str = "") -> list[Benefit]
 
     from dajiuzhu.cases.selectors import active_benefits as case_benefits
 
-    qs = case_benefits(on=month, region_prefix=region_prefix).select_related("item", "case", "household")
-    out = []
-    for ci in qs.annotate(n_covered=Count("covered")):
-        item = ci.item
-        if not getattr(item, "periodic", True):
-            continue
-        household = ci.household
-        out.append(Benefit(
-            household_id=ci.household_id, item_code=item.code, amount=ci.amount or Decimal("0"),
-            region_code=household.region_code, item_name=getattr(item, "name", item.code),
-            category=getattr(item, "category", "") or "", tier=getattr(item, "tier", "") or "",
-            persons=ci.n_covered or 1, payee_id=household.head_id or ci.case.applicant_id,
-            case_id=ci.case_id, case_item_id=ci.pk, status=ci.status, periodic=True,
-        ))
-    return out
+    qs = (case_benefits(on=month, region_prefix=region_prefix)
+          .select_related("item", "item__category", "case", "household").annotate(n_covered=Count("covered")))
+    return [benefit_of(ci) for ci in qs if ci.item.periodic and ci.item.kind != "service"]
+
+
+def benefit_of(case_item) -> Benefit:
+    """A ``Benefit`` from a ``cases.CaseItem`` (with its item, case and household)."""
+    from .items import info_of
+
+    info = info_of(case_item.item)
+    household = case_item.household
+    covered = getattr(case_item, "n_covered", None)
+    if covered is None:
+        covered = case_item.covered.count()
+    return Benefit(
+        household_id=case_item.household_id, item_code=info.code, amount=case_item.amount or Decimal("0"),
+        region_code=household.region_code, item_name=info.name, category=info.category, tier=info.tier,
+        persons=covered or 1, payee_id=household.head_id or case_item.case.applicant_id, case_id=case_item.case_id,
+        case_item_id=case_item.pk, status=case_item.status, periodic=info.periodic,
+    )
 
 
 def case_item_statuses(ids: list[int]) -> dict[int, str]:

@@ -28,10 +28,13 @@ KNOWN: dict[str, ItemInfo] = {
         ItemInfo("dibao", "最低生活保障", "living", "dibao", True),
         ItemInfo("dibao_single", "单人保", "living", "dibao", True),
         ItemInfo("tekun", "特困人员供养", "living", "tekun", True),
+        ItemInfo("tekun_centralised", "特困人员集中供养", "living", "tekun", True),
         ItemInfo("temporary", "临时救助", "temporary", "", False),
-        ItemInfo("temporary_urgent", "临时救助（急难）", "temporary", "", False),
-        ItemInfo("orphan", "孤儿基本生活费", "children", "orphan", True),
-        ItemInfo("de_facto_orphan", "事实无人抚养儿童生活费", "children", "orphan", True),
+        ItemInfo("temp_emergency", "临时救助（急难型）", "temporary", "", False),
+        ItemInfo("temp_expenditure", "临时救助（支出型）", "temporary", "", False),
+        ItemInfo("temp_small", "小额临时救助（乡镇先行救助）", "temporary", "", False),
+        ItemInfo("orphan", "孤儿基本生活保障", "children", "", True),
+        ItemInfo("unsupported_child", "事实无人抚养儿童基本生活补贴", "children", "", True),
         ItemInfo("disability_living", "困难残疾人生活补贴", "disability", "", True),
         ItemInfo("disability_care", "重度残疾人护理补贴", "disability", "", True),
         ItemInfo("medical", "医疗救助", "medical", "", False),
@@ -46,9 +49,9 @@ KNOWN: dict[str, ItemInfo] = {
 # The lines of the monthly statistical report (民政统计报表) and the item codes each counts.
 REPORT_LINES = {
     "dibao": ("dibao", "dibao_single"),
-    "tekun": ("tekun",),
-    "temporary": ("temporary", "temporary_urgent"),
-    "orphan": ("orphan", "de_facto_orphan"),
+    "tekun": ("tekun", "tekun_centralised"),
+    "temporary": ("temporary", "temp_emergency", "temp_expenditure", "temp_small"),
+    "orphan": ("orphan", "unsupported_child"),
     "disability": ("disability_living", "disability_care"),
 }
 REPORT_LINE_LABELS = {
@@ -67,11 +70,17 @@ def describe(code: str) -> ItemInfo:
     except ImportError:
         AssistanceItem = None  # noqa: N806
     if AssistanceItem is not None:
-        item = AssistanceItem.objects.filter(code=code).first()
+        item = AssistanceItem.objects.filter(code=code).select_related("category").first()
         if item is not None:
-            return ItemInfo(code, getattr(item, "name", code), getattr(item, "category", "") or "",
-                            getattr(item, "tier", "") or "", bool(getattr(item, "periodic", False)))
+            return info_of(item)
     return KNOWN.get(code, ItemInfo(code))
+
+
+def info_of(item) -> ItemInfo:
+    """An ``ItemInfo`` from a ``programs.AssistanceItem``."""
+    category = getattr(item, "category", None)
+    return ItemInfo(item.code, item.name, getattr(category, "code", category) or "", item.tier or "",
+                    bool(item.periodic))
 
 
 def report_line(item_code: str, tier: str = "", category: str = "") -> str:
@@ -79,7 +88,7 @@ def report_line(item_code: str, tier: str = "", category: str = "") -> str:
     for line, codes in REPORT_LINES.items():
         if item_code in codes:
             return line
-    if tier in ("dibao", "tekun", "orphan"):
+    if tier in ("dibao", "tekun"):
         return tier
     if category == "temporary":
         return "temporary"

@@ -113,7 +113,7 @@ def test_a_region_outside_the_jurisdiction_is_404_and_nothing_changes(client, re
 def test_dashboard_reads_a_fixed_number_of_queries(records, django_assert_max_num_queries):
     dashboards_refresh()
     user = make_user("county_admin", LINYI_COUNTY)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(8):
         data = dashboard_data(actor=user, code=LINYI_COUNTY)
     assert len(data["children"]) == 12
 
