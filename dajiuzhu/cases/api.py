@@ -1,0 +1,398 @@
+"""REST API of the cases app (mounted at /api/v1/cases/): HTTP schema and routing only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Field, Router, Schema
+
+from dajiuzhu.core.context import source
+from dajiuzhu.core.errors import DomainError, ErrorCode
+
+from . import selectors, services
+from .models import Appeal, Case, CaseItem, Channel, PublicNotice
+from .notices import objection_allowed
+from .window import NewHousehold, household_lookup, window_submit
+
+router = Router(tags=["cases"])
+
+
+class ItemOut(Schema):
+    id: int
+    item_code: str = Field(..., alias="item.code")
+    item_name: str = Field(..., alias="item.name")
+    tier: str = Field(..., alias="item.tier")
+    requested: bool
+    path: str
+    status: str
+    amount: Decimal | None
+    effective_from: dt.date | None
+    effective_to: dt.date | None
+    review_due: dt.date | None
+    reasons: list[str]
+    rule_version_id: int | None
+
+
+class CaseOut(Schema):
+    id: int
+    number: str
+    household_id: int
+    household_number: str = Field(..., alias="household.number")
+    region_code: str
+    accepted_region_code: str
+    channel: str
+    status: str
+    restriction: str
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+    items: list[ItemOut]
+
+    @staticmethod
+    def resolve_items(obj):
+        return list(obj.items.select_related("item").order_by("id"))
+
+
+class CaseSummaryOut(Schema):
+    id: int
+    number: str
+    household_id: int
+    region_code: str
+    accepted_region_code: str
+    channel: str
+    status: str
+    created_at: dt.datetime
+
+
+class EventOut(Schema):
+    id: int
+    action: str
+    case_item_id: int | None
+    from_status: str
+    to_status: str
+    actor_name: str
+    opinion: str
+    at: dt.datetime
+
+
+class MemberIn(Schema):
+    name: str
+    id_number: str
+    relation: str
+    sex: str = ""
+    birth_date: str = ""
+    phone: str = ""
+    health: str = ""
+    illness: str = ""
+    disability_category: str = ""
+    disability_grade: str = ""
+    adl_failed: str = ""
+    labour: str = ""
+    employment: str = ""
+
+
+class NewHouseholdIn(Schema):
+    region_code: str
+    address: str = ""
+    hukou_region_code: str = ""
+    members: list[MemberIn]
+
+
+class ApplicationIn(Schema):
+    items: list[str]
+    facts: dict[str, str | int | float | bool | None] = {}
+    promise_signed: bool = False
+    authorisation_signed: bool = False
+    id_number: str = ""
+    household_id: int | None = None
+    new_household: NewHouseholdIn | None = None
+    channel: str = Channel.WINDOW
+    note: str = ""
+
+
+class LookupIn(Schema):
+    id_number: str
+
+
+class LookupOut(Schema):
+    found: bool
+    household_id: int | None = None
+    household_number: str = ""
+    region_code: str = ""
+    head_name: str = ""
+
+
+class TransitionIn(Schema):
+    step: str
+    opinion: str = ""
+
+
+class DecisionIn(Schema):
+    outcome: str
+    opinion: str
+    outcomes: dict[int, str] = {}
+    amounts: dict[int, Decimal] = {}
+
+
+class ReviewIn(Schema):
+    action: str  # confirm | adjust | end
+    amount: Decimal | None = None
+    reason: str = ""
+    on: dt.date | None = None
+
+
+class RevokeIn(Schema):
+    reason: str
+    not_due_from: dt.date
+    dishonest: bool = False
+
+
+class RevocationOut(Schema):
+    id: int
+    case_item_id: int
+    reason: str
+    not_due_from: dt.date
+    revoked_on: dt.date
+    monthly_amount: Decimal
+    months_overpaid: int
+    overpayment: Decimal
+    dishonest: bool
+
+
+class AppealIn(Schema):
+    grounds: str
+
+
+class AppealDecisionIn(Schema):
+    uphold: bool
+    note: str
+    amount: Decimal | None = None
+
+
+class AppealOut(Schema):
+    id: int
+    case_item_id: int
+    contested_status: str
+    grounds: str
+    status: str
+    decided_at: dt.datetime | None
+    decision_note: str
+
+
+class NoticeOut(Schema):
+    id: int
+    case_id: int
+    head_name_masked: str
+    members_covered: int
+    lines: list[dict]
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+class ObjectionIn(Schema):
+    text: str
+    contact: str = ""
+
+
+class ObjectionOut(Schema):
+    id: int
+    case_id: int
+    lodged_at: dt.datetime
+
+
+class CheckIn(Schema):
+    on: dt.date | None = None
+
+
+class JobOut(Schema):
+    id: str
+    kind: str
+    status: str
+
+
+class WorklistOut(Schema):
+    id: int
+    township_code: str
+    region_code: str
+    kind: str
+    household_id: int
+    person_id: int | None
+    item_codes: list[str]
+    detail: str
+
+
+def _case(request, pk: int) -> Case:
+    return selectors.case_get(actor=request.auth, pk=pk)
+
+
+@router.post("/lookup", response=LookupOut, operation_id="cases_household_lookup")
+def lookup(request, payload: LookupIn):
+    """Find the household of a full ID number (apply anywhere: any township of the county)."""
+    household = household_lookup(actor=request.auth, id_number=payload.id_number)
+    if household is None:
+        return {"found": False}
+    from dajiuzhu.core.ids import mask_name
+
+    return {"found": True, "household_id": household.pk, "household_number": household.number,
+            "region_code": household.region_code, "head_name": mask_name(household.head.name if household.head else "")}
+
+
+@router.post("/applications", response={201: CaseOut}, operation_id="cases_application_submit")
+def application_submit(request, payload: ApplicationIn):
+    """Submit an application: lookup or register, declared facts, items, signatures → instant decision."""
+    new = None
+    if payload.new_household is not None:
+        new = NewHousehold(region_code=payload.new_household.region_code, address=payload.new_household.address,
+                           hukou_region_code=payload.new_household.hukou_region_code,
+                           members=[m.dict() for m in payload.new_household.members])
+    with source("api"):
+        case = window_submit(
+            actor=request.auth, item_codes=payload.items, facts=payload.facts, promise_signed=payload.promise_signed,
+            authorisation_signed=payload.authorisation_signed, id_number=payload.id_number,
+            household_id=payload.household_id, new_household=new, channel=payload.channel, note=payload.note,
+        )
+    return 201, Case.objects.select_related("household").get(pk=case.pk)
+
+
+@router.get("/cases", response=list[CaseSummaryOut], operation_id="cases_list")
+def case_list(request, status: str = "", mine: bool = False, q: str = "", limit: int = 50, offset: int = 0):
+    qs = selectors.case_list(actor=request.auth, filters=selectors.CaseFilters(status=status, mine=mine, q=q))
+    limit = max(1, min(limit, 200))
+    return list(qs[offset:offset + limit])
+
+
+@router.get("/cases/{case_id}", response=CaseOut, operation_id="cases_get")
+def case_get(request, case_id: int):
+    return _case(request, case_id)
+
+
+@router.get("/cases/{case_id}/timeline", response=list[EventOut], operation_id="cases_timeline")
+def case_timeline(request, case_id: int):
+    return list(selectors.case_timeline(case=_case(request, case_id)))
+
+
+@router.post("/cases/{case_id}/transitions", response=CaseOut, operation_id="cases_transition")
+def case_transition(request, case_id: int, payload: TransitionIn):
+    case = _case(request, case_id)
+    with source("api"):
+        services.case_transition(actor=request.auth, case=case, step=payload.step, opinion=payload.opinion)
+    return _case(request, case_id)
+
+
+@router.post("/cases/{case_id}/decision", response=CaseOut, operation_id="cases_decide")
+def case_decide(request, case_id: int, payload: DecisionIn):
+    case = _case(request, case_id)
+    with source("api"):
+        services.case_decide(actor=request.auth, case=case, outcome=payload.outcome, opinion=payload.opinion,
+                             outcomes=payload.outcomes, amounts=payload.amounts)
+    return _case(request, case_id)
+
+
+@router.get("/approvals", response=list[CaseSummaryOut], operation_id="cases_approver_queue")
+def approver_queue(request):
+    return list(selectors.approver_queue(actor=request.auth)[:200])
+
+
+@router.get("/reviews/due", response=list[ItemOut], operation_id="cases_due_reviews")
+def due_reviews(request, within_days: int = 30):
+    return list(selectors.due_reviews(actor=request.auth, within_days=max(0, min(within_days, 366)))[:500])
+
+
+def _item(request, pk: int) -> CaseItem:
+    return selectors.case_item_get(actor=request.auth, pk=pk)
+
+
+@router.post("/items/{item_id}/review", response=ItemOut, operation_id="cases_item_review")
+def item_review(request, item_id: int, payload: ReviewIn):
+    """A review: confirm, change the amount, or end the benefit (revoke has its own endpoint)."""
+    ci = _item(request, item_id)
+    with source("api"):
+        if payload.action == "confirm":
+            ci = services.case_item_review_confirm(actor=request.auth, case_item=ci, note=payload.reason)
+        elif payload.action == "adjust":
+            if payload.amount is None:
+                raise DomainError("amount is required", field="amount")
+            ci = services.case_item_adjust(actor=request.auth, case_item=ci, amount=payload.amount,
+                                           reason=payload.reason)
+        elif payload.action == "end":
+            ci = services.case_item_end(actor=request.auth, case_item=ci, on=payload.on or timezone.localdate(),
+                                        reason=payload.reason)
+        else:
+            raise DomainError("action must be confirm, adjust or end", field="action")
+    return CaseItem.objects.select_related("item").get(pk=ci.pk)
+
+
+@router.post("/items/{item_id}/revoke", response=RevocationOut, operation_id="cases_item_revoke")
+def item_revoke(request, item_id: int, payload: RevokeIn):
+    ci = _item(request, item_id)
+    with source("api"):
+        return services.case_item_revoke(actor=request.auth, case_item=ci, reason=payload.reason,
+                                         not_due_from=payload.not_due_from, dishonest=payload.dishonest)
+
+
+@router.post("/items/{item_id}/appeals", response={201: AppealOut}, operation_id="cases_appeal_lodge")
+def appeal_lodge(request, item_id: int, payload: AppealIn):
+    if getattr(request.auth, "role", None) == "resident":
+        ci = get_object_or_404(CaseItem, pk=item_id)
+    else:
+        ci = _item(request, item_id)
+    with source("api"):
+        return 201, services.appeal_lodge(actor=request.auth, case_item=ci, grounds=payload.grounds)
+
+
+@router.post("/appeals/{appeal_id}/decision", response=AppealOut, operation_id="cases_appeal_decide")
+def appeal_decide(request, appeal_id: int, payload: AppealDecisionIn):
+    appeal = get_object_or_404(Appeal, pk=appeal_id)
+    with source("api"):
+        return services.appeal_decide(actor=request.auth, appeal=appeal, uphold=payload.uphold, note=payload.note,
+                                      amount=payload.amount)
+
+
+@router.get("/notices/{village_code}", response=list[NoticeOut], auth=None, operation_id="cases_notices_public")
+def notices(request, village_code: str):
+    """The public notices (公示) of a village in force today — public, no login, no ID numbers."""
+    return list(selectors.notices_in_force(village_code=village_code))
+
+
+@router.post("/notices/{notice_id}/objections", response={201: ObjectionOut}, auth=None,
+             operation_id="cases_objection_lodge")
+def objection_lodge(request, notice_id: int, payload: ObjectionIn):
+    """Lodge an objection to a notice in force (public, rate-limited)."""
+    if not objection_allowed(request.META.get("REMOTE_ADDR", "")):
+        raise DomainError("too many objections from this address; try again later", code=ErrorCode.CONFLICT)
+    notice = PublicNotice.objects.filter(pk=notice_id).first()
+    if notice is None:
+        raise Http404
+    with source("public"):
+        return 201, services.objection_lodge(notice=notice, text=payload.text, contact=payload.contact)
+
+
+@router.post("/checks", response={202: JobOut}, operation_id="cases_overlap_check_start")
+def overlap_check_start(request, payload: CheckIn):
+    """Start the duplicate / overlap / missed check for the actor's jurisdiction (a background job)."""
+    from django.db import transaction
+
+    from dajiuzhu.core.jobs import job_enqueue
+    from dajiuzhu.core.scoping import actor_prefix
+
+    prefix = actor_prefix(request.auth, "cases.handle")
+    if prefix is None:
+        from dajiuzhu.core.errors import Forbidden
+
+        raise Forbidden("you may not run the check")
+    with transaction.atomic():
+        job = job_enqueue(kind="cases.overlap_check", actor=request.auth, region_code=prefix.ljust(12, "0"),
+                          params={"region_prefix": prefix, "on": (payload.on or timezone.localdate()).isoformat()})
+    return 202, {"id": str(job.pk), "kind": job.kind, "status": job.status}
+
+
+@router.get("/worklist", response=list[WorklistOut], operation_id="cases_worklist")
+def worklist(request, kind: str = "", limit: int = 200, offset: int = 0):
+    qs = selectors.worklist(actor=request.auth)
+    if kind:
+        qs = qs.filter(kind=kind)
+    limit = max(1, min(limit, 1000))
+    return list(qs[offset:offset + limit])

@@ -1,0 +1,26 @@
+"""Where later apps plug into the application path (they register from their ``AppConfig.ready()``).
+
+``RESTRICTION_CHECKS``: callables ``(household) -> str | None``. A returned reason (e.g. a
+dishonesty record, 失信) puts the whole application on the check-first path with every item
+verified first ("一处失信、处处受限"). The credit app appends
+``credit.selectors.household_restriction``-based check here.
+
+``VERIFIERS``: callables ``(case, actor) -> object | None``, run when the investigation of a
+check-first case starts (before its decision) and, for a trust-first decision, after it
+(as a background job enqueued on commit). The checks app appends its economic-status
+verification here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+RESTRICTION_CHECKS: list[Callable[[Any], str | None]] = []
+VERIFIERS: list[Callable[[Any, Any], object | None]] = []
+
+
+def restriction_reason(household) -> str:
+    """The first restriction any registered check reports for the household, or ""."""
+    reasons = [reason for check in RESTRICTION_CHECKS if (reason := check(household))]
+    return "; ".join(str(r) for r in reasons)

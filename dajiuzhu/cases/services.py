@@ -1,0 +1,583 @@
+"""Writes of the cases app: applications, the instant decision, the check-first path, decisions.
+
+Every function is keyword-only, atomic, audited in the same transaction, and locks the rows it
+changes. Side effects (signals, verification jobs) run on commit. Reviews, revocations and
+appeals live in ``cases.reviews``; public notices and objections in ``cases.notices``; they are
+re-exported here so callers need one import.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dajiuzhu.core.audit import audit_record
+from dajiuzhu.core.errors import Conflict, DomainError, ErrorCode, Forbidden
+from dajiuzhu.core.ids import mask_name
+from dajiuzhu.core.money import money
+
+from . import hooks, signals
+from .dates import add_months, month_end, next_cycle
+from .models import (
+    Case,
+    CaseEvent,
+    CaseItem,
+    CaseStatus,
+    Channel,
+    ItemStatus,
+    Path,
+    Signature,
+)
+from .workflow import TRANSITIONS, check_level, check_township_or_above, transition_target
+
+PROMISE_TEXT_VERSION = "XY-2026.1"
+AUTHORISATION_TEXT_VERSION = "SQ-2026.1"
+# Tiers of the low-income population, in the order one application is sorted into them (分类认定).
+TIER_ORDER = ("tekun", "dibao", "near_poor", "rigid")
+IRREGULAR_EMPLOYMENT = ("self_employed", "farming")
+REVIEW_MONTHS, REVIEW_MONTHS_IRREGULAR = 12, 6
+ADULT_AGE = 18
+
+
+class DuplicateApplication(DomainError):
+    code = ErrorCode.DUPLICATE
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _user(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _event(case: Case, action: str, actor, *, from_status: str = "", to_status: str = "", opinion: str = "",
+           data: dict | None = None, case_item: CaseItem | None = None) -> CaseEvent:
+    user = _user(actor)
+    return CaseEvent.objects.create(
+        case=case, case_item=case_item, action=action, from_status=from_status, to_status=to_status, actor=user,
+        actor_name=(user.display_name if user else _("the platform"))[:150], opinion=opinion, data=data or {},
+    )
+
+
+def _jsonable_reasons(reasons: Iterable) -> list[str]:
+    return [str(r) for r in reasons]
+
+
+def _item_name(item) -> str:
+    return str(getattr(item, "name", "") or item.code)
+
+
+def living_members(household, on: dt.date):
+    from dajiuzhu.registry.selectors import household_members
+
+    return [p for p in household_members(household=household, on=on) if not p.deceased_on or p.deceased_on > on]
+
+
+def irregular_income(household, on: dt.date, members=None) -> bool:
+    """Business or farming income is irregular: the review then falls due after 6 months, not 12."""
+    from dajiuzhu.registry.selectors import household_facts_on
+
+    facts = household_facts_on(household=household, on=on)
+    if facts is not None and facts.monthly_business_income > 0:
+        return True
+    for person in members if members is not None else living_members(household, on):
+        latest = next(iter(person.facts.all()), None)
+        if latest is not None and latest.employment in IRREGULAR_EMPLOYMENT:
+            return True
+    return False
+
+
+def review_due_for(effective_from: dt.date, irregular: bool) -> dt.date:
+    return add_months(effective_from, REVIEW_MONTHS_IRREGULAR if irregular else REVIEW_MONTHS)
+
+
+def _send_on_commit(signal, **kwargs) -> None:
+    transaction.on_commit(lambda: signal.send(sender=CaseItem, **kwargs))
+
+
+def _enqueue_verification(case: Case, actor) -> None:
+    if not hooks.VERIFIERS:
+        return
+    from dajiuzhu.core.jobs import job_enqueue
+
+    job_enqueue(kind="cases.verify", actor=actor, params={"case_id": case.pk}, region_code=case.region_code)
+
+
+def run_verifiers(case: Case, actor) -> list[str]:
+    """Run every registered verifier; what they return is kept on the timeline as text."""
+    results = []
+    for verifier in hooks.VERIFIERS:
+        outcome = verifier(case, actor)
+        if outcome is not None:
+            results.append(str(outcome)[:500])
+    return results
+
+
+# --------------------------------------------------------------------------- the application
+
+
+@dataclasses.dataclass
+class ItemOutcome:
+    case_item: CaseItem
+    eligible: bool
+    reasons: list[str]
+
+
+def _load_items(codes: Sequence[str]):
+    from dajiuzhu.programs.models import AssistanceItem
+
+    codes = [c.strip() for c in codes if c and c.strip()]
+    if not codes:
+        raise DomainError(_("choose at least one assistance item"), field="items")
+    if len(set(codes)) != len(codes):
+        raise DomainError(_("an item is chosen twice"), field="items")
+    items = {i.code: i for i in AssistanceItem.objects.filter(code__in=codes).prefetch_related("excludes")}
+    unknown = [c for c in codes if c not in items]
+    if unknown:
+        raise DomainError(_("unknown assistance item: %(codes)s") % {"codes": ", ".join(unknown)}, field="items")
+    inactive = [c for c in codes if getattr(items[c], "active", True) is False]
+    if inactive:
+        raise DomainError(_("the item is no longer offered: %(codes)s") % {"codes": ", ".join(inactive)},
+                          field="items")
+    return [items[c] for c in codes]
+
+
+def _tier_items(exclude_ids: set[int]):
+    from dajiuzhu.programs.models import AssistanceItem
+
+    items = [i for i in AssistanceItem.objects.exclude(tier="").prefetch_related("excludes")
+             if i.pk not in exclude_ids and getattr(i, "active", True) is not False and i.tier in TIER_ORDER]
+    return sorted(items, key=lambda i: (TIER_ORDER.index(i.tier), i.code))
+
+
+def _excluded_ids(item) -> set[int]:
+    return {other.pk for other in item.excludes.all()}
+
+
+def open_items(household_id: int, on: dt.date):
+    """The household's pending items and the benefits it receives (monthly, or a one-off of this month)."""
+    from django.db.models import Q
+
+    return CaseItem.objects.filter(household_id=household_id).filter(
+        Q(status=ItemStatus.PENDING)
+        | Q(status=ItemStatus.APPROVED, periodic=True)
+        | Q(status=ItemStatus.APPROVED, periodic=False, effective_to__gte=on.replace(day=1))
+    )
+
+
+def check_duplicates(*, household, items, members, on: dt.date) -> None:
+    """Refuse, with the reason, an item the household or one of its members already receives or has
+    asked for (also through another household or another window), and items that exclude each other."""
+    member_ids = [p.pk for p in members]
+    held = list(
+        CaseItem.objects.filter(status__in=(ItemStatus.PENDING, ItemStatus.APPROVED))
+        .filter(household=household)
+        .select_related("item", "case")
+    )
+    held += list(
+        CaseItem.objects.filter(status__in=(ItemStatus.PENDING, ItemStatus.APPROVED), covered__in=member_ids)
+        .exclude(household=household)
+        .select_related("item", "case", "household")
+        .distinct()
+    )
+    month = on.replace(day=1)
+    for ci in held:
+        if ci.status == ItemStatus.APPROVED and not ci.periodic and (ci.effective_to or month) < month:
+            continue  # a one-off paid in an earlier month does not block a new one
+        for item in items:
+            if ci.item_id == item.pk:
+                if ci.household_id != household.pk:
+                    person = next((p for p in members if ci.covered.filter(pk=p.pk).exists()), None)
+                    raise DuplicateApplication(
+                        _("%(person)s already receives “%(item)s” through household %(number)s (case %(case)s)")
+                        % {"person": mask_name(person.name) if person else "", "item": _item_name(item),
+                           "number": ci.household.number, "case": ci.case.number}, field="items")
+                if ci.status == ItemStatus.PENDING:
+                    raise DuplicateApplication(
+                        _("the household already has an open application for “%(item)s” (case %(case)s)")
+                        % {"item": _item_name(item), "case": ci.case.number}, field="items")
+                raise DuplicateApplication(
+                    _("the household already receives “%(item)s” (case %(case)s)")
+                    % {"item": _item_name(item), "case": ci.case.number}, field="items")
+            if ci.item_id in _excluded_ids(item) and ci.household_id == household.pk:
+                raise DuplicateApplication(
+                    _("“%(item)s” cannot be given together with “%(other)s”, which the household already receives "
+                      "(case %(case)s)") % {"item": _item_name(item), "other": _item_name(ci.item),
+                                            "case": ci.case.number}, field="items")
+    for index, item in enumerate(items):
+        for other in items[index + 1:]:
+            if other.pk in _excluded_ids(item) or item.pk in _excluded_ids(other):
+                raise DomainError(
+                    _("“%(item)s” and “%(other)s” cannot be given together; choose one")
+                    % {"item": _item_name(item), "other": _item_name(other)}, field="items")
+
+
+def _check_may_apply(actor, household, channel: str) -> None:
+    from dajiuzhu.registry.policies import can_register_in
+
+    if channel == Channel.PROACTIVE:
+        if actor is not None and _user(actor) and not actor.has_perm_code("cases.create"):
+            raise Forbidden(_("you may not raise applications"))
+        return
+    if channel == Channel.ONLINE:
+        if getattr(actor, "role", None) == "resident":
+            if not household.members.filter(id_hash=actor.person_id_hash).exclude(id_hash="").exists():
+                raise Forbidden(_("a resident may apply only for their own household"))
+            return
+    if not _user(actor) or not actor.has_perm_code("cases.create"):
+        raise Forbidden(_("you may not accept applications"))
+    if channel == Channel.PROXY and getattr(actor, "role", None) != "village_worker":
+        raise DomainError(_("only a village worker applies on a resident's behalf"), field="channel")
+    from dajiuzhu.core.scoping import region_in_scope
+
+    if not (region_in_scope(actor, household.region_code, perm="cases.create")
+            or can_register_in(actor, household.region_code)):
+        # 404, not 403: a household outside the jurisdiction is not there for this actor.
+        from django.http import Http404
+
+        raise Http404("No household matches the given query.")
+
+
+def _new_case_number(on: dt.date) -> str:
+    return f"T{uuid.uuid4().hex[:20]}"
+
+
+@transaction.atomic
+def application_submit(
+    *,
+    actor,
+    household,
+    item_codes: Sequence[str],
+    promise_signed: bool,
+    authorisation_signed: bool,
+    channel: str = Channel.WINDOW,
+    applicant=None,
+    note: str = "",
+    on: dt.date | None = None,
+) -> Case:
+    """一次申请、分类认定: accept one application, decide its trust-first items at once on the declared
+    facts, and sort the household into every tier it qualifies for.
+
+    A check-first item, or any item of a household a restriction check names (e.g. a dishonesty
+    record), waits for the standard path. Refuses (changing nothing) a missing signature, an item
+    the household or a member already receives or has asked for, items that exclude each other, a
+    benefit that computes negative or over the item's household ceiling, and a second window
+    submitting the same application at the same moment.
+    """
+    from dajiuzhu.programs.facts import facts_for
+    from dajiuzhu.programs.services import item_evaluate
+    from dajiuzhu.registry.models import Household
+
+    on = on or timezone.localdate()
+    if channel not in Channel.values:
+        raise DomainError(_("unknown channel %(c)s") % {"c": channel}, field="channel")
+    # Lock the household: two windows submitting for it are served one after the other.
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    _check_may_apply(actor, household, channel)
+    if not promise_signed:
+        raise DomainError(_("the applicant must sign the credit promise (信用承诺)"), field="promise_signed")
+    if not authorisation_signed:
+        raise DomainError(_("the applicant and the adult members must sign the data-check authorisation (授权书)"),
+                          field="authorisation_signed")
+    items = _load_items(item_codes)
+    members = living_members(household, on)
+    if not members:
+        raise DomainError(_("the household has no living members"))
+    applicant = applicant or next((p for p in members if p.pk == household.head_id), members[0])
+    if applicant.pk not in {p.pk for p in members}:
+        raise DomainError(_("the applicant must be a member of the household"), field="applicant")
+    facts = facts_for(household_id=household.pk, on=on, applicant=applicant)
+    if not facts.get("has_facts"):
+        raise DomainError(_("record the household's declared income and assets before applying"), field="facts")
+    check_duplicates(household=household, items=items, members=members, on=on)
+    restriction = hooks.restriction_reason(household)
+    irregular = irregular_income(household, on, members)
+
+    user = _user(actor)
+    accepted_region = (user.region_id if user and user.role != "resident" else household.region_code)
+    case = Case.objects.create(
+        number=_new_case_number(on), household=household, applicant=applicant, region_code=household.region_code,
+        accepted_region_code=accepted_region, channel=channel, restriction=restriction[:300],
+        irregular_income=irregular, facts={k: str(v) for k, v in facts.items()}, note=note, created_by=user,
+    )
+    case.number = f"{on:%Y}{household.region_code[6:9]}{case.pk:07d}"
+    adults = [p for p in members if (on - p.birth_date).days >= ADULT_AGE * 365.25]
+    signatures = [Signature(case=case, kind=Signature.Kind.PROMISE, person=applicant, signer_name=applicant.name,
+                            text_version=PROMISE_TEXT_VERSION, recorded_by=user)]
+    signers = {applicant.pk: applicant, **{p.pk: p for p in adults}}
+    signatures += [Signature(case=case, kind=Signature.Kind.AUTHORISATION, person=p, signer_name=p.name,
+                             text_version=AUTHORISATION_TEXT_VERSION, recorded_by=user) for p in signers.values()]
+    Signature.objects.bulk_create(signatures)
+
+    requested_ids = {i.pk for i in items}
+    held_ids = set(open_items(household.pk, on).values_list("item_id", flat=True))
+    candidates = [(i, True) for i in items]
+    if any(i.tier for i in items):
+        candidates += [(i, False) for i in _tier_items(requested_ids | held_ids)]
+    blocked: dict[int, str] = {}  # item id -> the name of the item (in this case) that excludes it
+    for held in open_items(household.pk, on).select_related("item").prefetch_related("item__excludes"):
+        for other in held.item.excludes.all():
+            blocked.setdefault(other.pk, _item_name(held.item))
+
+    outcomes: list[ItemOutcome] = []
+    now = timezone.now()
+    for item, requested in candidates:
+        check_first = bool(restriction) or item.acceptance == Path.CHECK_FIRST
+        ci = CaseItem(case=case, household=household, region_code=household.region_code, item=item,
+                      requested=requested, periodic=item.periodic,
+                      path=Path.CHECK_FIRST if check_first else Path.TRUST_FIRST)
+        if item.pk in blocked:
+            if requested:  # (already refused by check_duplicates; kept for safety)
+                raise DomainError(_("“%(item)s” cannot be given together with “%(other)s”")
+                                  % {"item": _item_name(item), "other": blocked[item.pk]}, field="items")
+            continue
+        evaluation = item_evaluate(item=item, facts=facts, on=on, region_code=household.region_code)
+        if requested and evaluation.refusal in ("negative", "over_ceiling", "error"):
+            # Bad input, not a decision: refuse the whole application and change nothing.
+            why = evaluation.reasons[-1] if evaluation.reasons else _("the benefit cannot be computed")
+            raise DomainError(f"“{_item_name(item)}”: {why}", code=ErrorCode.RULE, field="items")
+        ci.rule_version_id = evaluation.rule_version_id
+        ci.reasons = _jsonable_reasons(evaluation.reasons)
+        ci.facts_used = {k: str(v) for k, v in (evaluation.facts_used or {}).items()}
+        if evaluation.eligible and evaluation.amount is not None:
+            ci.amount = _checked_amount(item, evaluation.amount, refuse=True)
+        if not evaluation.eligible:
+            ci.status = ItemStatus.REFUSED
+            ci.decided_at = now
+            if not ci.reasons:
+                ci.reasons = [_("the household does not meet the rule of this item")]
+        elif check_first:
+            ci.status = ItemStatus.PENDING
+        else:
+            _approve(ci, on=on, irregular=irregular, now=now)
+        if ci.status != ItemStatus.REFUSED:
+            for other in item.excludes.all():
+                blocked.setdefault(other.pk, _item_name(item))
+        outcomes.append(ItemOutcome(ci, evaluation.eligible, ci.reasons))
+
+    pending = any(o.case_item.status == ItemStatus.PENDING for o in outcomes)
+    case.status = CaseStatus.ACCEPTED if pending else CaseStatus.DECIDED
+    case.decided_at = None if pending else now
+    case.save(update_fields=["number", "status", "decided_at"])
+    try:
+        with transaction.atomic():
+            CaseItem.objects.bulk_create([o.case_item for o in outcomes])
+    except IntegrityError:
+        raise Conflict(_("another window has just submitted an application for the same household and item; "
+                         "open the household's cases")) from None
+    through = CaseItem.covered.through
+    through.objects.bulk_create([
+        through(caseitem_id=o.case_item.pk, person_id=p.pk)
+        for o in outcomes if o.case_item.status != ItemStatus.REFUSED for p in members
+    ])
+
+    _event(case, "submit", actor, to_status=CaseStatus.ACCEPTED,
+           data={"channel": channel, "items": [i.code for i in items], "restriction": restriction,
+                 "signed": {"promise": PROMISE_TEXT_VERSION, "authorisation": AUTHORISATION_TEXT_VERSION,
+                            "signers": len(signers)}})
+    for o in outcomes:
+        ci = o.case_item
+        if ci.status == ItemStatus.PENDING:
+            continue
+        _event(case, "decide_by_rule", None, to_status=ci.status, case_item=ci,
+               opinion="; ".join(ci.reasons),
+               data={"item": ci.item.code, "amount": ci.amount, "requested": ci.requested,
+                     "rule_version": ci.rule_version_id, "effective_from": ci.effective_from,
+                     "review_due": ci.review_due})
+        _send_on_commit(signals.case_item_decided, case_item=ci, outcome=ci.status)
+    if pending:
+        _event(case, "accept", actor, from_status=CaseStatus.ACCEPTED, to_status=CaseStatus.ACCEPTED,
+               opinion=restriction)
+    else:
+        _event(case, "decided", None, from_status=CaseStatus.ACCEPTED, to_status=CaseStatus.DECIDED)
+    audit_record(actor=actor, action="case.submit", obj=case,
+                 new={"number": case.number, "household": household.pk, "channel": channel, "status": case.status,
+                      "restriction": restriction,
+                      "items": [{"item": o.case_item.item.code, "status": o.case_item.status,
+                                 "amount": o.case_item.amount, "requested": o.case_item.requested}
+                                for o in outcomes]})
+    if any(o.case_item.status == ItemStatus.APPROVED for o in outcomes):
+        _enqueue_verification(case, actor)
+    return case
+
+
+def _checked_amount(item, amount, *, refuse: bool) -> Decimal | None:
+    """A benefit must be a non-negative sum within the item's household ceiling (None: a service)."""
+    if amount is None:
+        return None
+    amount = money(amount)
+    problem = ""
+    if amount < 0:
+        problem = _("the benefit of “%(item)s” computes negative (%(amount)s yuan); check the declared facts")
+    ceiling = getattr(item, "household_ceiling", None)
+    if not problem and ceiling is not None and ceiling > 0 and amount > ceiling:
+        problem = _("the benefit of “%(item)s” computes %(amount)s yuan, over the household ceiling of "
+                    "%(ceiling)s yuan")
+    if problem:
+        if refuse:
+            raise DomainError(problem % {"item": _item_name(item), "amount": amount, "ceiling": ceiling},
+                              code=ErrorCode.RULE, field="items")
+        return None
+    return amount
+
+
+def _approve(ci: CaseItem, *, on: dt.date, irregular: bool, now, actor=None) -> None:
+    ci.status = ItemStatus.APPROVED
+    ci.effective_from = next_cycle(on)
+    if ci.periodic:
+        ci.effective_to = None
+        ci.review_due = review_due_for(ci.effective_from, irregular)
+    else:
+        ci.effective_to = month_end(ci.effective_from)
+        ci.review_due = None
+    ci.decided_at = now
+    ci.decided_by = _user(actor)
+
+
+# --------------------------------------------------------------------------- the check-first path
+
+
+def _lock_case(*, actor, case: Case, perm: str, residence_only: bool = False) -> Case:
+    """Fetch-and-authorise-and-lock: a case outside the actor's jurisdiction is a 404."""
+    from dajiuzhu.core.scoping import get_scoped
+
+    fields = ("region_code",) if residence_only else ("region_code", "accepted_region_code")
+    return get_scoped(Case.objects.select_for_update(of=("self",)), actor, perm=perm, fields=fields, pk=case.pk)
+
+
+@transaction.atomic
+def case_transition(*, actor, case: Case, step: str, opinion: str = "", on: dt.date | None = None) -> Case:
+    """Take one step of the standard path (every step but the decision and the objection)."""
+    if step not in TRANSITIONS or step in ("decide", "objection"):
+        raise DomainError(_("unknown step %(name)s") % {"name": step}, field="step")
+    transition = TRANSITIONS[step]
+    case = _lock_case(actor=actor, case=case, perm=transition.perm)
+    before = case.status
+    target = transition_target(step, before)
+    opinion = (opinion or "").strip()
+    if transition.opinion_required and not opinion:
+        raise DomainError(_("write the opinion or record of this step"), field="opinion")
+    if transition.township_or_above:
+        check_township_or_above(actor)
+    on = on or timezone.localdate()
+    data: dict = {}
+    if step == "investigate":
+        data["verification"] = run_verifiers(case, actor)
+    elif step == "publish_notice":
+        from .notices import notice_publish
+
+        notice = notice_publish(actor=actor, case=case, starts_on=on)
+        data["notice"] = {"id": notice.pk, "starts_on": notice.starts_on, "ends_on": notice.ends_on}
+    elif step == "close_notice":
+        from .notices import notice_close
+
+        notice = notice_close(case=case, on=on)
+        data["notice"] = {"id": notice.pk, "ends_on": notice.ends_on}
+    elif step == "withdraw":
+        for ci in case.items.select_for_update().filter(status=ItemStatus.PENDING):
+            ci.status = ItemStatus.REFUSED
+            ci.reasons = [_("the application was withdrawn")]
+            ci.decided_at = timezone.now()
+            ci.save(update_fields=["status", "reasons", "decided_at"])
+    case.status = target
+    case.save(update_fields=["status", "updated_at"])
+    _event(case, step, actor, from_status=before, to_status=target, opinion=opinion, data=data)
+    audit_record(actor=actor, action=f"case.{step}", obj=case, old={"status": before},
+                 new={"status": target, "opinion": opinion})
+    return case
+
+
+def handled_by(case: Case, actor) -> bool:
+    """Did the actor create the case or take any step of it?"""
+    return case.created_by_id == actor.pk or case.events.filter(actor=actor).exists()
+
+
+@transaction.atomic
+def case_decide(*, actor, case: Case, outcome: str, opinion: str,
+                outcomes: dict[int, str] | None = None, amounts: dict[int, Decimal] | None = None,
+                on: dt.date | None = None) -> Case:
+    """The decision on a check-first case by its approval level (township for delegated items,
+    county otherwise). ``outcome`` ("approve"/"refuse") applies to every pending item unless
+    ``outcomes`` names one; an approved amount is the rule's on the latest facts unless given.
+
+    Refuses an approver who created or handled the case; a case outside the approver's
+    jurisdiction (the household's residence) is a 404 and nothing changes.
+    """
+    from dajiuzhu.programs.facts import facts_for
+    from dajiuzhu.programs.services import item_evaluate
+
+    case = _lock_case(actor=actor, case=case, perm="cases.approve", residence_only=True)
+    before = case.status
+    target = transition_target("decide", before)
+    opinion = (opinion or "").strip()
+    if not opinion:
+        raise DomainError(_("write the decision opinion"), field="opinion")
+    if handled_by(case, actor):
+        raise Forbidden(_("you created or handled this application; another approver must decide it"))
+    check_township_or_above(actor)
+    check_level(actor, case)
+    outcomes = outcomes or {}
+    amounts = amounts or {}
+    for value in [outcome, *outcomes.values()]:
+        if value not in ("approve", "refuse"):
+            raise DomainError(_("the outcome must be approve or refuse"), field="outcome")
+    on = on or timezone.localdate()
+    now = timezone.now()
+    facts = facts_for(household_id=case.household_id, on=on, applicant=case.applicant_id)
+    members = living_members(case.household, on)
+    irregular = irregular_income(case.household, on, members)
+    decided = []
+    for ci in case.items.select_for_update(of=("self",)).select_related("item").filter(status=ItemStatus.PENDING):
+        choice = outcomes.get(ci.pk, outcome)
+        if choice == "approve":
+            evaluation = item_evaluate(item=ci.item, facts=facts, on=on, region_code=case.region_code)
+            amount = amounts.get(ci.pk)
+            if amount is None:
+                if not evaluation.eligible:
+                    raise DomainError(
+                        _("by the rule the household is not eligible for “%(item)s” (%(reasons)s): refuse it or "
+                          "give the amount") % {"item": _item_name(ci.item),
+                                                "reasons": "; ".join(map(str, evaluation.reasons))},
+                        code=ErrorCode.RULE, field="amounts")
+                amount = evaluation.amount
+            ci.amount = _checked_amount(ci.item, amount, refuse=True)
+            ci.rule_version_id = evaluation.rule_version_id
+            ci.facts_used = {k: str(v) for k, v in (evaluation.facts_used or {}).items()}
+            _approve(ci, on=on, irregular=irregular, now=now, actor=actor)
+        else:
+            ci.status = ItemStatus.REFUSED
+            ci.reasons = [opinion]
+            ci.decided_at, ci.decided_by = now, _user(actor)
+        ci.save()
+        decided.append(ci)
+        _event(case, "decide_item", actor, to_status=ci.status, case_item=ci, opinion=opinion,
+               data={"item": ci.item.code, "amount": ci.amount, "effective_from": ci.effective_from,
+                     "review_due": ci.review_due})
+        _send_on_commit(signals.case_item_decided, case_item=ci, outcome=ci.status)
+    case.status, case.decided_at, case.irregular_income = target, now, irregular
+    case.save(update_fields=["status", "decided_at", "irregular_income", "updated_at"])
+    _event(case, "decide", actor, from_status=before, to_status=target, opinion=opinion)
+    audit_record(actor=actor, action="case.decide", obj=case, old={"status": before},
+                 new={"status": target, "opinion": opinion,
+                      "items": [{"item": ci.item.code, "status": ci.status, "amount": ci.amount} for ci in decided]})
+    return case
+
+
+# Reviews, revocations, appeals, public notices (re-exported: one import for callers).
+from .notices import notice_publish, objection_lodge  # noqa: E402,F401
+from .reviews import (  # noqa: E402,F401
+    appeal_decide,
+    appeal_lodge,
+    case_item_adjust,
+    case_item_end,
+    case_item_review_confirm,
+    case_item_revoke,
+    overpayment_months,
+)

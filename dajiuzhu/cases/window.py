@@ -1,0 +1,162 @@
+"""The window's one form, as one service: find or register the household, record the declared facts,
+submit the application, and decide it at once — all in one transaction (a refusal changes nothing).
+
+Apply anywhere (不受户籍地、居住地限制): a township window may find a household of another township
+of the same county, but only by an exact, full ID number — never by browsing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dajiuzhu.core import crypto
+from dajiuzhu.core.audit import audit_record
+from dajiuzhu.core.errors import Conflict, DomainError
+from dajiuzhu.core.ids import InvalidIdNumber, parse_id_number
+
+from .models import Case, Channel
+
+
+@dataclasses.dataclass
+class NewHousehold:
+    region_code: str
+    members: list  # raw member mappings (registry.validation.parse_member input)
+    address: str = ""
+    hukou_region_code: str = ""
+
+
+def household_lookup(*, actor, id_number: str):
+    """The household of the person with this full ID number, if the actor may take their application.
+
+    Inside the actor's jurisdiction the registry's own lookup; a township window also finds a
+    person anywhere in its county, by the exact number only.
+    """
+    from dajiuzhu.registry.models import Person
+    from dajiuzhu.registry.selectors import person_find_by_id_number
+
+    try:
+        number = parse_id_number(id_number).number
+    except InvalidIdNumber as exc:
+        raise DomainError(str(exc), field="id_number") from None
+    person = person_find_by_id_number(actor=actor, id_number=number)
+    if person is None and getattr(actor, "role", None) == "township_handler" and actor.has_perm_code("cases.create"):
+        person = (Person.objects.select_related("household")
+                  .filter(id_hash=crypto.blind_index(number), region_code__startswith=actor.region_id[:6]).first())
+    if person is None or person.household is None:
+        return None
+    return person.household
+
+
+def _parse_members(raw_members: Sequence[Mapping]):
+    from dajiuzhu.registry.validation import RowInvalid, parse_member
+
+    members, problems = [], []
+    for index, raw in enumerate(raw_members, start=1):
+        if not any(str(v).strip() for v in raw.values() if v is not None):
+            continue
+        try:
+            members.append(parse_member(raw))
+        except RowInvalid as exc:
+            problems += [f"{_('member %(n)d') % {'n': index}} {field}: {reason}" for field, reason in exc.problems]
+    if problems:
+        raise DomainError("; ".join(problems), field="members")
+    return members
+
+
+def _parse_facts(raw: Mapping) -> dict:
+    from dajiuzhu.registry.validation import RowInvalid, parse_household_facts
+
+    try:
+        return parse_household_facts(raw)
+    except RowInvalid as exc:
+        raise DomainError("; ".join(f"{field}: {reason}" for field, reason in exc.problems), field="facts") from None
+
+
+@transaction.atomic
+def window_submit(
+    *,
+    actor,
+    item_codes: Sequence[str],
+    facts: Mapping,
+    promise_signed: bool,
+    authorisation_signed: bool,
+    id_number: str = "",
+    household_id: int | None = None,
+    new_household: NewHousehold | None = None,
+    channel: str = Channel.WINDOW,
+    note: str = "",
+    on: dt.date | None = None,
+) -> Case:
+    """Lookup-or-register, declared facts, application and instant decision in one request."""
+    from dajiuzhu.registry.models import FactSource, Household
+    from dajiuzhu.registry.services import household_facts_record, household_register
+
+    from .services import application_submit
+
+    on = on or timezone.localdate()
+    values = _parse_facts(facts)
+    household = None
+    if getattr(actor, "role", None) == "resident":
+        # The resident online (掌上办): always their own household.
+        from dajiuzhu.registry.models import Person
+
+        me = Person.objects.select_related("household").filter(id_hash=actor.person_id_hash).exclude(id_hash="").first()
+        if me is None or me.household is None:
+            raise DomainError(_("your account is not linked to a registered household; apply at a window"))
+        household, channel, id_number, household_id = me.household, Channel.ONLINE, "", None
+    elif household_id:
+        from dajiuzhu.core.scoping import get_scoped
+
+        try:
+            household = get_scoped(Household.objects.all(), actor, perm="registry.view", pk=household_id)
+        except Http404:
+            if not id_number:
+                raise
+    if household is None and id_number:
+        household = household_lookup(actor=actor, id_number=id_number)
+        if household is not None and household_id and household.pk != household_id:
+            raise DomainError(_("the ID number belongs to another household"), field="id_number")
+    if household is None:
+        if new_household is None or not new_household.members:
+            raise DomainError(_("no household found for this ID number: register the family in the same form"),
+                              field="id_number")
+        members = _parse_members(new_household.members)
+        if not members:
+            raise DomainError(_("enter the members of the new household"), field="members")
+        try:
+            with transaction.atomic():
+                household = household_register(
+                    actor=actor, region_code=new_household.region_code.strip(), members=members,
+                    hukou_region_code=new_household.hukou_region_code.strip(), address=new_household.address.strip(),
+                    facts=values, as_of=on, source=FactSource.DECLARED,
+                )
+        except IntegrityError:
+            raise Conflict(_("another window has just registered this family; look it up again")) from None
+        applicant = household.head
+    else:
+        # The registry's service checks its own edit right; a window of another township (apply
+        # anywhere) records the declared facts for the application and audits it here.
+        from dajiuzhu.registry.policies import can_edit_household
+
+        own = can_edit_household(actor, household)
+        household_facts_record(actor=actor, household=household, as_of=on, values=values, source=FactSource.DECLARED,
+                               audit=own)
+        if not own:
+            audit_record(actor=actor, action="household.facts", obj=household,
+                         new={**values, "as_of": on, "source": FactSource.DECLARED, "for": "application"})
+        applicant = None
+        if id_number:
+            from dajiuzhu.registry.models import Person
+
+            applicant = Person.objects.filter(id_hash=crypto.blind_index(parse_id_number(id_number).number),
+                                              household=household).first()
+    return application_submit(actor=actor, household=household, item_codes=item_codes, channel=channel,
+                              promise_signed=promise_signed, authorisation_signed=authorisation_signed,
+                              applicant=applicant, note=note, on=on)
