@@ -82,19 +82,30 @@ def run_batch(job: Job, as_of: str, region_prefix: str = "", confirm: bool = Tru
     households = active_recipient_households(on=on, region_prefix=region_prefix)
     authorised = authorised_households(households)
     missing = [h for h in households if h not in authorised]
-    todo = [h for h in households if h in authorised]
-    job_progress(job, done=0, total=len(todo))
-    totals = {"households": len(households), "no_authorisation": len(missing), "consistent": 0, "inconsistent": 0,
-              "failed": 0, "by_check": {c.code: 0 for c in CHECKS}, "by_township": {}}
+    totals = verify_many(actor=actor, household_ids=[h for h in households if h in authorised], on=on, job=job,
+                         confirm=confirm)
+    totals["households"] = len(households)
+    totals["no_authorisation"] = len(missing)
+    totals["no_authorisation_households"] = missing[:500]
+    return totals
+
+
+def verify_many(*, actor, household_ids: list[int], on: dt.date, job: Job | None = None, confirm: bool = True,
+                chunk: int = CHUNK) -> dict:
+    """Verify many (authorised) households set-based; progress on ``job``; totals per check and township."""
+    if job is not None:
+        job_progress(job, done=0, total=len(household_ids))
+    totals = {"households": len(household_ids), "consistent": 0, "inconsistent": 0, "failed": 0,
+              "by_check": {c.code: 0 for c in CHECKS}, "by_township": {}}
 
     def township(code: str) -> dict:
         key = regioncodes.ancestor(code, regioncodes.LEVEL_TOWNSHIP) if code else ""
         return totals["by_township"].setdefault(key, {"checked": 0, "inconsistent": 0})
 
     done = 0
-    for start in range(0, len(todo), CHUNK):
-        chunk = todo[start:start + CHUNK]
-        cmp = compare_mod.compare(on=on, household_ids=chunk)
+    for start in range(0, len(household_ids), chunk):
+        part = household_ids[start:start + chunk]
+        cmp = compare_mod.compare(on=on, household_ids=part)
         bad = cmp.any_discrepancy
         consistent_ids = [int(h) for h, b in zip(cmp.household_ids, bad, strict=True) if not b]
         for code in totals["by_check"]:
@@ -104,7 +115,7 @@ def run_batch(job: Job, as_of: str, region_prefix: str = "", confirm: bool = Tru
             household = households_by_id[int(cmp.household_ids[i])]
             try:
                 verify_household(actor=actor, household=household, as_of=on, kind=ReportKind.BATCH, job=job,
-                                 comparison=cmp)
+                                 comparison=cmp, authorisation_checked=True)
             except DomainError:
                 totals["failed"] += 1
                 continue
@@ -115,9 +126,10 @@ def run_batch(job: Job, as_of: str, region_prefix: str = "", confirm: bool = Tru
         for code in cmp.region_codes[~bad]:
             township(str(code))["checked"] += 1
         totals["consistent"] += len(consistent_ids)
-        done += len(chunk)
-        job_progress(job, done=done, counts={"consistent": totals["consistent"], "inconsistent": totals["inconsistent"]})
-    totals["no_authorisation_households"] = missing[:500]
+        done += len(part)
+        if job is not None:
+            job_progress(job, done=done,
+                         counts={"consistent": totals["consistent"], "inconsistent": totals["inconsistent"]})
     return totals
 
 
@@ -147,8 +159,8 @@ def _bulk_consistent(*, job, actor, cmp, on: dt.date, household_ids: list[int], 
     confirmed = 0
     if confirm:
         confirmed = _confirm_bulk(actor=actor, household_ids=household_ids, on=on)
-    audit_record(actor=actor, action="checks.batch_consistent", object_type="core.job", object_id=job.pk,
-                 region_code=job.region_code, new={"households": len(household_ids), "confirmed_items": confirmed,
+    audit_record(actor=actor, action="checks.batch_consistent", object_type="core.job",
+                 object_id=getattr(job, "pk", ""), region_code=getattr(job, "region_code", ""), new={"households": len(household_ids), "confirmed_items": confirmed,
                                                    "as_of": on})
 
 
