@@ -125,8 +125,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 if os.environ.get("DATABASE_REPLICA_URL"):
-    # Optional read replica for dashboards and reports (see docs/scaling.md).
-    DATABASES["replica"] = dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"])
+    # Optional read replica for dashboards and reports (see docs/scaling.md and config/routers.py).
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+if PRODUCTION:
+    for _alias in DATABASES.values():
+        _alias["CONN_HEALTH_CHECKS"] = True
+DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+REPLICA_APPS = frozenset(env_list("DAJIUZHU_REPLICA_APPS", "dashboards"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -176,9 +184,15 @@ USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
 
-STATIC_URL = "static/"
+STATIC_URL = os.environ.get("DJANGO_STATIC_URL", "static/")
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+if PRODUCTION:
+    # collectstatic writes hashed, compressed files that whitenoise serves with far-future caching.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -200,6 +214,30 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "dajiuzhu"
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+
+def _beat_schedule() -> dict:
+    """Periodic tasks: every app may contribute ``CELERY_BEAT_SCHEDULE`` in ``dajiuzhu/<app>/schedule.py``."""
+    import importlib
+    import importlib.util
+    import warnings
+
+    schedule: dict = {}
+    for app in INSTALLED_APPS:
+        if not app.startswith("dajiuzhu.") or importlib.util.find_spec(f"{app}.schedule") is None:
+            continue
+        try:
+            module = importlib.import_module(f"{app}.schedule")
+        except Exception as exc:  # noqa: BLE001 - a broken fragment must not stop the web process
+            warnings.warn(f"{app}.schedule could not be imported: {exc}", stacklevel=1)
+            continue
+        schedule.update(getattr(module, "CELERY_BEAT_SCHEDULE", {}))
+    return schedule
+
+
+CELERY_BEAT_SCHEDULE = _beat_schedule()
 
 # Money is rounded to the fen unless a county configures otherwise.
 MONEY_PLACES = 2
