@@ -1,0 +1,119 @@
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from dajiuzhu.accounts.models import ApiToken
+from dajiuzhu.core.testing import LINYI_COUNTY, LINYI_TOWN, LINYI_VILLAGE, XINGLONG_TOWN, make_household, make_user
+from dajiuzhu.results import bankfile
+from dajiuzhu.results.models import AssistanceRecord, Delivery, DeliveryRow, PaymentBatch, Source
+
+from .conftest import benefit_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _bearer(user):
+    _token, key = ApiToken.issue(user=user, name="dept system")
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+def test_department_delivery_by_token_keeps_aside_someone_not_in_the_registry(client):
+    household = make_household(LINYI_VILLAGE)
+    head = household.head
+    dept = make_user("department", LINYI_COUNTY, department="medical_insurance")
+    today = dt.date.today().isoformat()
+    rows = [
+        {"身份证号": head.id_number, "姓名": head.name, "事项代码": "med_class2", "救助金额": "1,234.50",
+         "日期": today, "业务编号": "YB-1"},
+        {"id_number": "371424199001011237", "name": "王五", "item_code": "med_class2", "amount": "300",
+         "given_on": today, "reference": "YB-2"},
+        {"id_number": "12345", "name": "坏号", "item_code": "med_class2", "amount": "300", "given_on": today},
+    ]
+    response = client.post("/api/v1/results/deliveries", {"rows": rows, "filename": "yb.json"},
+                           content_type="application/json", **_bearer(dept))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["created"] == 1 and len(body["kept_aside"]) == 2
+    assert [k["line"] for k in body["kept_aside"]] == [3, 2] or {k["line"] for k in body["kept_aside"]} == {2, 3}
+    assert all("371424199001011237" not in k["id_masked"] for k in body["kept_aside"])
+    record = AssistanceRecord.objects.get()
+    assert (record.household, record.department.code, str(record.amount)) == (household, "medical_insurance",
+                                                                              "1234.50")
+    assert record.source == Source.DEPARTMENT
+    assert DeliveryRow.objects.count() == 2
+    # The same delivery again: nothing new, reported as already recorded.
+    again = client.post("/api/v1/results/deliveries", {"rows": rows[:1]}, content_type="application/json",
+                        **_bearer(dept)).json()
+    assert again["created"] == 0 and again["duplicates"] == 1
+    assert AssistanceRecord.objects.count() == 1
+
+
+def test_social_organisation_uploads_service_records_as_a_file(client):
+    household = make_household(LINYI_VILLAGE)
+    org = make_user("social_org", LINYI_COUNTY)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["身份证号", "姓名", "事项名称", "服务类型", "服务时长", "服务日期"])
+    ws.append([household.head.id_number, household.head.name, "居家照护服务", "居家照护", "4", "2026年1月5日"])
+    data = io.BytesIO()
+    wb.save(data)
+    data.seek(0)
+    data.name = "services.xlsx"
+    client.force_login(org)
+    response = client.post("/results/deliveries/", {"file": data})
+    assert response.status_code == 302
+    record = AssistanceRecord.objects.get()
+    assert record.kind == "service" and record.service_hours == 4 and record.source == Source.SOCIAL_ORG
+    assert record.given_on == dt.date(2026, 1, 5)
+    assert Delivery.objects.get().created == 1
+
+
+def test_payment_batch_through_the_api(client, handler, approver, month, town_households):
+    from dajiuzhu.results.payments import payment_batch_generate
+
+    batch = payment_batch_generate(actor=handler, month=month, region_code=LINYI_TOWN,
+                                   benefits=[benefit_for(h, case_item_id=i) for i, h in enumerate(town_households)])
+    h, a = _bearer(handler), _bearer(approver)
+    assert client.post(f"/api/v1/results/batches/{batch.pk}/check", **h).json()["check_report"]["failures"] == []
+    refused = client.post(f"/api/v1/results/batches/{batch.pk}/approve", **h)
+    assert refused.status_code == 403 and refused["Content-Type"] == "application/problem+json"
+    assert client.post(f"/api/v1/results/batches/{batch.pk}/approve", **a).json()["status"] == "approved"
+    bank = client.get(f"/api/v1/results/batches/{batch.pk}/bank-file?encoding=utf-8", **h)
+    assert bank.status_code == 200 and bank.content.decode().startswith("批次号")
+    batch.refresh_from_db()
+    lines = list(batch.lines.select_related("payee"))
+    returned = bankfile.write_return_file(batch, lines, failures={1: "账号不存在", 3: "销户"})
+    upload = io.BytesIO(returned)
+    upload.name = "return.csv"
+    done = client.post(f"/api/v1/results/batches/{batch.pk}/return-file", {"file": upload}, **h)
+    assert done.status_code == 200, done.content
+    assert (done.json()["paid_count"], done.json()["failed_count"]) == (3, 2)
+    detail = client.get(f"/api/v1/results/batches/{batch.pk}", **h).json()
+    assert sorted(x["line_no"] for x in detail["lines"] if x["status"] == "failed") == [1, 3]
+
+
+def test_another_townships_batch_is_404_through_the_api(client, handler, month):
+    from dajiuzhu.results.payments import payment_batch_generate
+
+    batch = payment_batch_generate(actor=handler, month=month, region_code=LINYI_TOWN, benefits=[])
+    other = make_user("township_handler", XINGLONG_TOWN)
+    auth = _bearer(other)
+    assert client.get(f"/api/v1/results/batches/{batch.pk}", **auth).status_code == 404
+    assert client.post(f"/api/v1/results/batches/{batch.pk}/check", **auth).status_code == 404
+    assert PaymentBatch.objects.get().status == "draft"
+
+
+def test_records_api_lists_only_the_jurisdiction(client):
+    admin = make_user("county_admin", LINYI_COUNTY)
+    from decimal import Decimal
+
+    from dajiuzhu.results.services import RecordInput, assistance_record_create
+
+    for region in (LINYI_VILLAGE, "371424105276"):
+        assistance_record_create(actor=admin, household=make_household(region), source=Source.MANUAL,
+                                 data=RecordInput(item_code="temp_small", amount=Decimal("500"),
+                                                  given_on=dt.date.today()))
+    body = client.get("/api/v1/results/records", **_bearer(make_user("township_handler", LINYI_TOWN))).json()
+    assert body["count"] == 1 and body["items"][0]["region_code"] == LINYI_VILLAGE
