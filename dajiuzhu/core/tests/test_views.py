@@ -26,7 +26,8 @@ def test_home_shows_cards_of_the_role_and_counts(client):
     client.force_login(user)
     response = client.get(reverse("home"))
     assert response.status_code == 200
-    assert [c["value"] for c in response.context["counts"]] == [1, 2]  # households, people
+    registry = reverse("registry:household_search")
+    assert [c["value"] for c in response.context["counts"] if c["url"] == registry] == [1, 2]  # households, people
     urls = {item["url"] for item in response.context["nav_items"]}
     assert reverse("registry:household_create") in urls and reverse("audit_list") not in urls
     assert "临邑镇" in response.content.decode()
@@ -80,11 +81,11 @@ def test_verify_button_reports_an_intact_and_a_broken_chain(client):
     victim = _event("b", LINYI_VILLAGE)
     _event("c", LINYI_VILLAGE)
     response = client.post(reverse("audit_verify"), follow=True)
-    assert "intact" in str(list(response.context["messages"])[0]) or "完整" in response.content.decode()
+    assert "完整" in str(list(response.context["messages"])[0])
     AuditEvent.objects.filter(pk=victim.pk).update(new={"tampered": True})
     response = client.post(reverse("audit_verify"), follow=True)
     message = str(list(response.context["messages"])[0])
-    assert f"#{victim.pk}" in message
+    assert str(victim.pk) in message
 
 
 def test_audit_browser_is_read_only(client):
