@@ -239,3 +239,42 @@ def model_preview(*, actor, model: IndexModel, on: dt.date | None = None) -> dic
              "left": int(left.sum())}
     return {"problems": [], "rows": rows, "total": total, "distribution": distribution, "on": on,
             "against": current}
+
+
+# ---------------------------------------------------------------------------- household page
+
+def household_section(household: Household) -> dict:
+    """Both indices now and over time, the breakdown in words, tiers and roster events."""
+    series = list(household_scores(household))
+    latest = series[-1] if series else None
+    capitals = []
+    if latest:
+        lines = explain_development(latest)
+        for code, label in CAPITALS.items():
+            values = [line["value"] for line in lines if line["capital"] == str(label) and line["value"] is not None]
+            capitals.append({"code": code, "label": str(label),
+                             "value": round(sum(values) / len(values), 2) if values else None})
+    chart = {
+        "dates": [s.on.isoformat() for s in series],
+        "hardship": [s.hardship for s in series],
+        "development": [s.development for s in series],
+    }
+    return {
+        "latest": latest,
+        "hardship_lines": explain_hardship(latest) if latest else [],
+        "development_lines": explain_development(latest) if latest else [],
+        "capitals": capitals,
+        "risks": risk_labels(latest.risk_types) if latest else [],
+        "chart": chart,
+        "tiers": list(household_tiers(household)),
+        "events": list(RosterEvent.objects.filter(household=household).order_by("-on")[:20]),
+        "hardship_band_label": _band_label(latest.hardship_model.config, latest.hardship_band) if latest else "",
+        "development_band_label": _band_label(latest.development_model.config, latest.development_band) if latest else "",
+    }
+
+
+def _band_label(config: dict, code: str) -> str:
+    for band in config.get("bands", []):
+        if band["code"] == code:
+            return band.get("label") or code
+    return code or "—"
