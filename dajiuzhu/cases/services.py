@@ -114,7 +114,14 @@ def run_verifiers(case: Case, actor) -> list[str]:
     """Run every registered verifier; what they return is kept on the timeline as text."""
     results = []
     for verifier in hooks.VERIFIERS:
-        outcome = verifier(case, actor)
+        try:
+            with transaction.atomic():
+                outcome = verifier(case, actor)
+        except DomainError as exc:
+            # A verifier that refuses (e.g. outside its user's jurisdiction) does not stop the case;
+            # the refusal is kept on the timeline so the residence township runs it.
+            results.append(_("verification not run: %(reason)s") % {"reason": exc.message})
+            continue
         if outcome is not None:
             results.append(str(outcome)[:500])
     return results
