@@ -144,6 +144,7 @@ class VerificationReport(models.Model):
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", verbose_name=_("decided by"))
+    decision_details = models.JSONField(default=dict, blank=True)
     dishonesty_record_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:

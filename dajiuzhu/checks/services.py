@@ -210,6 +210,17 @@ def _affects(household, case, declared: dict, cmp: Comparison, i: int, code: str
     return result
 
 
+def _may_verify(actor, household, case) -> bool:
+    """A worker with ``checks.run`` in the household's region; for a case, also whoever handles it
+    (the window or village worker whose application started the verification)."""
+    if region_in_scope(actor, household.region_code, perm="checks.run"):
+        return True
+    if case is None:
+        return False
+    return any(region_in_scope(actor, code, perm="cases.view")
+               for code in (case.region_code, getattr(case, "accepted_region_code", "")) if code)
+
+
 def _describe_verify(**kwargs) -> dict:
     household = kwargs.get("household")
     case = kwargs.get("case")
@@ -229,7 +240,7 @@ def verify_household(*, actor, household, as_of: dt.date, case=None, kind: str |
     ``authorisation_checked`` is for the batch, which checks the authorisations of all its
     households in one query (``authorised_households``) before it calls this.
     """
-    if not (region_in_scope(actor, household.region_code, perm="checks.run")):
+    if not _may_verify(actor, household, case):
         raise Forbidden(_("you may not run verifications for this household"))
     if as_of > timezone.localdate():
         raise DomainError(_("the reference date cannot be in the future"), field="as_of")
@@ -352,8 +363,8 @@ def report_decide(*, actor, report: VerificationReport, decision: str, reason: s
         if dishonesty_reason not in ("concealment", "forgery"):
             raise DomainError(_("a dishonesty record is written only for concealment or forgery"),
                               field="dishonesty_reason")
-        listed = person or household.head
         first = case_items[0] if case_items else None
+        listed = person or (first.case.applicant if first is not None else household.head)
         record = dishonesty_record_create(
             actor=actor, person=listed, reason=dishonesty_reason, source="case", details=reason,
             source_reference=getattr(getattr(first, "case", None), "number", "") or f"report-{report.pk}",
@@ -361,6 +372,15 @@ def report_decide(*, actor, report: VerificationReport, decision: str, reason: s
             evidence_report_id=report.pk)
         report.dishonesty_record_id = record.pk
     user = actor if getattr(actor, "is_authenticated", False) else None
+    report.decision_details = {
+        "case_items": [{"case_item": ci.pk, "case": ci.case_id, "case_number": ci.case.number, "item": ci.item.code,
+                        "name": str(ci.item)} for ci in case_items],
+        "amount": None if amount is None else str(money(amount)),
+        "revocations": [{"case_item": r.case_item_id, "not_due_from": r.not_due_from.isoformat(),
+                         "months": r.months_overpaid, "monthly_amount": str(r.monthly_amount),
+                         "overpayment": str(r.overpayment), "dishonest": r.dishonest} for r in revocations],
+        "overpayment": str(sum((r.overpayment for r in revocations), Decimal("0.00"))),
+    }
     report.status, report.decision, report.decision_reason = ReportStatus.DECIDED, decision, reason.strip()
     report.decided_at, report.decided_by = timezone.now(), user
     report.save()
@@ -368,5 +388,5 @@ def report_decide(*, actor, report: VerificationReport, decision: str, reason: s
                  new={"decision": decision, "reason": reason, "items": [ci.pk for ci in case_items],
                       "amount": amount, "not_due_from": not_due_from, "dishonest": dishonest,
                       "dishonesty_record": report.dishonesty_record_id,
-                      "overpayment": [str(getattr(r, "overpayment", "")) for r in revocations]})
+                      "overpayment": report.decision_details["overpayment"]})
     return report

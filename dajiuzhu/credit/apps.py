@@ -10,6 +10,18 @@ class CreditConfig(AppConfig):
 
     def ready(self) -> None:
         register_restriction_check()
+        connect_case_signals()
+
+
+def connect_case_signals() -> bool:
+    try:
+        from dajiuzhu.cases import signals
+    except ImportError:
+        return False
+    from .receivers import on_case_item_revoked
+
+    signals.case_item_revoked.connect(on_case_item_revoked, dispatch_uid="credit.case_item_revoked")
+    return True
 
 
 def register_restriction_check() -> bool:
