@@ -125,3 +125,28 @@ def test_refresh_job_is_enqueued_and_runs(run_on_commit, records):
         job = job_enqueue(kind="dashboards.refresh")
     job.refresh_from_db()
     assert job.status == "done" and job.result["figures"] > 0
+
+
+def test_applications_decisions_and_new_cases_come_from_the_cases_app(run_on_commit, monkeypatch):
+    cases_services = pytest.importorskip("dajiuzhu.cases.services")
+    from django.utils import timezone
+
+    from dajiuzhu.programs import evaluation
+    from dajiuzhu.programs.catalogue import ensure_demo_catalogue
+
+    monkeypatch.setattr(evaluation, "_COMPILED", {})
+    ensure_demo_catalogue()
+    handler = make_user("township_handler", LINYI_TOWN)
+    household = make_household(LINYI_VILLAGE, facts={"monthly_wages": Decimal("300.00")},
+                               as_of=timezone.localdate() - dt.timedelta(days=5))
+    with run_on_commit(execute=True):
+        case = cases_services.application_submit(actor=handler, household=household, item_codes=["dibao"],
+                                                 promise_signed=True, authorisation_signed=True)
+    dashboards_refresh()
+    data = dashboard_data(actor=handler, code=LINYI_TOWN)
+    period = f"{case.created_at:%Y-%m}"
+    index = data["cases_by_month"]["months"].index(period) if period in data["cases_by_month"]["months"] else -1
+    assert index == -1 or data["cases_by_month"]["applications"][index] == 1
+    assert Figure.objects.filter(region_prefix="371424100", metric="applications").exists()
+    assert Figure.objects.filter(region_prefix="371424100", metric="decision_count").exists()
+    assert {d["key"] for d in data["decisions"]} >= {"approved"}
