@@ -396,7 +396,12 @@ def compile_rule(source: str, *, expect: str | None = None, standards=None, para
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
-        position = (exc.lineno or 1, exc.offset or 1)
+        line = exc.lineno or 1
+        offset = exc.offset
+        if not offset:  # the rule ended too early: point after its last character
+            lines = source.splitlines() or [""]
+            offset = len(lines[min(line, len(lines)) - 1]) + 1
+        position = (line, offset)
         raise RuleError(_("syntax error at line %(line)d, column %(column)d: %(msg)s")
                         % {"line": position[0], "column": position[1], "msg": exc.msg},
                         position=position, kind="syntax") from None

@@ -8,7 +8,15 @@ from django.utils import timezone
 
 from dajiuzhu.core.errors import Forbidden
 from dajiuzhu.core.models import Job
-from dajiuzhu.core.testing import LINYI_COUNTY, LINYI_TOWN, LINYI_VILLAGE, XINGLONG_VILLAGE, make_household, make_user, member_input
+from dajiuzhu.core.testing import (
+    LINYI_COUNTY,
+    LINYI_TOWN,
+    LINYI_VILLAGE,
+    XINGLONG_VILLAGE,
+    make_household,
+    make_user,
+    member_input,
+)
 from dajiuzhu.programs.catalogue import ensure_demo_catalogue
 from dajiuzhu.programs.facts import facts_for
 from dajiuzhu.programs.jobs import screening_start
