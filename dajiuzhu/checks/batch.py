@@ -26,6 +26,8 @@ from dajiuzhu.registry.models import Household
 
 from . import compare as compare_mod
 from .compare import CHECKS
+from dajiuzhu.credit.refusals import audited_refusal
+
 from .delivery import records_match_pending
 from .models import ReportKind, ReportOutcome, ReportStatus, VerificationItem, VerificationReport
 from .services import _sources, _yuan, authorised_households, verify_household
@@ -34,7 +36,7 @@ JOB_KIND = "checks.batch"
 CHUNK = 5000
 
 
-@transaction.atomic
+@audited_refusal("checks.batch_start", describe=lambda **kw: {"object_type": "core.job"})
 def batch_start(*, actor, as_of: dt.date, confirm: bool = True) -> Job:
     """Start the county-wide verification of the actor's jurisdiction as of ``as_of``."""
     prefix = actor_prefix(actor, "checks.run")
