@@ -106,8 +106,8 @@ class AuditFilterForm(forms.Form):
                              help_text=gettext_lazy("type, or type:id, e.g. registry.household:12"))
     region = forms.CharField(label=gettext_lazy("Region code prefix"), required=False, max_length=12)
     since = forms.DateField(label=gettext_lazy("From"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+                            widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    until = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
 
     def clean_region(self):
         region = self.cleaned_data["region"].strip()

@@ -167,7 +167,8 @@ def _choices(enum, *, blank: bool = True) -> list:
 
 
 def _date_field(label, *, required: bool = True) -> forms.DateField:
-    return forms.DateField(label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}))
+    return forms.DateField(label=label, required=required,
+                           widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
 
 
 class ValidatedForm(forms.Form):

@@ -8,12 +8,13 @@ gets 403; a domain refusal is shown as a message and changes nothing.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dajiuzhu.core.audit import audit_read_of_identity
@@ -35,7 +36,7 @@ from .forms import (
     MemberFormSet,
     MemberMoveForm,
 )
-from .models import Household, Membership, Person
+from .models import Household, HouseholdFacts, MemberFacts, Membership, Person
 from .policies import can_edit_household, can_view_identity
 from .selectors import HouseholdFilters, household_facts_history, household_get, household_list, household_members
 
@@ -69,14 +70,50 @@ def household_search(request):
     })
 
 
-def _household_events(actor, household: Household, person_ids):
+ACTION_LABELS = {
+    "household.register": gettext_lazy("household registered"),
+    "household.update": gettext_lazy("household changed"),
+    "household.facts": gettext_lazy("household facts recorded"),
+    "member.add": gettext_lazy("member added"),
+    "member.move": gettext_lazy("member moved"),
+    "member.facts": gettext_lazy("member facts recorded"),
+    "person.death": gettext_lazy("death recorded"),
+    "identity.view": gettext_lazy("full ID number viewed"),
+}
+_LABELLED_MODELS = (Household, Person, HouseholdFacts, MemberFacts)
+
+
+def field_label(name: str) -> str:
+    """The verbose name of a registry field, for the history of changes."""
+    for model in _LABELLED_MODELS:
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if getattr(field, "verbose_name", None) and not field.is_relation:
+            return str(field.verbose_name)
+    return name
+
+
+def _changes(event: AuditEvent) -> list[tuple[str, object, object]]:
+    old = event.old if isinstance(event.old, dict) else {}
+    new = event.new if isinstance(event.new, dict) else {}
+    keys = list(dict.fromkeys([*old, *new]))
+    return [(field_label(key), old.get(key), new.get(key)) for key in keys]
+
+
+def _household_events(actor, household: Household, person_ids) -> list[AuditEvent]:
     """The history of changes of the household and its (past and present) members, newest first."""
     person_ids = [str(pk) for pk in person_ids]
     qs = scope(AuditEvent.objects.all(), actor, perm="registry.view")
-    return qs.filter(
+    events = list(qs.filter(
         Q(object_type="registry.household", object_id=str(household.pk))
         | Q(object_type="registry.person", object_id__in=person_ids)
-    ).order_by("-id")[:200]
+    ).order_by("-id")[:200])
+    for event in events:
+        event.action_label = ACTION_LABELS.get(event.action, event.action)
+        event.changes = _changes(event)
+    return events
 
 
 @perm_required("registry.view")
@@ -86,7 +123,7 @@ def household_detail(request, pk: int):
     memberships = list(Membership.objects.filter(household=household).select_related("person").order_by("-start", "-id"))
     facts = list(household_facts_history(household=household))
     person_ids = {m.pk for m in members} | {m.person_id for m in memberships}
-    events = list(_household_events(request.user, household, person_ids))
+    events = _household_events(request.user, household, person_ids)
     names = region_names([household.region_code, household.hukou_region_code])
     rows = []
     for person in members:

@@ -207,6 +207,10 @@ def test_edit_household_address_is_audited(client, handler):
     assert household.region_code == LINYI_VILLAGE_2 and household.address == "新地址"
     event = AuditEvent.objects.filter(action="household.update").latest("id")
     assert event.new == {"region_code": LINYI_VILLAGE_2, "address": "新地址"}
+    response = client.get(reverse("registry:household_detail", args=[household.pk]))
+    latest = response.context["events"][0]
+    assert latest.action == "household.update"
+    assert [(old, new) for _label, old, new in latest.changes] == [(LINYI_VILLAGE, LINYI_VILLAGE_2), ("", "新地址")]
 
 
 def test_add_member_move_member_facts_and_death(client, handler):
