@@ -124,7 +124,7 @@ def _clean_parameters(parameters) -> dict:
             number = rules.scalar.to_number(value)
         except (InvalidOperation, ValueError):
             raise DomainError(_("the parameter %(name)s must be a number") % {"name": name}, field="parameters") from None
-        out[str(name)] = str(number.normalize()) if number == number.to_integral() else str(number)
+        out[str(name)] = f"{number.normalize():f}"
     return out
 
 
