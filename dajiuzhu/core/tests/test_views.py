@@ -113,3 +113,14 @@ def test_jobs_pages_show_only_the_users_own_jobs(client, django_assert_num_queri
     assert body["percent"] == 25 and body["status"] == "queued"
     assert client.get(f"/api/v1/core/jobs/{theirs.pk}").status_code == 404
     assert [j["id"] for j in client.get("/api/v1/core/jobs").json()["items"]] == [str(mine.pk)]
+
+
+def test_refusals_render_the_platform_pages_with_the_reason(client):
+    client.force_login(make_user("township_handler", LINYI_TOWN))
+    response = client.get(reverse("audit_list"))
+    assert response.status_code == 403
+    assert "403.html" in [t.name for t in response.templates]
+    other = make_household(XINGLONG_VILLAGE)
+    response = client.get(reverse("registry:household_detail", args=[other.pk]))
+    assert response.status_code == 404 and "404.html" in [t.name for t in response.templates]
+    assert other.number not in response.content.decode()
