@@ -24,6 +24,7 @@ from __future__ import annotations
 import array
 import dataclasses
 import datetime as dt
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -83,11 +84,12 @@ class ImportResult:
     report_path: Path | None
     unknown_columns: list[str]
     batches: int
+    seconds: dict[str, float] = dataclasses.field(default_factory=dict)  # scan, validate, merge
 
     def as_dict(self) -> dict:
         return {"counts": self.counts.as_dict(), "digest": self.digest, "source": self.source,
                 "report": str(self.report_path) if self.report_path else "", "unknown_columns": self.unknown_columns,
-                "batches": self.batches}
+                "batches": self.batches, "seconds": self.seconds}
 
 
 @dataclasses.dataclass
@@ -182,10 +184,14 @@ class _Importer:
         self._allowed: dict[str, bool] = {}
         self._labels: dict[str, str] = {}
         self.batches = 0
+        self.seconds = {"scan": 0.0, "merge": 0.0}
         index = self.header_map.index
         self._key_at = index["household_key"]
         self._id_at = index["id_number"]
         self._fact_defaults = parse_household_facts({})
+        self._residences: dict[str, tuple[str, list[str]]] = {}
+        self.next_number: dict[str, int] = {}
+        self._text_cells = table.kind == "csv"  # CSV cells are text already
 
     # -- helpers ---------------------------------------------------------------------------
     def label(self, key: str) -> str:
@@ -209,6 +215,23 @@ class _Importer:
         if region_code not in self._allowed:
             self._allowed[region_code] = can_register_in(self.actor, region_code)
         return self._allowed[region_code]
+
+    def residence(self, value: object) -> tuple[str, list[str]]:
+        """The residence code of a row and its problems (the same text gives the same answer: cached)."""
+        text = value if isinstance(value, str) else cell_text(value)
+        cached = self._residences.get(text)
+        if cached is None:
+            problems: list[tuple[str, str]] = []
+            region = check_region_code(text, "region_code", problems, known_codes=self.known_codes)
+            if region and self.levels.get(region, 0) < regioncodes.LEVEL_TOWNSHIP:
+                problems.append(("region_code", _("must be the code of a village or township, got %(code)s")
+                                 % {"code": region}))
+            elif region and not self.may_register(region):
+                problems.append(("region_code", _("%(code)s is outside your jurisdiction") % {"code": region}))
+            cached = (region, [f"{self.label(f)}: {r}" for f, r in problems])
+            if len(self._residences) < 100_000:
+                self._residences[text] = cached
+        return cached[0], list(cached[1])
 
     def _key(self, number: int, values: tuple) -> str:
         value = values[self._key_at] if self._key_at < len(values) else None
@@ -269,7 +292,9 @@ class _Importer:
 
     # -- run ---------------------------------------------------------------------------------
     def run(self, *, filename: str) -> ImportResult:
+        started = time.perf_counter()
         scan = self.scan()
+        self.seconds["scan"] = time.perf_counter() - started
         if scan.rows == 0:
             raise FileRefused(_("the file has a header row but no data rows"))
         self.scan_result = scan
@@ -295,8 +320,12 @@ class _Importer:
             done += batch_size
         report_path = self.report.close()
         self._report_progress(done, scan.rows)
+        total = time.perf_counter() - started
+        self.seconds["validate"] = total - self.seconds["scan"] - self.seconds["merge"]
+        self.seconds["total"] = total
         result = ImportResult(counts=self.counts, digest=self.digest, source=self.table.describe(),
-                              report_path=report_path, unknown_columns=self.header_map.unknown, batches=self.batches)
+                              report_path=report_path, unknown_columns=self.header_map.unknown, batches=self.batches,
+                              seconds={k: round(v, 3) for k, v in self.seconds.items()})
         with transaction.atomic():
             audit_record(actor=self.actor, action="registry.import", object_type="core.job" if self.job else "file",
                          object_id=str(self.job.pk) if self.job else self.digest[:16], region_code=self._region(),
@@ -326,10 +355,10 @@ class _Importer:
                         row_problems.append(f"{self.position_label(position)}: {reason}")
                         refused_columns.add(position)
             raw_cells = self.header_map.extract(values)
-            raw = {k: cell_text(v) for k, v in raw_cells.items()}
+            raw = raw_cells if self._text_cells else {k: cell_text(v) for k, v in raw_cells.items()}
             if key.startswith("\x00"):
                 row_problems.append(f"{self.label('household_key')}: {_('is required')}")
-            if is_large_number_cell(raw_cells.get("id_number")):
+            if not self._text_cells and is_large_number_cell(raw_cells.get("id_number")):
                 row_problems.append(f"{self.label('id_number')}: " + _(
                     "was stored as a number and Excel kept only 15 digits; format the column as text and type the "
                     "number again"))
@@ -340,15 +369,8 @@ class _Importer:
                 for field, reason in exc.problems:
                     if self.header_map.index.get(field) not in refused_columns:
                         row_problems.append(f"{self.label(field)}: {reason}")
-            region_problems: list[tuple[str, str]] = []
-            region = check_region_code(raw.get("region_code"), "region_code", region_problems,
-                                       known_codes=self.known_codes)
-            if region and self.levels.get(region, 0) < regioncodes.LEVEL_TOWNSHIP:
-                region_problems.append(("region_code", _("must be the code of a village or township, got %(code)s")
-                                        % {"code": region}))
-            elif region and not self.may_register(region):
-                region_problems.append(("region_code", _("%(code)s is outside your jurisdiction") % {"code": region}))
-            row_problems.extend(f"{self.label(f)}: {r}" for f, r in region_problems)
+            region, region_problems = self.residence(raw.get("region_code"))
+            row_problems.extend(region_problems)
             if scan.duplicates:
                 value = self._id_of(values)
                 owners = scan.duplicates.get(value) if value is not None else None
@@ -433,6 +455,7 @@ class _Importer:
     # -- the merge of one batch ------------------------------------------------------------------
     def flush(self, batch: list[PlannedHousehold]) -> None:
         self.batches += 1
+        started = time.perf_counter()
         with transaction.atomic():
             merger = _BatchMerge(self, batch)
             counts = merger.run()
@@ -441,6 +464,7 @@ class _Importer:
                          object_id=str(self.job.pk) if self.job else self.digest[:16], region_code=self._region(),
                          new={"job": str(self.job.pk) if self.job else "", "digest": self.digest,
                               "batch": self.batches, "counts": counts.as_dict()})
+        self.seconds["merge"] += time.perf_counter() - started
         for household, reason in merger.rejected:
             self.reject(household.key, household.rows, {n: [reason] for n, _v in household.rows})
         self.counts.add(counts)
@@ -503,7 +527,7 @@ class _BatchMerge:
         heads: list[tuple] = []  # (household ref, head id_hash)
         member_fact_rows: list[tuple] = []  # (id_hash, region, as_of, *values)
         household_fact_rows: list[tuple] = []  # (household ref, region, as_of, *values)
-        next_number: dict[str, int] = {}
+        next_number = self.importer.next_number
 
         for household in self.batch:
             existing = [people.get(m.id_hash) for m in household.members]
@@ -583,7 +607,10 @@ class _BatchMerge:
 
     # -- decisions -----------------------------------------------------------------------------
     def _number(self, cursor, region: str, next_number: dict[str, int]) -> str:
-        """Registry numbering (``<village code>-00001``), continued from the highest number in use."""
+        """Registry numbering (``<village code>-00001``), continued from the highest number in use.
+
+        The highest number is read once per village and import; numbers of later batches continue it.
+        """
         if region not in next_number:
             cursor.execute("SELECT number FROM registry_household WHERE number LIKE %s ORDER BY number DESC LIMIT 1",
                            [region + "-%"])

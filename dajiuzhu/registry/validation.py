@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from decimal import Decimal
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from dajiuzhu.core import regioncodes
@@ -50,15 +53,28 @@ def _choice(choices, value: object, field: str, problems: list, *, default: str 
     text = clean_text(value)
     if not text:
         return default
-    lowered = text.lower()
-    for code, label in choices.choices:
-        if lowered == code or text == str(label):
-            return code
-    for code, chinese in CHINESE_LABELS.get(choices.__name__, {}).items():
-        if text in chinese:
-            return code
+    codes, labels = _choice_table(choices)
+    code = codes.get(text.lower()) or labels.get(text)
+    if code is not None:
+        return code
     problems.append((field, _("unknown value %(value)s") % {"value": text}))
     return default
+
+
+@functools.cache
+def _choice_table(choices) -> tuple[dict[str, str], dict[str, str]]:
+    """Codes, and every label (each language, and the Chinese aliases) → code; built once per choice class,
+    because the file import asks for every cell of a million rows."""
+    codes = {str(code).lower(): code for code in choices.values}
+    labels: dict[str, str] = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for code, label in choices.choices:
+                labels.setdefault(str(label), code)
+    for code, chinese in CHINESE_LABELS.get(choices.__name__, {}).items():
+        for text in chinese:
+            labels.setdefault(text, code)
+    return codes, labels
 
 
 # Chinese labels offices use in their spreadsheets (aliases included).

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.utils import translation
 
 from dajiuzhu.core.audit import audit_verify
 from dajiuzhu.core.intake import FileRefused
@@ -28,6 +29,14 @@ from dajiuzhu.registry.models import Household, HouseholdFacts, MemberFacts, Mem
 from dajiuzhu.registry.services import id_hash
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(settings, tmp_path):
+    """Assertions read the English source messages (the Chinese catalogue is checked elsewhere)."""
+    settings.VAR_DIR = tmp_path / "var"  # uploads and error reports of tests stay out of the real var/
+    with translation.override("en"):
+        yield
 
 HEADER = ["户编号", "姓名", "公民身份号码", "与户主关系", "居住地区划代码"]
 

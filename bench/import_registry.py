@@ -1,0 +1,163 @@
+"""Import of the registry file (社会救助对象信息登记表): rows/s, peak memory, and PostgreSQL's own COPY.
+
+Writes the synthetic county (``registry.synthetic``, the demo generator) as a CSV file in the
+registry template — one row per member, household facts on the head's row — and imports it
+through the real pipeline (``registry.importing.registry_import``: scan, validation with the
+form validators, encryption and blind index, staging by COPY, merge in SQL, audit per batch).
+The reference is the physical limit: PostgreSQL's ``COPY`` of the same file into a plain table of
+text columns, nothing validated.
+
+The benchmark database already holds the synthetic registry of the same seed, so the file's ID
+numbers are shifted into the sequence range 200–599 (the generator uses 600–999): every person
+in the file is new and the import creates the whole registry again. The imported rows are
+deleted afterwards, so the module can run again. A second figure imports the same file again:
+nothing changes (the idempotent path: match by blind index, compare, write nothing).
+
+Standalone: ``python -m bench --only import_registry --people 1000000``.
+"""
+
+from __future__ import annotations
+
+import csv
+import resource
+import time
+from pathlib import Path
+
+TITLE = "Registry file import (CSV in the template) into the registry"
+POSTGRES_ONLY = False
+TARGET_ROWS_PER_S = 100_000
+
+
+def _shift_id(number: str) -> str:
+    from dajiuzhu.core.ids import check_character
+
+    sequence = int(number[14:17])
+    if sequence >= 600:
+        sequence -= 400
+    first17 = f"{number[:14]}{sequence:03d}"
+    return first17 + check_character(first17)
+
+
+def write_file(path: Path, *, people: int, seed: int, county: str) -> int:
+    """The synthetic county as a registry-template CSV (UTF-8); returns the number of rows."""
+    from dajiuzhu.registry.synthetic import SyntheticCounty, template_rows
+    from dajiuzhu.registry.template import COLUMNS
+
+    keys = [c.key for c in COLUMNS if c.key not in ("as_of",)]
+    headers = {c.key: c.header for c in COLUMNS}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    rows = 0
+    with open(partial, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([headers[k] for k in keys])
+        for row in template_rows(SyntheticCounty(people=people, seed=seed, county=county).households()):
+            row["id_number"] = _shift_id(row["id_number"])
+            writer.writerow([row.get(k, "") for k in keys])
+            rows += 1
+    partial.rename(path)
+    return rows
+
+
+def copy_reference(path: Path) -> float:
+    """Seconds PostgreSQL takes to COPY the same file into a plain table of text columns."""
+    from django.db import connection
+
+    with open(path, encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle))
+    columns = ", ".join(f"c{i} text" for i in range(len(header)))
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_copy_reference")
+        cursor.execute(f"CREATE TABLE bench_copy_reference ({columns})")
+        started = time.perf_counter()
+        with open(path, "rb") as source, cursor.cursor.copy(
+                "COPY bench_copy_reference FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
+            while chunk := source.read(1 << 20):
+                copy.write(chunk)
+        seconds = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_copy_reference")
+    return seconds
+
+
+def _cleanup(floors: dict) -> None:
+    """Delete what an import created (ids above the floors recorded before it)."""
+    from django.db import connection, transaction
+
+    person, household = floors["person"], floors["household"]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM registry_memberfacts WHERE person_id > %s", [person])
+        cursor.execute("DELETE FROM registry_householdfacts WHERE household_id > %s", [household])
+        cursor.execute("DELETE FROM registry_membership WHERE person_id > %s", [person])
+        cursor.execute("UPDATE registry_household SET head_id = NULL WHERE id > %s", [household])
+        cursor.execute("DELETE FROM registry_person WHERE id > %s", [person])
+        cursor.execute("DELETE FROM registry_household WHERE id > %s", [household])
+
+
+def _floors() -> dict:
+    from django.db.models import Max
+
+    from dajiuzhu.registry.models import Household, Person
+
+    return {"person": Person.objects.aggregate(m=Max("id"))["m"] or 0,
+            "household": Household.objects.aggregate(m=Max("id"))["m"] or 0}
+
+
+def run(people: int, **context) -> dict:
+    from django.conf import settings
+    from django.db import connection
+
+    from dajiuzhu.core.models import Job
+    from dajiuzhu.registry.importing import registry_import
+
+    seed = context.get("seed", 371424)
+    county = context.get("county", "371424")
+    # A run that stopped half-way left its rows: remove them first.
+    for stale in Job.objects.filter(kind="bench.import_registry", status=Job.Status.RUNNING):
+        _cleanup(stale.params)
+        stale.delete()
+
+    path = Path(settings.VAR_DIR) / "bench" / f"import-registry-{people}-{seed}.csv"
+    started = time.perf_counter()
+    if not path.exists():
+        write_file(path, people=people, seed=seed, county=county)
+    generate_seconds = time.perf_counter() - started
+    size_mb = path.stat().st_size / 1e6
+
+    figures = []
+    copy_seconds = None
+    if connection.vendor == "postgresql":
+        copy_seconds = copy_reference(path)
+
+    floors = _floors()
+    marker = Job.objects.create(kind="bench.import_registry", status=Job.Status.RUNNING, params=floors)
+    try:
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        result = registry_import(actor=None, path=path, batch_rows=10_000, report_path=path.with_suffix(".errors.csv"))
+        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        again = registry_import(actor=None, path=path, batch_rows=10_000, report_path=path.with_suffix(".errors.csv"))
+    finally:
+        _cleanup(floors)
+        marker.delete()
+
+    rows = result.counts.rows
+    seconds = result.seconds["total"]
+    rate = rows / seconds
+    figures.append({"name": "import rows/s (new registry, validated, encrypted, merged)", "value": round(rate),
+                    "unit": "rows/s", "target": TARGET_ROWS_PER_S, "better": "higher",
+                    "reference": "PostgreSQL COPY of the same file into a plain text table",
+                    "reference_value": round(rows / copy_seconds) if copy_seconds else None})
+    figures.append({"name": "import time", "value": round(seconds, 1), "unit": "s", "better": "lower",
+                    "reference": "COPY of the same file", "reference_value": round(copy_seconds, 2)
+                    if copy_seconds else None})
+    figures.append({"name": "re-import of the same file (nothing changes)", "value": round(rows / again.seconds["total"]),
+                    "unit": "rows/s", "better": "higher"})
+    figures.append({"name": "peak RSS after the import", "value": round(rss_after / 1024), "unit": "MB",
+                    "better": "lower", "reference": "peak RSS before the import",
+                    "reference_value": round(rss_before / 1024)})
+    phases = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
+    notes = (f"{rows:,} rows ({size_mb:.0f} MB, written in {generate_seconds:.0f} s when not cached), "
+             f"{result.counts.households_created:,} households created, {result.counts.rows_rejected} rows rejected, "
+             f"{result.batches} batches of ~10,000 rows. Phases: {phases}. Re-import: "
+             f"{again.counts.households_unchanged:,} households unchanged, {again.counts.members_updated} members "
+             f"updated.")
+    return {"figures": figures, "notes": notes, "counts": result.counts.as_dict(), "seconds": result.seconds}

@@ -1,0 +1,140 @@
+"""Pages of the registry import: upload → job → progress (htmx) → result and error report.
+
+A job of kind ``registry.import`` belongs to the uploader's region; the progress page and the
+error report are found through ``core.scoping`` (another township's job is a 404), and the
+report is served from ``VAR_DIR/reports`` (not web-public) by ``import_report`` only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+from django import forms
+from django.conf import settings
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dajiuzhu.core.audit import audit_record
+from dajiuzhu.core.intake import FileRefused, open_table
+from dajiuzhu.core.jobs import job_enqueue
+from dajiuzhu.core.models import Job
+from dajiuzhu.core.scoping import get_scoped, scope
+from dajiuzhu.core.views import perm_required
+
+from .template import COLUMNS, REGISTRY_TEMPLATE, template_csv, template_xlsx
+
+JOB_KIND = "registry.import"
+ALLOWED_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("File (CSV or XLSX in the registry template)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if Path(upload.name).suffix.lower() not in ALLOWED_SUFFIXES:
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than %(n)d MB; import it with the registry_import "
+                                          "command.") % {"n": MAX_UPLOAD_BYTES // (1024 * 1024)})
+        return upload
+
+
+def import_jobs(user):
+    """Import jobs the user may see: those of their jurisdiction."""
+    return scope(Job.objects.filter(kind=JOB_KIND), user, perm="registry.import")
+
+
+def _save_upload(upload) -> Path:
+    folder = Path(settings.VAR_DIR) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
+    with open(path, "wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    return path
+
+
+@perm_required("registry.import")
+def import_upload(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        path = _save_upload(upload)
+        try:
+            # The layout is checked at once (header, encoding of the first part), the rows in the job.
+            open_table(path, REGISTRY_TEMPLATE, filename=upload.name).close()
+        except FileRefused as exc:
+            path.unlink(missing_ok=True)
+            form.add_error("file", exc.message)
+        else:
+            with transaction.atomic():
+                job = job_enqueue(kind=JOB_KIND, actor=request.user, region_code=request.user.region_id or "",
+                                  params={"path": str(path), "filename": upload.name, "actor_id": request.user.pk})
+            return redirect("registry:import_status", pk=job.pk)
+    recent = import_jobs(request.user).order_by("-created_at")[:10]
+    return render(request, "registry/import.html", {
+        "form": form, "recent": recent, "columns": COLUMNS,
+    })
+
+
+@perm_required("registry.import")
+def import_template(request, fmt: str):
+    if fmt == "xlsx":
+        response = HttpResponse(template_xlsx(),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    elif fmt == "csv":
+        response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
+    else:
+        raise Http404
+    chinese = quote(f"社会救助对象信息登记表.{fmt}")
+    response["Content-Disposition"] = f"attachment; filename=\"registry-template.{fmt}\"; filename*=UTF-8''{chinese}"
+    return response
+
+
+COUNT_LABELS = (
+    ("rows", gettext_lazy("rows read")),
+    ("households_created", gettext_lazy("households created")),
+    ("households_updated", gettext_lazy("households updated")),
+    ("households_unchanged", gettext_lazy("households unchanged")),
+    ("households_rejected", gettext_lazy("households rejected")),
+    ("members_created", gettext_lazy("members created")),
+    ("members_updated", gettext_lazy("members updated")),
+    ("members_unchanged", gettext_lazy("members unchanged")),
+    ("rows_rejected", gettext_lazy("rows rejected")),
+)
+
+
+@perm_required("registry.import")
+def import_status(request, pk):
+    job = get_scoped(import_jobs(request.user), request.user, perm="registry.import", pk=pk)
+    counts = job.counts or (job.result or {}).get("counts") or {}
+    context = {
+        "job": job,
+        "counts": [(label, counts.get(key, 0)) for key, label in COUNT_LABELS] if counts else [],
+        "failure": job.message.split("\n\n", 1)[0] if job.status == Job.Status.FAILED else "",
+        "has_report": bool(job.error_report),
+        "result": job.result or {},
+    }
+    template = "registry/import_progress.html" if request.headers.get("HX-Request") else "registry/import_status.html"
+    return render(request, template, context)
+
+
+@perm_required("registry.import")
+def import_report(request, pk):
+    job = get_scoped(import_jobs(request.user), request.user, perm="registry.import", pk=pk)
+    reports = (Path(settings.VAR_DIR) / "reports").resolve()
+    path = Path(job.error_report).resolve() if job.error_report else None
+    if path is None or reports not in path.parents or not path.is_file():
+        raise Http404(_("This import has no error report."))
+    with transaction.atomic():
+        audit_record(actor=request.user, action="registry.import.report_download", object_type="core.job",
+                     object_id=str(job.pk), region_code=job.region_code, new={"report": path.name})
+    return FileResponse(open(path, "rb"), as_attachment=True,  # noqa: SIM115 - FileResponse closes it
+                        filename=f"registry-errors-{str(job.pk)[:8]}{path.suffix}")
