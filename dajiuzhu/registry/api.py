@@ -7,13 +7,13 @@ A household outside the caller's jurisdiction is 404; a role without the permiss
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
+from pydantic import ConfigDict
 
 from dajiuzhu.core.errors import DomainError, Forbidden, NotFound
 from dajiuzhu.core.scoping import get_scoped, scope
@@ -139,27 +139,91 @@ class HouseholdFilterIn(Schema):
     area: str = Field("", pattern="^(|urban|rural)$")
 
 
-class HouseholdIn(Schema):
+Text = str | None
+Number = str | int | float | None
+
+
+class StrictSchema(Schema):
+    """Input: unknown fields are refused (422), values are parsed by ``registry.validation``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class MemberStatusIn(StrictSchema):
+    health: Text = Field(None, description="healthy / chronic / serious, or 健康 / 慢性病 / 重病")
+    illness: Text = None
+    disability_category: Text = Field(None, description="visual, hearing, speech, physical, intellectual, mental, "
+                                                        "multiple (or 视力, 肢体, …)")
+    disability_grade: Number = Field(None, description="1 to 4")
+    disability_certificate: Text = None
+    adl_failed: Number = Field(None, description="daily-living items not managed, 0 to 6")
+    labour: Text = Field(None, description="full / partial / none (or 有劳动能力, …)")
+    employment: Text = None
+
+
+class MemberIn(MemberStatusIn):
+    name: str
+    id_number: str = Field(description="18 characters, or an old 15-digit number")
+    relation: str = Field(description="head, spouse, child, … or 户主, 配偶, 子女, …")
+    sex: Text = Field(None, description="checked against the ID number if given")
+    birth_date: Text = Field(None, description="checked against the ID number if given")
+    phone: Text = None
+    hukou_region_code: Text = None
+    ethnicity: Text = None
+    marital_status: Text = None
+    education: Text = None
+
+
+class HouseholdFactsValuesIn(StrictSchema):
+    monthly_wages: Number = Field(None, description="yuan per month, average over the last 12 months")
+    monthly_business_income: Number = None
+    monthly_property_income: Number = None
+    monthly_transfer_income: Number = None
+    monthly_excluded_income: Number = None
+    deposits: Number = None
+    securities: Number = None
+    commercial_insurance: Number = None
+    vehicles: Number = None
+    vehicles_for_disability: Number = None
+    extra_houses: Number = None
+    annual_medical_expense: Number = Field(None, description="yuan over the last 12 months")
+    annual_education_expense: Number = None
+    annual_rehabilitation_expense: Number = None
+    annual_basic_living_expense: Number = None
+    housing: Text = Field(None, description="safe, c_class, d_class, none (or 安全, C级危房, D级危房, 无房)")
+    safe_water: bool | str | None = None
+
+
+class HouseholdIn(StrictSchema):
     region_code: str = Field(description="12-digit residence village code")
     hukou_region_code: str = ""
     address: str = ""
     as_of: dt.date | None = None
-    members: list[dict[str, Any]] = Field(description="raw member fields as in the import template (English names)")
-    facts: dict[str, Any] | None = Field(None, description="raw household facts (English names)")
+    members: list[MemberIn] = Field(min_length=1, max_length=30)
+    facts: HouseholdFactsValuesIn | None = None
 
 
-class FactsIn(Schema):
+class HouseholdFactsIn(StrictSchema):
     as_of: dt.date
-    values: dict[str, Any]
+    values: HouseholdFactsValuesIn
 
 
-class MoveIn(Schema):
+class MemberFactsIn(StrictSchema):
+    as_of: dt.date
+    values: MemberStatusIn
+
+
+def _raw(schema: Schema) -> dict:
+    return schema.model_dump(exclude_none=True)
+
+
+class MoveIn(StrictSchema):
     to_household_id: int
     relation: str
     on: dt.date | None = None
 
 
-class LookupIn(Schema):
+class LookupIn(StrictSchema):
     id_number: str
 
 
@@ -211,13 +275,13 @@ def household_create_endpoint(request, payload: HouseholdIn):
     members = []
     for index, raw in enumerate(payload.members):
         try:
-            members.append(parse_member(raw))
+            members.append(parse_member(_raw(raw)))
         except RowInvalid as exc:
             problems.extend((f"members[{index}].{field}", reason) for field, reason in exc.problems)
     facts = None
     if payload.facts is not None:
         try:
-            facts = parse_household_facts(payload.facts)
+            facts = parse_household_facts(_raw(payload.facts))
         except RowInvalid as exc:
             problems.extend((f"facts.{field}", reason) for field, reason in exc.problems)
     if problems:
@@ -231,13 +295,13 @@ def household_create_endpoint(request, payload: HouseholdIn):
 
 @router.post("/households/{household_id}/facts", response={201: HouseholdFactsOut},
              operation_id="registry_household_facts_record")
-def household_facts_endpoint(request, household_id: int, payload: FactsIn):
+def household_facts_endpoint(request, household_id: int, payload: HouseholdFactsIn):
     """Record a dated observation of the household's income, assets, spending and housing."""
     _require(request, "registry.view")
     household = household_get(actor=request.auth, pk=household_id)
     _require(request, "registry.edit")
     try:
-        values = parse_household_facts(payload.values)
+        values = parse_household_facts(_raw(payload.values))
     except RowInvalid as exc:
         raise _invalid(exc) from None
     facts = services.household_facts_record(actor=request.auth, household=household, as_of=payload.as_of,
@@ -245,25 +309,19 @@ def household_facts_endpoint(request, household_id: int, payload: FactsIn):
     return 201, facts
 
 
-MEMBER_STATUS_KEYS = ("health", "illness", "disability_category", "disability_grade", "disability_certificate",
-                      "adl_failed", "labour", "employment")
-
-
 def _person(request, person_id: int) -> Person:
     return get_scoped(Person.objects.select_related("household"), request.auth, perm="registry.view", pk=person_id)
 
 
 @router.post("/people/{person_id}/facts", response={201: MemberFactsOut}, operation_id="registry_member_facts_record")
-def member_facts_endpoint(request, person_id: int, payload: FactsIn):
+def member_facts_endpoint(request, person_id: int, payload: MemberFactsIn):
     """Record a dated observation of a member's health, disability, self-care, labour and work."""
     _require(request, "registry.view")
     person = _person(request, person_id)
     _require(request, "registry.edit")
+    # parse_member checks the status values; the person's own identity completes the row.
     raw = {"name": person.name, "id_number": person.id_number, "relation": person.relation or "other",
-           **{k: v for k, v in payload.values.items() if k in MEMBER_STATUS_KEYS}}
-    unknown = set(payload.values) - set(MEMBER_STATUS_KEYS)
-    if unknown:
-        raise DomainError(_("unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}, field="values")
+           **_raw(payload.values)}
     if payload.as_of > timezone.localdate():
         raise DomainError(_("facts cannot describe a future date"), field="as_of")
     try:

@@ -174,3 +174,38 @@ def test_issue_token_prints_a_token_once_and_stores_only_its_hash(handler, capsy
     assert key.startswith("djz_") and token.key_hash == ApiToken.hash_key(key) and key not in token.key_hash
     assert client.get("/api/v1/accounts/me", HTTP_AUTHORIZATION=f"Bearer {key}").json()["username"] == handler.username
     assert AuditEvent.objects.filter(action="accounts.token_issue").exists()
+
+
+def test_unknown_fields_are_refused_and_nothing_is_written(client, handler):
+    household = make_household(LINYI_VILLAGE)
+    before = (HouseholdFacts.objects.count(), AuditEvent.objects.count())
+    response = client.post(f"{API}/households/{household.pk}/facts",
+                           {"as_of": timezone.localdate().isoformat(), "values": {"salary": 100}},
+                           content_type="application/json", **bearer(handler))
+    assert response.status_code == 422 and response["Content-Type"] == "application/problem+json"
+    assert (HouseholdFacts.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_numbers_may_be_sent_as_json_numbers(client, handler):
+    household = make_household(LINYI_VILLAGE)
+    today = timezone.localdate().isoformat()
+    response = client.post(f"{API}/households/{household.pk}/facts",
+                           {"as_of": today, "values": {"monthly_wages": 1234.5, "vehicles": 1, "safe_water": False}},
+                           content_type="application/json", **bearer(handler))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["monthly_wages"] == "1234.50" and body["vehicles"] == 1 and body["safe_water"] is False
+
+
+def test_session_writes_need_the_csrf_token(handler):
+    from django.test import Client
+
+    household = make_household(LINYI_VILLAGE)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(handler)
+    before = HouseholdFacts.objects.count()
+    response = client.post(f"{API}/households/{household.pk}/facts",
+                           {"as_of": timezone.localdate().isoformat(), "values": {"monthly_wages": "1"}},
+                           content_type="application/json")
+    assert response.status_code in (401, 403)
+    assert HouseholdFacts.objects.count() == before
