@@ -6,6 +6,7 @@ app_name = "registry"
 urlpatterns = [
     path("", views.household_search, name="household_search"),
     path("new/", views.household_create, name="household_create"),
+    path("lookup/", views.person_lookup, name="person_lookup"),
     path("<int:pk>/", views.household_detail, name="household_detail"),
     path("<int:pk>/edit/", views.household_edit, name="household_edit"),
     path("<int:pk>/facts/", views.household_facts, name="household_facts"),

@@ -38,7 +38,14 @@ from .forms import (
 )
 from .models import Household, HouseholdFacts, MemberFacts, Membership, Person
 from .policies import can_edit_household, can_view_identity
-from .selectors import HouseholdFilters, household_facts_history, household_get, household_list, household_members
+from .selectors import (
+    HouseholdFilters,
+    household_facts_history,
+    household_get,
+    household_list,
+    household_members,
+    person_find_by_id_number,
+)
 
 
 def member_count_subquery():
@@ -100,6 +107,17 @@ def _changes(event: AuditEvent) -> list[tuple[str, object, object]]:
     new = event.new if isinstance(event.new, dict) else {}
     keys = list(dict.fromkeys([*old, *new]))
     return [(field_label(key), old.get(key), new.get(key)) for key in keys]
+
+
+@require_POST
+@perm_required("registry.view")
+def person_lookup(request):
+    """Find a household by a member's full ID number, sent in the body so it never lands in a URL or log."""
+    person = person_find_by_id_number(actor=request.user, id_number=request.POST.get("id_number", ""))
+    if person is None or person.household_id is None:
+        messages.error(request, _("No member of a household in your jurisdiction has this ID number."))
+        return redirect("registry:household_search")
+    return redirect("registry:household_detail", pk=person.household_id)
 
 
 def _household_events(actor, household: Household, person_ids) -> list[AuditEvent]:

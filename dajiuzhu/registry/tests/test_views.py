@@ -281,3 +281,15 @@ def test_read_only_roles_cannot_open_the_forms(client, role, region):
     assert client.get(reverse("registry:household_detail", args=[household.pk])).status_code == 200
     assert client.get(reverse("registry:household_edit", args=[household.pk])).status_code == 403
     assert client.get(reverse("registry:household_create")).status_code == 403
+
+
+def test_lookup_by_full_id_number_is_a_post_and_opens_the_household(client, handler):
+    household = make_household(LINYI_VILLAGE)
+    other = make_household(XINGLONG_VILLAGE)
+    number = household.head.id_number
+    response = client.post(reverse("registry:person_lookup"), {"id_number": f" {number.lower()} "})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("registry:household_detail", args=[household.pk])
+    response = client.post(reverse("registry:person_lookup"), {"id_number": other.head.id_number})
+    assert response.status_code == 302 and response["Location"] == reverse("registry:household_search")
+    assert client.get(reverse("registry:person_lookup")).status_code == 405
