@@ -1,0 +1,233 @@
+"""Demo data of the cases app: a year of decided applications, pending check-first cases at each step,
+a few refusals — deterministic from ``ctx.rng`` and fast (bulk inserts, one audit event per batch).
+
+- Households the latest screening (``programs.ScreeningHit``) finds eligible for 特困 or 低保 (and
+  for 低保边缘 status, the elderly allowance and the disability allowances) receive them through cases
+  decided over the past 12 months. About one in eight is left without, so the county check finds
+  "missed" households; the planted false declarations are always among the recipients (the checks
+  app finds them).
+- Two check-first 特困 applications wait at each step of the standard path (through the real
+  services, so the timeline is complete), one of them on public notice in 兴隆镇.
+- A few applications refused at once on the declared facts (through the real service).
+The ids of every demo case are in ``ctx.shared["cases"]``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db import transaction
+from django.utils import timezone
+
+from dajiuzhu.core.audit import audit_record
+from dajiuzhu.core.demo import DemoContext
+
+from .dates import add_months, month_end, next_cycle
+from .models import Case, CaseEvent, CaseItem, CaseStatus, Channel, ItemStatus, Path, Signature
+
+GRANTED = ("tekun", "dibao", "near_poor", "elderly_allowance", "disability_living", "disability_care")
+MISSED_SHARE = 0.12
+BATCH = 2000
+PENDING_STEPS = ("investigate", "record_home_visit", "record_deliberation", "township_opinion", "publish_notice",
+                 "close_notice")
+PLANTED_FALSE = ("false_vehicle", "false_wages", "false_house", "false_dead_member")
+
+
+def _actors(county: str):
+    from dajiuzhu.accounts.models import User
+
+    users = User.objects.filter(region__code__startswith=county, is_active=True).select_related("region")
+    handlers = {u.region_id[:9]: u for u in users.filter(role="township_handler").order_by("id")}
+    county_admin = users.filter(role="county_admin").order_by("id").first()
+    return handlers, county_admin, users.filter(role="county_approver").order_by("id").first()
+
+
+def seed(ctx: DemoContext) -> None:
+    from dajiuzhu.programs.models import AssistanceItem, ScreeningHit
+
+    if Case.objects.filter(region_code__startswith=ctx.county_code).exists():
+        ctx.log("cases: demo cases already present")
+        return
+    rng = ctx.rng
+    items = {i.code: i for i in AssistanceItem.objects.filter(code__in=GRANTED).prefetch_related("excludes")}
+    hits = defaultdict(dict)  # household -> {code: amount}
+    regions = {}
+    for household_id, region, code, amount in (ScreeningHit.objects.filter(
+            region_code__startswith=ctx.county_code, item__code__in=GRANTED)
+            .values_list("household_id", "region_code", "item__code", "amount").order_by("household_id", "item__code")):
+        hits[household_id][code] = amount
+        regions[household_id] = region
+    if not hits:
+        ctx.log("cases: no screening results; run the programs demo first")
+        return
+    planted = {h for kind in PLANTED_FALSE for h in ctx.planted.get(kind, [])}
+    handlers, county_admin, county_approver = _actors(ctx.county_code)
+    from dajiuzhu.registry.models import Household
+
+    head_rows = Household.objects.filter(pk__in=list(hits)).values_list("pk", "head_id", "head__name")
+    heads = {pk: head for pk, head, _name in head_rows}
+    names = {head: name for _pk, head, name in head_rows}
+    irregular = _irregular(list(hits), ctx.today)
+
+    pending_pool = [h for h in sorted(hits) if "tekun" in hits[h] and h not in planted and heads.get(h)]
+    rng.shuffle(pending_pool)
+    pending_households = set(pending_pool[: 2 * len(PENDING_STEPS) + 2])
+    plan = []
+    for household_id in sorted(hits):
+        if household_id in pending_households or not heads.get(household_id):
+            continue
+        if household_id not in planted and rng.random() < MISSED_SHARE:
+            continue
+        chosen, blocked = [], set()
+        for code in GRANTED:
+            if code in hits[household_id] and code not in blocked:
+                chosen.append(code)
+                blocked |= {other.code for other in items[code].excludes.all()}
+        if chosen:
+            decided = ctx.today - dt.timedelta(days=rng.randint(35, 365))
+            plan.append((household_id, chosen, decided))
+    import time
+
+    started = time.perf_counter()
+    case_ids = _bulk_approved(ctx, plan, hits, regions, heads, names, irregular, items, handlers)
+    bulk_seconds = time.perf_counter() - started
+    case_ids += _pending(ctx, sorted(pending_households), handlers, county_admin)
+    case_ids += _refused(ctx, handlers, county_admin)
+    ctx.shared["cases"] = case_ids
+    ctx.log(f"cases: {len(plan):,} households approved over 12 months, {len(case_ids):,} demo cases "
+            f"({len(pending_households)} check-first pending); bulk insert {bulk_seconds:.1f} s")
+
+
+def _irregular(household_ids: list[int], on: dt.date) -> set[int]:
+    from dajiuzhu.registry.models import HouseholdFacts, MemberFacts
+
+    business = set(HouseholdFacts.objects.filter(household_id__in=household_ids, as_of__lte=on,
+                                                 monthly_business_income__gt=0).values_list("household_id", flat=True))
+    farming = set(MemberFacts.objects.filter(person__household_id__in=household_ids, as_of__lte=on,
+                                             employment__in=("self_employed", "farming"))
+                  .values_list("person__household_id", flat=True))
+    return business | farming
+
+
+def _bulk_approved(ctx, plan, hits, regions, heads, names, irregular, items, handlers) -> list[int]:
+    from dajiuzhu.registry.models import Person
+
+    members = defaultdict(list)
+    for pk, household_id in Person.objects.filter(household_id__in=[p[0] for p in plan], deceased_on__isnull=True
+                                                  ).values_list("pk", "household_id"):
+        members[household_id].append(pk)
+    ids: list[int] = []
+    for start in range(0, len(plan), BATCH):
+        chunk = plan[start:start + BATCH]
+        with transaction.atomic():
+            cases = []
+            for n, (household_id, _codes, decided) in enumerate(chunk, start=start):
+                region = regions[household_id]
+                at = timezone.make_aware(dt.datetime.combine(decided, dt.time(9 + n % 8, (n * 7) % 60)))
+                handler = handlers.get(region[:9])
+                cases.append(Case(
+                    number=f"{decided:%Y}{region[6:9]}D{n:06d}", household_id=household_id,
+                    applicant_id=heads[household_id], region_code=region,
+                    accepted_region_code=handler.region_id if handler else region,
+                    channel=Channel.PROXY if n % 5 == 0 else Channel.WINDOW, status=CaseStatus.DECIDED,
+                    irregular_income=household_id in irregular, created_by=handler, created_at=at, decided_at=at,
+                ))
+            Case.objects.bulk_create(cases, batch_size=BATCH)
+            case_items, signatures, events = [], [], []
+            for case, (household_id, codes, decided) in zip(cases, chunk, strict=True):
+                start_on = next_cycle(decided)
+                for code in codes:
+                    item = items[code]
+                    case_items.append(CaseItem(
+                        case=case, household_id=household_id, region_code=case.region_code, item=item,
+                        requested=code in ("tekun", "dibao") or code == codes[0], periodic=item.periodic,
+                        path=Path.TRUST_FIRST if item.acceptance == "trust_first" else Path.CHECK_FIRST,
+                        status=ItemStatus.APPROVED, amount=hits[household_id][code], effective_from=start_on,
+                        effective_to=None if item.periodic else month_end(start_on),
+                        review_due=add_months(start_on, 6 if household_id in irregular else 12) if item.periodic
+                        else None,
+                        rule_version_id=item.current_version_id, decided_at=case.decided_at,
+                        reasons=["按申报信息即时认定（演示数据）"],
+                    ))
+                signatures.append(Signature(case=case, kind=Signature.Kind.PROMISE, person_id=case.applicant_id,
+                                            signer_name=names.get(case.applicant_id) or "", text_version="XY-2026.1", signed_at=case.created_at))
+                signatures.append(Signature(case=case, kind=Signature.Kind.AUTHORISATION,
+                                            person_id=case.applicant_id, signer_name=names.get(case.applicant_id) or "",
+                                            text_version="SQ-2026.1",
+                                            signed_at=case.created_at))
+                events.append(CaseEvent(case=case, action="submit", to_status=CaseStatus.ACCEPTED,
+                                        actor=case.created_by, at=case.created_at,
+                                        actor_name=case.created_by.display_name if case.created_by else "",
+                                        data={"items": codes, "demo": True}))
+                events.append(CaseEvent(case=case, action="decided", from_status=CaseStatus.ACCEPTED,
+                                        to_status=CaseStatus.DECIDED, at=case.decided_at, actor_name="平台"))
+            CaseItem.objects.bulk_create(case_items, batch_size=BATCH)
+            Signature.objects.bulk_create(signatures, batch_size=BATCH)
+            CaseEvent.objects.bulk_create(events, batch_size=BATCH)
+            through = CaseItem.covered.through
+            through.objects.bulk_create([through(caseitem_id=ci.pk, person_id=p) for ci in case_items
+                                         for p in members[ci.household_id]], batch_size=5000)
+            audit_record(actor=None, action="cases.demo_batch", object_type="cases.case",
+                         object_id=f"{cases[0].pk}-{cases[-1].pk}", region_code=ctx.county_code.ljust(12, "0"),
+                         source="demo", new={"cases": len(cases), "items": len(case_items)})
+            ids += [c.pk for c in cases]
+    return ids
+
+
+def _pending(ctx, households, handlers, county_admin) -> list[int]:
+    """Check-first 特困 applications through the real services, two waiting at each step."""
+    from dajiuzhu.registry.models import Household
+
+    from .services import application_submit, case_transition
+
+    ids = []
+    for index, household in enumerate(Household.objects.filter(pk__in=households).order_by("id")):
+        actor = handlers.get(household.region_code[:9]) or county_admin
+        if actor is None:
+            continue
+        try:
+            with transaction.atomic():
+                case = application_submit(actor=actor, household=household, item_codes=["tekun"],
+                                          promise_signed=True, authorisation_signed=True, on=ctx.today,
+                                          note="特困供养申请（演示数据）")
+                steps = PENDING_STEPS[: index % (len(PENDING_STEPS) + 1)]
+                opinions = {"record_home_visit": "入户调查：老人独居，无劳动能力，无赡养人",
+                            "record_deliberation": "村民代表会议评议：同意", "township_opinion": "符合条件，拟同意，报县审批"}
+                for step in steps:
+                    on = ctx.today - dt.timedelta(days=8) if step == "publish_notice" else ctx.today
+                    if step == "publish_notice" and index % 2:
+                        on = ctx.today - dt.timedelta(days=1)  # this one is still on the noticeboard
+                    if step == "close_notice" and index % 2:
+                        break
+                    case_transition(actor=actor, case=case, step=step, opinion=opinions.get(step, ""), on=on)
+            ids.append(case.pk)
+        except Exception as exc:  # noqa: BLE001 - a demo household that does not fit is skipped
+            ctx.log(f"cases: pending demo case skipped ({exc})")
+    return ids
+
+
+def _refused(ctx, handlers, county_admin) -> list[int]:
+    """A few 低保 applications refused at once on the declared facts (income over the standard)."""
+    from dajiuzhu.programs.models import ScreeningHit
+    from dajiuzhu.registry.models import Household
+
+    from .services import application_submit
+
+    eligible = ScreeningHit.objects.filter(item__code__in=("dibao", "tekun", "near_poor")).values("household_id")
+    candidates = list(Household.objects.filter(region_code__startswith=ctx.county_code, head__isnull=False,
+                                               facts__isnull=False).exclude(pk__in=eligible)
+                      .exclude(cases__isnull=False).distinct().order_by("id")[:200])
+    ctx.rng.shuffle(candidates)
+    ids = []
+    for household in candidates[:8]:
+        actor = handlers.get(household.region_code[:9]) or county_admin
+        if actor is None:
+            continue
+        try:
+            with transaction.atomic():
+                ids.append(application_submit(actor=actor, household=household, item_codes=["dibao"],
+                                              promise_signed=True, authorisation_signed=True, on=ctx.today).pk)
+        except Exception as exc:  # noqa: BLE001
+            ctx.log(f"cases: refused demo case skipped ({exc})")
+    return ids
