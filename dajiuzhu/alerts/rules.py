@@ -20,8 +20,9 @@ Signals (``key`` = what makes one occurrence, so it raises an alert once):
   was the only working member or the household's wages fell by ``wage_fall_percent`` % or more.
   Key: person and date.
 - ``disaster``: a disaster in the household's area within ``lookback_days`` (the household listed
-  in the event, or every household of the area; with ``vulnerable_only`` only those on the
-  low-income roster, multidimensionally poor, or in unsafe housing). Key: the event.
+  in the event, or every household of the area; with ``vulnerable_only`` only those least able
+  to recover: on the 低保/特困 roster, with a hardship score of at least ``severe_hardship``
+  (0.6, the top band), or in unsafe housing (C/D-class or none)). Key: the event.
 - ``development_fall``: the development index fell by ``drop`` or more against the score a period
   before. Key: the scan month.
 - ``dibao_exit``: the household left 低保 within ``months`` months. Key: the exit date.
@@ -62,7 +63,8 @@ SIGNALS: dict[str, dict] = {
                                "defaults": {"enabled": True, "level": "orange", "lookback_days": 45,
                                             "wage_fall_percent": 30}},
     "disaster": {"label": gettext_lazy("disaster in the area"), "risk": "disaster",
-                 "defaults": {"enabled": True, "level": "red", "lookback_days": 45, "vulnerable_only": True}},
+                 "defaults": {"enabled": True, "level": "red", "lookback_days": 45, "vulnerable_only": True,
+                              "severe_hardship": 0.6}},
     "development_fall": {"label": gettext_lazy("fall of the development index"), "risk": "other",
                          "defaults": {"enabled": True, "level": "yellow", "drop": 0.1, "period_months": 1}},
     "dibao_exit": {"label": gettext_lazy("left 低保 recently"), "risk": "other",

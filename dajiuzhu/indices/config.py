@@ -38,13 +38,13 @@ TOLERANCE = 1e-6
 DEFAULT_HARDSHIP = {
     "k": 0.3333,
     "indicators": [
-        {"code": "income_ratio", "weight": 0.25, "grades": [[1.0, 1.0], [1.5, 0.5]]},
-        {"code": "asset_months", "weight": 0.10, "cutoff": 6},
+        {"code": "income_ratio", "weight": 0.25, "grades": [[0.5, 1.0], [1.0, 0.6], [1.5, 0.3]]},
+        {"code": "asset_months", "weight": 0.10, "cutoff": 3},
         {"code": "rigid_share", "weight": 0.15, "cutoff": 0.7},
         {"code": "health", "weight": 0.15, "grades": [[1, 0.5], [2, 1.0]]},
         {"code": "disability", "weight": 0.05, "cutoff": 1},
         {"code": "labour", "weight": 0.10, "cutoff": 1},
-        {"code": "dependants", "weight": 0.05, "cutoff": 0.5},
+        {"code": "dependants", "weight": 0.05, "cutoff": 0.75},
         {"code": "housing", "weight": 0.05, "cutoff": 2},
         {"code": "water", "weight": 0.05, "cutoff": 1},
         {"code": "education_share", "weight": 0.05, "cutoff": 0.3},

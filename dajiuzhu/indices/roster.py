@@ -99,16 +99,38 @@ def _left_since(region_prefix: str, since: dt.date, until: dt.date) -> set[int]:
     )
 
 
-def _align(frame: FactFrame, other: FactFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """``other``'s column for ``frame``'s households, and whether each was found."""
-    position = np.searchsorted(other.household_ids, frame.household_ids)
-    position = np.clip(position, 0, max(len(other) - 1, 0))
-    found = (other.household_ids[position] == frame.household_ids) if len(other) else np.zeros(len(frame), bool)
-    values = other.columns[column][position] if len(other) else np.zeros(len(frame), np.int64)
-    return np.where(found, values, 0), found
+def incomes_on(*, on: dt.date, region_prefix: str) -> tuple[np.ndarray, np.ndarray]:
+    """(household ids, monthly income in fen) from the latest facts on or before ``on`` (one query, no members)."""
+    from django.db import connection
+
+    from dajiuzhu.registry.facts import _fen
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT household_id, monthly_wages, monthly_business_income, monthly_property_income,
+                   monthly_transfer_income, monthly_excluded_income
+            FROM (SELECT f.*, ROW_NUMBER() OVER (PARTITION BY f.household_id ORDER BY f.as_of DESC) AS rn
+                  FROM registry_householdfacts f JOIN registry_household h ON h.id = f.household_id
+                  WHERE h.region_code LIKE %s AND f.as_of <= %s) latest
+            WHERE rn = 1 ORDER BY household_id
+            """, [region_prefix + "%", on])
+        rows = cursor.fetchall()
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    income = np.fromiter((sum(_fen(v) for v in r[1:5]) - _fen(r[5]) for r in rows), dtype=np.int64, count=len(rows))
+    return ids, income
 
 
-def tier_masks(frame: FactFrame, *, year_before: FactFrame, benefits: dict[str, set[int]], former: set[int],
+def _align(ids: np.ndarray, other_ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``values`` (aligned with sorted ``other_ids``) for ``ids``, and whether each was found."""
+    if not len(other_ids):
+        return np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=bool)
+    position = np.clip(np.searchsorted(other_ids, ids), 0, len(other_ids) - 1)
+    found = other_ids[position] == ids
+    return np.where(found, values[position], 0), found
+
+
+def tier_masks(frame: FactFrame, *, year_before: tuple[np.ndarray, np.ndarray], benefits: dict[str, set[int]], former: set[int],
                left_recently: set[int]) -> dict[str, np.ndarray]:
     """Which households qualify for each tier (boolean arrays aligned with ``frame``)."""
     c = frame.columns
@@ -129,9 +151,8 @@ def tier_masks(frame: FactFrame, *, year_before: FactFrame, benefits: dict[str, 
     was_poor = np.isin(ids, list(former))
     unstable = rural & has & ~assisted & was_poor & under_line
     edge = rural & has & ~assisted & ~was_poor & under_line
-    previous_income, found = _align(frame, year_before, "monthly_income")
-    previous_has, _found = _align(frame, year_before, "has_facts")
-    fell = found & previous_has.astype(bool) & (previous_income > 0) & (
+    previous_income, found = _align(ids, *year_before)
+    fell = found & (previous_income > 0) & (
         c["monthly_income"] < (1 - RULES["sudden_income_fall"]) * previous_income)
     sudden = rural & has & ~assisted & (((c["annual_rigid_expense"] >= income) & (c["annual_rigid_expense"] > 0)) | fell)
     leaver = np.isin(ids, list(left_recently)) & ~assisted
@@ -179,7 +200,7 @@ def roster_compute(*, on: dt.date, region_prefix: str = "", actor=None, frame: F
     frame = frame if frame is not None else household_frame(on=on, region_prefix=region_prefix)
     if not len(frame):
         return {}
-    year_before = household_frame(on=add_months(on, -12), region_prefix=region_prefix)
+    year_before = incomes_on(on=add_months(on, -12), region_prefix=region_prefix)
     benefits = benefit_tiers(on=on, region_prefix=region_prefix)
     open_entries = _open_entries(region_prefix)
     counts: dict[str, dict] = {}

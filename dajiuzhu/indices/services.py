@@ -161,6 +161,16 @@ def _write_postgres(rows) -> None:
         cursor.execute("DROP TABLE indices_score_load")
 
 
+def _write_sqlite(rows) -> None:
+    """One multi-row upsert statement per batch (SQLite ≥ 3.24)."""
+    cols = ", ".join(f'"{c}"' for c in SCORE_COLUMNS)
+    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in SCORE_COLUMNS if c not in ("household_id", "on"))
+    sql = (f"INSERT INTO indices_indexscore ({cols}) VALUES ({', '.join(['%s'] * len(SCORE_COLUMNS))}) "
+           f'ON CONFLICT (household_id, "on") DO UPDATE SET {updates}')
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(*row[:2], row[2].isoformat(), *row[3:]) for row in rows])
+
+
 def _write_orm(rows) -> None:
     objects = []
     for row in rows:
@@ -194,6 +204,8 @@ def index_scores_compute(*, on: dt.date, region_prefix: str = "", actor=None, fr
     rows = _score_rows(frame, hard, dev, hmodel, dmodel)
     if connection.vendor == "postgresql":
         _write_postgres(rows)
+    elif connection.vendor == "sqlite":
+        _write_sqlite(rows)
     else:
         _write_orm(rows)
     counts = {
