@@ -210,7 +210,7 @@ def test_edit_household_address_is_audited(client, handler):
     response = client.get(reverse("registry:household_detail", args=[household.pk]))
     latest = response.context["events"][0]
     assert latest.action == "household.update"
-    assert [(old, new) for _label, old, new in latest.changes] == [(LINYI_VILLAGE, LINYI_VILLAGE_2), ("", "新地址")]
+    assert sorted((old, new) for _label, old, new in latest.changes) == [("", "新地址"), (LINYI_VILLAGE, LINYI_VILLAGE_2)]
 
 
 def test_add_member_move_member_facts_and_death(client, handler):
