@@ -41,7 +41,7 @@ from dajiuzhu.core.ids import mask_id_number, mask_phone, normalise_id_number
 from dajiuzhu.core.intake import ErrorReport, FileRefused, HeaderMap, Table, cell_problem, cell_text, file_digest
 from dajiuzhu.core.intake import open_table
 from dajiuzhu.core.intake.cells import is_large_number_cell
-from dajiuzhu.core.intake.staging import drop_stage, load_rows, param, stage
+from dajiuzhu.core.intake.staging import allocate_ids, drop_stage, load_rows, param, stage
 from dajiuzhu.core.intake.template import column_letter
 from dajiuzhu.core.normalise import clean_text, parse_date
 
@@ -519,12 +519,12 @@ class _BatchMerge:
         household_facts = self._latest(cursor, "registry_householdfacts", "household_id", _HOUSEHOLD_FACT_COLUMNS,
                                        home_ids)
 
-        new_households: list[tuple] = []  # (number, region, hukou, address, is_urban)
+        new_households: list[tuple] = []  # (number, region, hukou, address, is_urban, head id_hash)
         household_updates: list[tuple] = []  # (id, region, hukou, address, is_urban)
         person_rows: list[tuple] = []  # staged person rows; household id or ("new", number)
         memberships: list[tuple] = []  # (id_hash, household ref, relation, start)
         relation_updates: list[tuple] = []  # (id_hash, relation)
-        heads: list[tuple] = []  # (household ref, head id_hash)
+        heads: list[tuple] = []  # (registry household without a head, head id_hash)
         member_fact_rows: list[tuple] = []  # (id_hash, region, as_of, *values)
         household_fact_rows: list[tuple] = []  # (household ref, region, as_of, *values)
         next_number = self.importer.next_number
@@ -554,7 +554,7 @@ class _BatchMerge:
             if home is None:
                 ref: object = ("new", self._number(cursor, region, next_number))
                 new_households.append((ref[1], region, household.hukou_region_code or "", household.address or "",
-                                       regioncodes.is_urban_village(region)))
+                                       regioncodes.is_urban_village(region), household.members[household.head].id_hash))
                 self.counts.households_created += 1
             else:
                 ref = home["id"]
@@ -571,8 +571,6 @@ class _BatchMerge:
                 if not home["head_id"]:
                     heads.append((ref, household.members[household.head].id_hash))
                     household_changed = True
-            if home is None:
-                heads.append((ref, household.members[household.head].id_hash))
 
             for planned, person in zip(household.members, existing, strict=True):
                 changed = self._plan_person(planned, person, ref, region, household.as_of, person_rows, memberships,
@@ -601,8 +599,8 @@ class _BatchMerge:
                 else:
                     self.counts.households_unchanged += 1
 
-        self._write(cursor, new_households, household_updates, person_rows, memberships, relation_updates, heads,
-                    member_fact_rows, household_fact_rows)
+        self._write(cursor, people, new_households, household_updates, person_rows, memberships, relation_updates,
+                    heads, member_fact_rows, household_fact_rows)
         return self.counts
 
     # -- decisions -----------------------------------------------------------------------------
@@ -704,22 +702,30 @@ class _BatchMerge:
         return found
 
     # -- writes ----------------------------------------------------------------------------------
-    def _write(self, cursor, new_households, household_updates, person_rows, memberships, relation_updates, heads,
-               member_fact_rows, household_fact_rows) -> None:
+    def _write(self, cursor, people, new_households, household_updates, person_rows, memberships, relation_updates,
+               heads, member_fact_rows, household_fact_rows) -> None:
         now = param(self.now)
-        household_ids: dict[str, int] = {}
-        if new_households:
-            stage(cursor, "import_household", [("number", "text"), ("region_code", "text"), ("hukou", "text"),
-                                               ("address", "text"), ("is_urban", "boolean")], new_households)
-            cursor.execute(
-                "INSERT INTO registry_household (number, region_code, hukou_region_code, address, is_urban, created_at, "
-                "updated_at) SELECT number, region_code, hukou, address, is_urban, %s, %s FROM import_household "
-                "WHERE true RETURNING id, number", [now, now])
-            household_ids = {number: pk for pk, number in cursor.fetchall()}
-            drop_stage(cursor, "import_household")
+        # New people and households get their ids first, so a household is written with its head at once.
+        new_hashes = [row[0] for row in person_rows if row[0] not in people]
+        person_ids = {h: p["id"] for h, p in people.items()}
+        person_ids.update(zip(new_hashes, allocate_ids(cursor, "registry_person", len(new_hashes)), strict=True))
+        household_ids = dict(zip((h[0] for h in new_households),
+                                 allocate_ids(cursor, "registry_household", len(new_households)), strict=True))
 
         def resolve(ref) -> int:
             return household_ids[ref[1]] if isinstance(ref, tuple) else ref
+
+        if new_households:
+            stage(cursor, "import_household", [("id", "bigint"), ("number", "text"), ("region_code", "text"),
+                                               ("hukou", "text"), ("address", "text"), ("is_urban", "boolean"),
+                                               ("head_id", "bigint")],
+                  ((household_ids[number], number, region, hukou, address, urban, person_ids[head])
+                   for number, region, hukou, address, urban, head in new_households))
+            cursor.execute(
+                "INSERT INTO registry_household (id, number, region_code, hukou_region_code, address, is_urban, head_id, "
+                "created_at, updated_at) SELECT id, number, region_code, hukou, address, is_urban, head_id, %s, %s "
+                "FROM import_household", [now, now])
+            drop_stage(cursor, "import_household")
 
         if household_updates:
             stage(cursor, "import_household_update", [("id", "bigint"), ("region_code", "text"), ("hukou", "text"),
@@ -733,52 +739,59 @@ class _BatchMerge:
                 "WHERE registry_person.household_id = s.id AND registry_person.region_code <> s.region_code", [now])
             drop_stage(cursor, "import_household_update")
 
-        person_ids: dict[str, int] = {}
         if person_rows:
-            columns = [("id_hash", "text"), ("name", "text"), ("id_number", "text"), ("id_masked", "text"),
-                       ("sex", "text"), ("birth_date", "date"), ("ethnicity", "text"), ("phone", "text"),
-                       ("phone_hash", "text"), ("phone_masked", "text"), ("hukou_region_code", "text"),
-                       ("household_id", "bigint"), ("relation", "text"), ("region_code", "text"),
-                       ("marital_status", "text"), ("education", "text")]
+            columns = [("id", "bigint"), ("id_hash", "text"), ("name", "text"), ("id_number", "text"),
+                       ("id_masked", "text"), ("sex", "text"), ("birth_date", "date"), ("ethnicity", "text"),
+                       ("phone", "text"), ("phone_hash", "text"), ("phone_masked", "text"),
+                       ("hukou_region_code", "text"), ("household_id", "bigint"), ("relation", "text"),
+                       ("region_code", "text"), ("marital_status", "text"), ("education", "text")]
             stage(cursor, "import_person", columns,
-                  ((*row[:11], resolve(row[11]), *row[12:]) for row in person_rows))
+                  ((person_ids[row[0]], *row[:11], resolve(row[11]), *row[12:]) for row in person_rows))
             names = ", ".join(c for c, _k in columns)
-            updates = ", ".join(f"{c} = excluded.{c}" for c, _k in columns if c != "id_hash")
+            updates = ", ".join(f"{c} = excluded.{c}" for c, _k in columns if c not in ("id", "id_hash"))
             cursor.execute(
                 f"INSERT INTO registry_person ({names}, created_at, updated_at) SELECT {names}, %s, %s FROM import_person "
-                f"WHERE true ON CONFLICT (id_hash) DO UPDATE SET {updates}, updated_at = excluded.updated_at "
-                "RETURNING id, id_hash", [now, now])
-            person_ids = {hashed: pk for pk, hashed in cursor.fetchall()}
+                f"WHERE true ON CONFLICT (id_hash) DO UPDATE SET {updates}, updated_at = excluded.updated_at",
+                [now, now])
             drop_stage(cursor, "import_person")
-
-        def person_id(hashed: str) -> int:
-            return person_ids[hashed]
 
         if memberships:
             load_rows(cursor, "registry_membership", ["person_id", "household_id", "relation", "start"],
-                      ((person_id(h), resolve(ref), relation, start) for h, ref, relation, start in memberships))
+                      ((person_ids[h], resolve(ref), relation, start) for h, ref, relation, start in memberships))
         if relation_updates:
             stage(cursor, "import_relation", [("person_id", "bigint"), ("relation", "text")],
-                  ((person_id(h), relation) for h, relation in relation_updates))
+                  ((person_ids[h], relation) for h, relation in relation_updates))
             cursor.execute('UPDATE registry_membership SET relation = s.relation FROM import_relation s '
                            'WHERE registry_membership.person_id = s.person_id AND registry_membership."end" IS NULL')
             drop_stage(cursor, "import_relation")
-        if heads:
+        if heads:  # registry households that had no head yet
             stage(cursor, "import_head", [("household_id", "bigint"), ("head_id", "bigint")],
-                  ((resolve(ref), person_id(h)) for ref, h in heads))
+                  ((resolve(ref), person_ids[h]) for ref, h in heads))
             cursor.execute("UPDATE registry_household SET head_id = s.head_id FROM import_head s "
                            "WHERE registry_household.id = s.household_id")
             drop_stage(cursor, "import_head")
         if member_fact_rows:
-            self._upsert_facts(cursor, "registry_memberfacts", "person_id",
-                               [("disability_grade", "integer"), ("adl_failed", "integer")], _MEMBER_FACT_COLUMNS,
-                               ((person_id(h), *rest) for h, *rest in member_fact_rows))
+            self._write_facts(cursor, "registry_memberfacts", "person_id",
+                              [("disability_grade", "integer"), ("adl_failed", "integer")], _MEMBER_FACT_COLUMNS,
+                              [(person_ids[h], *rest) for h, *rest in member_fact_rows],
+                              new={person_ids[h] for h in new_hashes})
         if household_fact_rows:
             types = [(k, "numeric(14, 2)") for k in HOUSEHOLD_FACT_KEYS[:12]] + [
                 ("vehicles", "integer"), ("vehicles_for_disability", "integer"), ("extra_houses", "integer"),
                 ("safe_water", "boolean")]
-            self._upsert_facts(cursor, "registry_householdfacts", "household_id", types, _HOUSEHOLD_FACT_COLUMNS,
-                               ((resolve(ref), *rest) for ref, *rest in household_fact_rows))
+            self._write_facts(cursor, "registry_householdfacts", "household_id", types, _HOUSEHOLD_FACT_COLUMNS,
+                              [(resolve(ref), *rest) for ref, *rest in household_fact_rows],
+                              new=set(household_ids.values()))
+
+    def _write_facts(self, cursor, table: str, key: str, typed: list, columns, rows: list, *, new: set) -> None:
+        """Observations of new subjects go straight in (COPY); others are upserted through a staging table."""
+        fresh = [row for row in rows if row[0] in new]
+        if fresh:
+            load_rows(cursor, table, [key, "region_code", "as_of", *columns, "source", "recorded_at", "recorded_by_id"],
+                      ((*row, FactSource.IMPORT.value, self.now, self.user_id) for row in fresh))
+        known = [row for row in rows if row[0] not in new]
+        if known:
+            self._upsert_facts(cursor, table, key, typed, columns, known)
 
     def _upsert_facts(self, cursor, table: str, key: str, typed: list, columns, rows) -> None:
         kinds = dict(typed)

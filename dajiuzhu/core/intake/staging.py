@@ -67,3 +67,24 @@ def drop_stage(cursor, name: str) -> None:
 def param(value: object) -> object:
     """A query parameter in the form the backend stores (timestamps on SQLite are text)."""
     return _sqlite_value(value) if connection.vendor != "postgresql" else value
+
+
+def allocate_ids(cursor, table: str, count: int) -> list[int]:
+    """Primary keys for ``count`` new rows of ``table``, taken before the rows are written.
+
+    Rows that refer to each other (a household and its head) can then be written in one pass.
+    PostgreSQL takes them from the table's identity sequence; SQLite (one writer at a time, inside
+    the writer's transaction) continues from the highest id in use.
+    """
+    if count <= 0:
+        return []
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
+        return [row[0] for row in cursor.fetchall()]
+    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 - table names are ours
+    start = cursor.fetchone()[0] + 1
+    cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+    row = cursor.fetchone()
+    if row and row[0] is not None and row[0] + 1 > start:
+        start = row[0] + 1
+    return list(range(start, start + count))
