@@ -93,6 +93,10 @@ class Explainer:
             relation = _("lower than")
         else:
             relation = _("equal to")
+        if isinstance(right, L.Const):
+            return _("%(left)s %(lvalue)s, %(relation)s %(rvalue)s") % {
+                "left": self.label(left), "lvalue": format_number(lv, money=money), "relation": relation,
+                "rvalue": format_number(rv, money=money)}
         return _("%(left)s %(lvalue)s, %(relation)s %(right)s %(rvalue)s") % {
             "left": self.label(left), "lvalue": format_number(lv, money=money), "relation": relation,
             "right": self.label(right), "rvalue": format_number(rv, money=money)}
