@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
 from dajiuzhu.core.scoping import get_scoped, scope
@@ -70,7 +70,7 @@ def alert_overview(*, actor, level: int = 9) -> dict:
         prefix=Substr("region_code", 1, level)).values_list("prefix").annotate(n=Count("id")))
     outcomes = dict(scope(FollowUp.objects.all(), actor, perm="alerts.view", fields=("alert__region_code",))
                     .values_list("outcome").annotate(n=Count("id")))
-    by_month = list(qs.annotate(month=Substr("on", 1, 7)).values("month").annotate(
+    by_month = list(qs.annotate(month=TruncMonth("on")).values("month").annotate(
         red=Count("id", filter=Q(level="red")), orange=Count("id", filter=Q(level="orange")),
         yellow=Count("id", filter=Q(level="yellow"))).order_by("month"))
     signals = dict(scope(Alert.objects.all(), actor, perm="alerts.view").values_list("signal_rows__code")
@@ -82,7 +82,7 @@ def alert_overview(*, actor, level: int = 9) -> dict:
         "closed": qs.filter(status=Alert.Status.CLOSED).count(),
         "escalated": qs.filter(status=Alert.Status.OPEN).exclude(stage=Alert.Stage.VILLAGE).count(),
         "outcomes": {code: outcomes.get(code, 0) for code in FollowUp.Outcome.values},
-        "by_month": by_month,
+        "by_month": [{**m, "month": m["month"].strftime("%Y-%m")} for m in by_month],
         "signals": {code: signals.get(code, 0) for code in SIGNALS},
     }
 
