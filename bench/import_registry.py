@@ -26,6 +26,7 @@ from pathlib import Path
 TITLE = "Registry file import (CSV in the template) into the registry"
 POSTGRES_ONLY = False
 TARGET_ROWS_PER_S = 100_000
+REIMPORT_UP_TO = 200_000  # people; above, the second (idempotent) import is skipped to keep the run short
 
 
 def _shift_id(number: str) -> str:
@@ -134,7 +135,10 @@ def run(people: int, **context) -> dict:
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         result = registry_import(actor=None, path=path, batch_rows=10_000, report_path=path.with_suffix(".errors.csv"))
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        again = registry_import(actor=None, path=path, batch_rows=10_000, report_path=path.with_suffix(".errors.csv"))
+        again = None
+        if people <= REIMPORT_UP_TO:  # the idempotent path, measured where it keeps the run short
+            again = registry_import(actor=None, path=path, batch_rows=10_000,
+                                    report_path=path.with_suffix(".errors.csv"))
     finally:
         _cleanup(floors)
         marker.delete()
@@ -149,15 +153,17 @@ def run(people: int, **context) -> dict:
     figures.append({"name": "import time", "value": round(seconds, 1), "unit": "s", "better": "lower",
                     "reference": "COPY of the same file", "reference_value": round(copy_seconds, 2)
                     if copy_seconds else None})
-    figures.append({"name": "re-import of the same file (nothing changes)", "value": round(rows / again.seconds["total"]),
-                    "unit": "rows/s", "better": "higher"})
+    if again is not None:
+        figures.append({"name": "re-import of the same file (nothing changes)",
+                        "value": round(rows / again.seconds["total"]), "unit": "rows/s", "better": "higher"})
     figures.append({"name": "peak RSS after the import", "value": round(rss_after / 1024), "unit": "MB",
                     "better": "lower", "reference": "peak RSS before the import",
                     "reference_value": round(rss_before / 1024)})
     phases = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
     notes = (f"{rows:,} rows ({size_mb:.0f} MB, written in {generate_seconds:.0f} s when not cached), "
              f"{result.counts.households_created:,} households created, {result.counts.rows_rejected} rows rejected, "
-             f"{result.batches} batches of ~10,000 rows. Phases: {phases}. Re-import: "
-             f"{again.counts.households_unchanged:,} households unchanged, {again.counts.members_updated} members "
-             f"updated.")
+             f"{result.batches} batches of ~10,000 rows. Phases: {phases}.")
+    if again is not None:
+        notes += (f" Re-import: {again.counts.households_unchanged:,} households unchanged, "
+                  f"{again.counts.members_updated} members updated, {again.seconds['total']:.1f} s.")
     return {"figures": figures, "notes": notes, "counts": result.counts.as_dict(), "seconds": result.seconds}

@@ -24,6 +24,7 @@ from __future__ import annotations
 import array
 import dataclasses
 import datetime as dt
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -53,6 +54,7 @@ from .validation import MemberInput, RowInvalid, check_region_code, parse_househ
 DEFAULT_BATCH_ROWS = 5000
 _CHECK_VALUES = {c: i for i, c in enumerate("0123456789X")}
 _DANGEROUS_FIRST = frozenset("=+-@\t\r")
+_SUSPECT = re.compile("\x1f[ \u3000]*[=+\\-@\t\r]|[<:]")  # a cell starting like a formula, or markup/script
 PERSON_OPTIONAL = ("phone", "hukou_region_code", "ethnicity", "marital_status", "education")
 
 
@@ -348,12 +350,15 @@ class _Importer:
         for number, values in rows:
             row_problems: list[str] = []
             refused_columns: set[int] = set()
-            for position, value in enumerate(values):
-                if type(value) is str and value and (value[0] in _DANGEROUS_FIRST or "<" in value or ":" in value):
-                    reason = cell_problem(value)
-                    if reason:
-                        row_problems.append(f"{self.position_label(position)}: {reason}")
-                        refused_columns.add(position)
+            if self._text_cells and not _SUSPECT.search("\x1f" + "\x1f".join(values)):
+                pass  # the common case: no cell starts like a formula or holds markup (one regex per row)
+            else:
+                for position, value in enumerate(values):
+                    if type(value) is str and value and (value[0] in _DANGEROUS_FIRST or "<" in value or ":" in value):
+                        reason = cell_problem(value)
+                        if reason:
+                            row_problems.append(f"{self.position_label(position)}: {reason}")
+                            refused_columns.add(position)
             raw_cells = self.header_map.extract(values)
             raw = raw_cells if self._text_cells else {k: cell_text(v) for k, v in raw_cells.items()}
             if key.startswith("\x00"):

@@ -373,3 +373,10 @@ def test_households_of_scattered_rows_are_grouped(tmp_path, admin):
     result = registry_import(actor=admin, path=write_csv(tmp_path, rows))
     assert result.counts.households_created == 2
     assert sorted(h.members.count() for h in Household.objects.all()) == [2, 3]
+
+
+def test_a_formula_after_leading_spaces_is_still_refused(tmp_path, admin):
+    rows = family("1", size=1)
+    rows[0][1] = "  =1+1"
+    result = registry_import(actor=admin, path=write_csv(tmp_path, rows))
+    assert result.counts.rows_rejected == 1 and "formula" in read_report(result.report_path)[1][-2]
