@@ -105,12 +105,18 @@ def _age_on(births: np.ndarray, on: dt.date) -> np.ndarray:
 def household_frame(*, on: dt.date, region_prefix: str = "", household_ids=None) -> FactFrame:
     """Facts of every household under ``region_prefix`` (or of ``household_ids``) on ``on``."""
     where, params = [], []
+    # For a few households, restrict the member-facts window to their members (an index lookup
+    # instead of a window over every member observation of the registry).
+    member_filter, member_params = "", []
     if household_ids is not None:
         ids = [int(i) for i in household_ids]
         if not ids:
             return _empty(on)
         where.append(f"h.id IN ({','.join(['%s'] * len(ids))})")
         params.extend(ids)
+        member_filter = (" AND f.person_id IN (SELECT m2.person_id FROM registry_membership m2"
+                         f" WHERE m2.household_id IN ({','.join(['%s'] * len(ids))}))")
+        member_params = list(ids)
     if region_prefix:
         where.append("h.region_code LIKE %s")
         params.append(region_prefix + "%")
@@ -168,12 +174,12 @@ def household_frame(*, on: dt.date, region_prefix: str = "", household_ids=None)
             JOIN registry_person p ON p.id = m.person_id
             LEFT JOIN (
                 SELECT f.*, ROW_NUMBER() OVER (PARTITION BY f.person_id ORDER BY f.as_of DESC) AS rn
-                FROM registry_memberfacts f WHERE f.as_of <= %s
+                FROM registry_memberfacts f WHERE f.as_of <= %s{member_filter}
             ) mf ON mf.person_id = p.id AND mf.rn = 1
             {clause + (' AND' if clause else 'WHERE')} m.start <= %s AND (m."end" IS NULL OR m."end" > %s)
               AND (p.deceased_on IS NULL OR p.deceased_on > %s)
             """,
-            [on, *params, on, on, on],
+            [on, *member_params, *params, on, on, on],
         )
         members = cursor.fetchall()
 
