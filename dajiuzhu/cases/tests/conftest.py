@@ -73,3 +73,13 @@ def next_month_start(on: dt.date | None = None) -> dt.date:
 
 
 ZERO = Decimal("0.00")
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Messages are asserted in the source language (the platform's default is Chinese)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
