@@ -73,12 +73,12 @@ def ensure_records(records: int, *, log=print) -> dict:
                 payment_line_id, source, external_ref, dedupe_key, status, note, created_by_id, created_at)
             SELECT h.id, NULL, h.region_code, h.is_urban, i.code, i.code, i.category, i.tier,
                 NULL, '', i.kind,
-                CASE WHEN i.kind = 'service' THEN 0 ELSE i.base + (g % 97) END,
+                CASE WHEN i.kind = 'service' THEN 0 ELSE i.base + (g %% 97) END,
                 CASE WHEN i.kind = 'goods' THEN 1 ELSE NULL END, '',
                 CASE WHEN i.kind = 'goods' THEN '棉被' ELSE '' END,
                 CASE WHEN i.kind = 'service' THEN '居家照护' ELSE '' END,
                 CASE WHEN i.kind = 'service' THEN 2 ELSE NULL END,
-                '', 1 + (g % 4),
+                '', 1 + (g %% 4),
                 CASE WHEN i.tier <> '' THEN date_trunc('month', d)::date ELSE NULL END,
                 CASE WHEN i.tier <> '' THEN (date_trunc('month', d) + interval '1 month - 1 day')::date ELSE NULL END,
                 d, NULL, NULL, NULL, 'manual', '', '{MARK}' || g, 'given', '', NULL, now()

@@ -15,6 +15,8 @@ class Figure(models.Model):
     """One number: ``metric`` for ``region_prefix`` in ``period`` (``YYYY-MM``, or ``""`` = now)."""
 
     region_prefix = models.CharField(max_length=12)
+    # The parent region's prefix, so a region's children are one index range ("drill-down" rows).
+    parent_prefix = models.CharField(max_length=12, blank=True, default="")
     period = models.CharField(max_length=7, blank=True)
     metric = models.CharField(max_length=40)
     key = models.CharField(max_length=60, blank=True)
@@ -26,6 +28,7 @@ class Figure(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["region_prefix", "metric", "period", "key"], name="figure_unique"),
         ]
+        indexes = [models.Index(fields=["parent_prefix", "metric", "period"], name="figure_children")]
 
     def __str__(self) -> str:
         return f"{self.region_prefix} {self.period} {self.metric}[{self.key}] = {self.value}"

@@ -7,6 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +25,7 @@ TIER_LABELS = {
     "dibao": "低保", "tekun": "特困", "near_poor": "低保边缘", "rigid": "刚性支出困难", "orphan": "孤儿",
     "monitoring": "监测对象", "leaver": "近期退出",
 }
-CHILD_METRICS = ("registry_households", "households_assisted", "spending", "alerts_level")
+CHILD_METRICS = ("registry_households", "households_assisted", "spending_total", "alerts_total")
 
 
 def dashboard_region(*, actor, code: str) -> Region:
@@ -65,12 +66,13 @@ def dashboard_data(*, actor, code: str, today: dt.date | None = None) -> dict:
     region = dashboard_region(actor=actor, code=code)
     prefix = region.prefix
     today = today or timezone.localdate()
+    current = f"{today:%Y-%m}"
     figures: dict[str, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    for period, metric, key, value in Figure.objects.filter(region_prefix=prefix).values_list(
-            "period", "metric", "key", "value"):
+    oldest = _months_back(current, 13)[0]
+    for period, metric, key, value in Figure.objects.filter(region_prefix=prefix).filter(
+            Q(period="") | Q(period__gte=oldest)).values_list("period", "metric", "key", "value"):
         figures[metric][period][key] = value
 
-    current = f"{today:%Y-%m}"
     with_data = [p for p in figures.get("records", {}) if p and p <= current]
     period = max(with_data) if with_data else current
     months = _months_back(period, 12)
@@ -195,16 +197,17 @@ def _children(region: Region, period: str, year_months: list[str]) -> list[dict]
     kids = list(Region.objects.filter(parent=region).order_by("code").values_list("code", "name", "prefix"))
     values: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for prefix, p, metric, value in Figure.objects.filter(
-        region_prefix__in=[k[2] for k in kids], metric__in=CHILD_METRICS,
-        period__in=["", period, *year_months],
+        parent_prefix=region.prefix, metric__in=CHILD_METRICS, period__in=["", period, *year_months],
     ).values_list("region_prefix", "period", "metric", "value"):
-        if metric == "spending" and p in year_months:
+        if metric == "spending_total" and p in year_months:
             values[prefix]["spending_year"] += value
-        if p == period and metric in ("households_assisted", "spending"):
-            values[prefix][f"{metric}_month" if metric == "spending" else metric] += value
+        if p == period and metric == "spending_total":
+            values[prefix]["spending_month"] += value
+        if p == period and metric == "households_assisted":
+            values[prefix]["households_assisted"] += value
         if p == "" and metric == "registry_households":
             values[prefix][metric] += value
-        if p == "" and metric == "alerts_level":
+        if p == "" and metric == "alerts_total":
             values[prefix]["alerts"] += value
     return [
         {"code": code, "name": name, "url": reverse("dashboards:region", args=[code]),

@@ -7,7 +7,7 @@ import time
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dajiuzhu.core.audit import audit_record
@@ -16,7 +16,7 @@ from .models import Figure, Refresh
 from .sources import SOURCES
 
 PREFIX_LENGTHS = (2, 4, 6, 9, 12)
-MONTHS_KEPT = 24
+MONTHS_KEPT = 13
 
 
 def _since(today: dt.date) -> dt.date:
@@ -56,6 +56,25 @@ def compute(*, today: dt.date | None = None) -> tuple[dict[tuple[str, str, str, 
     return totals, used
 
 
+PARENT_LENGTH = {2: 0, 4: 2, 6: 4, 9: 6, 12: 9}
+
+
+def _write(totals: dict[tuple[str, str, str, str], Decimal]) -> None:
+    rows = ((p, p[:PARENT_LENGTH[len(p)]], period, m, k, v.quantize(Decimal("0.01")))
+            for (p, period, m, k), v in totals.items())
+    if connection.vendor == "postgresql":
+        table = Figure._meta.db_table
+        with connection.cursor() as cursor:
+            columns = "region_prefix, parent_prefix, period, metric, key, value"
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(f"ANALYZE {table}")
+        return
+    Figure.objects.bulk_create((Figure(region_prefix=p, parent_prefix=parent, period=period, metric=m, key=k, value=v)
+                                for p, parent, period, m, k, v in rows), batch_size=5000)
+
+
 @transaction.atomic
 def dashboards_refresh(*, actor=None, today: dt.date | None = None) -> Refresh:
     """Recompute every figure from the raw records and replace the table in one transaction
@@ -63,11 +82,7 @@ def dashboards_refresh(*, actor=None, today: dt.date | None = None) -> Refresh:
     started = time.perf_counter()
     totals, used = compute(today=today)
     Figure.objects.all().delete()
-    Figure.objects.bulk_create(
-        (Figure(region_prefix=p, period=period, metric=m, key=k, value=v.quantize(Decimal("0.01")))
-         for (p, period, m, k), v in totals.items()),
-        batch_size=5000,
-    )
+    _write(totals)
     seconds = time.perf_counter() - started
     refresh, _created = Refresh.objects.update_or_create(
         region_prefix="", defaults={"refreshed_at": timezone.now(), "seconds": seconds, "figures": len(totals),

@@ -52,6 +52,7 @@ def assistance_records(since: dt.date) -> Iterator[Row]:
     ):
         amount = _dec(amount)
         yield code, period, "spending", category, amount
+        yield code, period, "spending_total", "", amount
         yield code, period, "spending_item", item, amount
         yield code, period, "records_kind", kind, _dec(count)
         yield code, period, "amount_kind", kind, amount
@@ -178,6 +179,7 @@ def alerts(since: dt.date) -> Iterator[Row]:
         f"SELECT a.region_code, a.level, a.status, {outcome}, a.risk_types, {month} FROM alerts_alert a {join}"
     ):
         counts[(code, "", "alerts_level", level)] += 1
+        counts[(code, "", "alerts_total", "")] += 1
         counts[(code, "", "alerts_status", status)] += 1
         counts[(code, "", "alerts_outcome", result or ("pending" if status == "open" else "closed"))] += 1
         if period and period >= f"{since:%Y-%m}":
