@@ -23,7 +23,7 @@ from dajiuzhu.core.audit import audit_record
 from dajiuzhu.core.regioncodes import prefix_of
 from dajiuzhu.indices.integration import model_ready
 from dajiuzhu.indices.models import IndexScore, RosterEntry, RosterEvent, Tier
-from dajiuzhu.indices.roster import add_months
+from dajiuzhu.indices.roster import _align, add_months, money_on
 from dajiuzhu.registry.facts import FactFrame, household_frame
 from dajiuzhu.registry.models import HouseholdFacts, MemberFacts, Membership
 
@@ -39,29 +39,33 @@ def _yuan(fen) -> int:
 
 
 class _Frames:
-    """Frames of the region at the scan date and some months before (read once each)."""
+    """The frame of the region at the scan date, and the household money facts some months before
+    (``indices.roster.money_on``: one query each, no members; cached)."""
 
     def __init__(self, on: dt.date, region_prefix: str, frame: FactFrame | None = None):
         self.on, self.prefix = on, region_prefix
-        self._cache: dict[int, FactFrame] = {0: frame} if frame is not None else {}
-
-    def months_before(self, months: int) -> FactFrame:
-        if months not in self._cache:
-            self._cache[months] = household_frame(on=add_months(self.on, -months), region_prefix=self.prefix)
-        return self._cache[months]
+        self._now = frame
+        self._before: dict[int, dict[str, np.ndarray]] = {}
 
     @property
     def now(self) -> FactFrame:
-        return self.months_before(0)
+        if self._now is None:
+            self._now = household_frame(on=self.on, region_prefix=self.prefix)
+        return self._now
 
     def aligned(self, months: int, column: str) -> tuple[np.ndarray, np.ndarray]:
-        now, other = self.now, self.months_before(months)
-        if not len(other):
-            return np.zeros(len(now), dtype=np.int64), np.zeros(len(now), dtype=bool)
-        position = np.clip(np.searchsorted(other.household_ids, now.household_ids), 0, len(other) - 1)
-        found = other.household_ids[position] == now.household_ids
-        found &= other.columns["has_facts"][position].astype(bool) if column != "has_facts" else found
-        return np.where(found, other.columns[column][position], 0), found
+        """``column`` (monthly_income, annual_medical_expense or per_capita_income) ``months`` before,
+        for the households of ``now``, and whether they had facts then. The per-capita figure then
+        divides by the household's size now (the size then is not read, to keep this one query)."""
+        if months not in self._before:
+            self._before[months] = money_on(on=add_months(self.on, -months), region_prefix=self.prefix)
+        before = self._before[months]
+        source = "monthly_income" if column == "per_capita_income" else column
+        values, found = _align(self.now.household_ids, before["ids"], before[source])
+        if column == "per_capita_income":
+            size = self.now.columns["household_size"]
+            values = np.where(size > 0, (2 * np.maximum(values, 0) + size) // (2 * np.maximum(size, 1)), values)
+        return values, found
 
 
 def _frame_signals(frames: _Frames, config: dict, month_key: str, add) -> None:
