@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from dajiuzhu.core.errors import DomainError
@@ -45,9 +46,26 @@ def _filters(request) -> selectors.RecordFilters:
     )
 
 
-RECORD_HEADERS = ["date", "household", "member", "region", "item", "category", "kind", "amount", "quantity",
-                  "goods", "service", "hours", "provider", "department / organisation", "period from", "period to",
-                  "source", "case"]
+RECORD_HEADERS = [
+    gettext_noop("date"),
+    gettext_noop("household"),
+    gettext_noop("member"),
+    gettext_noop("region"),
+    gettext_noop("item"),
+    gettext_noop("category"),
+    gettext_noop("kind"),
+    gettext_noop("amount"),
+    gettext_noop("quantity"),
+    gettext_noop("goods"),
+    gettext_noop("service"),
+    gettext_noop("hours"),
+    gettext_noop("provider"),
+    gettext_noop("department / organisation"),
+    gettext_noop("period from"),
+    gettext_noop("period to"),
+    gettext_noop("source"),
+    gettext_noop("case"),
+]
 
 
 def _record_row(r) -> list:
