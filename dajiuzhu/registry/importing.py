@@ -24,7 +24,9 @@ from __future__ import annotations
 import array
 import dataclasses
 import datetime as dt
+import queue
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,7 +34,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dajiuzhu.core import crypto, regioncodes
@@ -186,7 +188,8 @@ class _Importer:
         self._allowed: dict[str, bool] = {}
         self._labels: dict[str, str] = {}
         self.batches = 0
-        self.seconds = {"scan": 0.0, "merge": 0.0}
+        self.seconds = {"scan": 0.0, "validate": 0.0, "merge": 0.0}
+        self.lock = threading.Lock()  # the error report and the counts are shared by the two threads
         index = self.header_map.index
         self._key_at = index["household_key"]
         self._id_at = index["id_number"]
@@ -299,32 +302,31 @@ class _Importer:
         self.seconds["scan"] = time.perf_counter() - started
         if scan.rows == 0:
             raise FileRefused(_("the file has a header row but no data rows"))
-        self.scan_result = scan
         self._report_progress(0, scan.rows)
-        batch: list[PlannedHousehold] = []
-        batch_size = 0
+        # Validation runs in a second thread while this one merges the previous batch: the merge mostly
+        # waits on the database (the GIL is free then), so the two overlap. Only this thread uses the database.
+        batches: queue.Queue = queue.Queue(maxsize=1)
+        stop = threading.Event()
+        producer = threading.Thread(target=self._produce, args=(scan, batches, stop, translation.get_language()),
+                                    name="registry-import-validate", daemon=True)
+        producer.start()
         done = 0
-        for key, rows in self.households(scan):
-            self.counts.rows += len(rows)
-            planned = self.validate(key, rows, scan)
-            if planned is not None:
-                batch.append(planned)
-                batch_size += len(rows)
-            else:
-                done += len(rows)
-            if batch_size >= self.batch_rows:
-                self.flush(batch)
-                done += batch_size
-                batch, batch_size = [], 0
+        try:
+            while True:
+                kind, batch, rows = batches.get()
+                if kind == "error":
+                    raise batch
+                if batch:
+                    self.flush(batch)
+                done += rows
                 self._report_progress(done, scan.rows)
-        if batch:
-            self.flush(batch)
-            done += batch_size
+                if kind == "end":
+                    break
+        finally:
+            stop.set()
+            producer.join(timeout=60)
         report_path = self.report.close()
-        self._report_progress(done, scan.rows)
-        total = time.perf_counter() - started
-        self.seconds["validate"] = total - self.seconds["scan"] - self.seconds["merge"]
-        self.seconds["total"] = total
+        self.seconds["total"] = time.perf_counter() - started
         result = ImportResult(counts=self.counts, digest=self.digest, source=self.table.describe(),
                               report_path=report_path, unknown_columns=self.header_map.unknown, batches=self.batches,
                               seconds={k: round(v, 3) for k, v in self.seconds.items()})
@@ -335,6 +337,43 @@ class _Importer:
                               "counts": self.counts.as_dict(), "batches": self.batches,
                               "report": report_path.name if report_path else ""})
         return result
+
+    def _produce(self, scan: _Scan, batches: queue.Queue, stop: threading.Event, language: str | None) -> None:
+        """Read and validate households; hand over batches of about ``batch_rows`` rows (the validating thread)."""
+
+        def put(item) -> bool:
+            while not stop.is_set():
+                try:
+                    batches.put(item, timeout=0.5)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        started = time.perf_counter()
+        try:
+            with translation.override(language):
+                batch: list[PlannedHousehold] = []
+                rows_in_batch = 0
+                for key, rows in self.households(scan):
+                    if stop.is_set():
+                        return
+                    with self.lock:
+                        self.counts.rows += len(rows)
+                    planned = self.validate(key, rows, scan)
+                    if planned is not None:
+                        batch.append(planned)
+                    rows_in_batch += len(rows)
+                    if rows_in_batch >= self.batch_rows:
+                        self.seconds["validate"] += time.perf_counter() - started
+                        if not put(("batch", batch, rows_in_batch)):
+                            return
+                        started = time.perf_counter()
+                        batch, rows_in_batch = [], 0
+                self.seconds["validate"] += time.perf_counter() - started
+                put(("end", batch, rows_in_batch))
+        except BaseException as exc:  # noqa: BLE001 - handed to the merging thread, which raises it
+            put(("error", exc, 0))
 
     def _region(self) -> str:
         return getattr(self.actor, "region_id", "") or ""
@@ -446,16 +485,14 @@ class _Importer:
 
     def reject(self, key: str, rows: list[tuple[int, tuple]], problems: dict[int, list[str]]) -> None:
         bad_rows = "、".join(str(n) for n in sorted(problems))
-        for number, values in rows:
-            own = problems.get(number)
-            if own:
-                reason = "；".join(own)
-            else:
-                reason = _("not imported: another row of household %(key)s is invalid (row %(rows)s)") % {
-                    "key": key.lstrip("\x00"), "rows": bad_rows}
-            self.report.add(number, values, reason)
-        self.counts.rows_rejected += len(rows)
-        self.counts.households_rejected += 1
+        other = _("not imported: another row of household %(key)s is invalid (row %(rows)s)") % {
+            "key": key.lstrip("\x00"), "rows": bad_rows}
+        with self.lock:
+            for number, values in rows:
+                own = problems.get(number)
+                self.report.add(number, values, "；".join(own) if own else other)
+            self.counts.rows_rejected += len(rows)
+            self.counts.households_rejected += 1
 
     # -- the merge of one batch ------------------------------------------------------------------
     def flush(self, batch: list[PlannedHousehold]) -> None:
@@ -472,7 +509,8 @@ class _Importer:
         self.seconds["merge"] += time.perf_counter() - started
         for household, reason in merger.rejected:
             self.reject(household.key, household.rows, {n: [reason] for n, _v in household.rows})
-        self.counts.add(counts)
+        with self.lock:
+            self.counts.add(counts)
 
 
 def _rows_in(cursor, sql: str, values: list, chunk: int = 900) -> list[tuple]:
@@ -584,6 +622,7 @@ class _BatchMerge:
                                                         member_fact_rows)
                 if person is None:
                     self.counts.members_created += 1
+                    household_changed = True  # a registry household gains a member
                 elif changed or facts_changed:
                     self.counts.members_updated += 1
                     household_changed = True

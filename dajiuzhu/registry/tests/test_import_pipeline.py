@@ -380,3 +380,13 @@ def test_a_formula_after_leading_spaces_is_still_refused(tmp_path, admin):
     rows[0][1] = "  =1+1"
     result = registry_import(actor=admin, path=write_csv(tmp_path, rows))
     assert result.counts.rows_rejected == 1 and "formula" in read_report(result.report_path)[1][-2]
+
+
+def test_a_new_member_alone_counts_the_household_as_updated(tmp_path, admin):
+    household = make_household(LINYI_VILLAGE)
+    head = household.head
+    rows = [["1", head.name, head.id_number, "户主", LINYI_VILLAGE], ["1", "张新生", an_id(1), "子女", LINYI_VILLAGE]]
+    result = registry_import(actor=admin, path=write_csv(tmp_path, rows))
+    assert (result.counts.households_updated, result.counts.members_created, result.counts.members_unchanged) == \
+        (1, 1, 1), result.counts
+    assert household.members.count() == 3
