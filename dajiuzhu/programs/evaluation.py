@@ -82,22 +82,23 @@ def compile_snapshot(snapshot: Mapping, *, code: str, version_id: int) -> Compil
     )
 
 
-_COMPILED: dict[int, CompiledItem] = {}
+_COMPILED: dict[int, tuple[dict, CompiledItem]] = {}
 
 
 def compiled(item: AssistanceItem) -> CompiledItem:
-    """The item's current rule version, compiled (cached by version id: versions never change)."""
+    """The item's current rule version, compiled (cached by version; the snapshot is compared, so a
+    reused id — e.g. after a rolled-back test transaction — never serves stale rules)."""
     version_id = item.current_version_id
     if version_id is None:
         raise DomainError(_("the item %(code)s has no rules yet") % {"code": item.code}, code=ErrorCode.RULE)
+    version = item.current_version
+    if version is None or version.pk != version_id:
+        version = RuleVersion.objects.get(pk=version_id)
     hit = _COMPILED.get(version_id)
-    if hit is None:
-        version = item.current_version
-        if version is None or version.pk != version_id:
-            version = RuleVersion.objects.get(pk=version_id)
-        hit = compile_snapshot(version.snapshot, code=item.code, version_id=version_id)
+    if hit is None or hit[0] != version.snapshot:
+        hit = (version.snapshot, compile_snapshot(version.snapshot, code=item.code, version_id=version_id))
         _COMPILED[version_id] = hit
-    return hit
+    return hit[1]
 
 
 def uses_tiers(item: CompiledItem) -> set[str]:
