@@ -41,8 +41,16 @@ from dajiuzhu.core import crypto, regioncodes
 from dajiuzhu.core.audit import audit_record
 from dajiuzhu.core.errors import Forbidden
 from dajiuzhu.core.ids import mask_id_number, mask_phone, normalise_id_number
-from dajiuzhu.core.intake import ErrorReport, FileRefused, HeaderMap, Table, cell_problem, cell_text, file_digest
-from dajiuzhu.core.intake import open_table
+from dajiuzhu.core.intake import (
+    ErrorReport,
+    FileRefused,
+    HeaderMap,
+    Table,
+    cell_problem,
+    cell_text,
+    file_digest,
+    open_table,
+)
 from dajiuzhu.core.intake.cells import is_large_number_cell
 from dajiuzhu.core.intake.staging import allocate_ids, drop_stage, load_rows, param, stage
 from dajiuzhu.core.intake.template import column_letter

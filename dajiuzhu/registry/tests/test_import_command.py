@@ -1,9 +1,9 @@
 """``manage.py registry_import``: counts, report path, exit codes."""
 
 import pytest
-from django.utils import translation
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from dajiuzhu.core.testing import LINYI_TOWN, make_user
 from dajiuzhu.registry.models import Person

@@ -20,7 +20,6 @@ from dajiuzhu.core.testing import (
     XINGLONG_VILLAGE,
     make_household,
     make_user,
-    member_input,
     next_id_number,
     years_ago,
 )

@@ -72,7 +72,7 @@ def test_progress_is_polled_with_htmx_while_the_job_runs(client, handler):
     job = Job.objects.create(kind="registry.import", status="running", region_code=LINYI_TOWN, created_by=handler,
                              done=500, total=2000, params={"filename": "a.csv"})
     page = client.get(reverse("registry:import_status", args=[job.pk]))
-    assert 'hx-get="%s"' % reverse("registry:import_status", args=[job.pk]) in page.content.decode()
+    assert 'hx-get="{}"'.format(reverse("registry:import_status", args=[job.pk])) in page.content.decode()
     partial = client.get(reverse("registry:import_status", args=[job.pk]), HTTP_HX_REQUEST="true")
     text = partial.content.decode()
     assert "25%" in text and "<html" not in text
