@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from dajiuzhu.core.context import source
@@ -314,14 +315,14 @@ def item_review(request, item_id: int, payload: ReviewIn):
             ci = services.case_item_review_confirm(actor=request.auth, case_item=ci, note=payload.reason)
         elif payload.action == "adjust":
             if payload.amount is None:
-                raise DomainError("amount is required", field="amount")
+                raise DomainError(_("give the new amount"), field="amount")
             ci = services.case_item_adjust(actor=request.auth, case_item=ci, amount=payload.amount,
                                            reason=payload.reason)
         elif payload.action == "end":
             ci = services.case_item_end(actor=request.auth, case_item=ci, on=payload.on or timezone.localdate(),
                                         reason=payload.reason)
         else:
-            raise DomainError("action must be confirm, adjust or end", field="action")
+            raise DomainError(_("the action must be confirm, adjust or end"), field="action")
     return CaseItem.objects.select_related("item").get(pk=ci.pk)
 
 
@@ -362,7 +363,7 @@ def notices(request, village_code: str):
 def objection_lodge(request, notice_id: int, payload: ObjectionIn):
     """Lodge an objection to a notice in force (public, rate-limited)."""
     if not objection_allowed(request.META.get("REMOTE_ADDR", "")):
-        raise DomainError("too many objections from this address; try again later", code=ErrorCode.CONFLICT)
+        raise DomainError(_("too many objections from this address; try again later"), code=ErrorCode.CONFLICT)
     notice = PublicNotice.objects.filter(pk=notice_id).first()
     if notice is None:
         raise Http404
@@ -382,7 +383,7 @@ def overlap_check_start(request, payload: CheckIn):
     if prefix is None:
         from dajiuzhu.core.errors import Forbidden
 
-        raise Forbidden("you may not run the check")
+        raise Forbidden(_("you may not run the check"))
     with transaction.atomic():
         job = job_enqueue(kind="cases.overlap_check", actor=request.auth, region_code=prefix.ljust(12, "0"),
                           params={"region_prefix": prefix, "on": (payload.on or timezone.localdate()).isoformat()})

@@ -55,7 +55,8 @@ def _item_choices(user):
     items = item_list(active_only=True)
     if user.role == "village_worker":
         items = items.filter(village_proxy=True)
-    return [(i.code, f"{i.name}{'' if i.acceptance == 'trust_first' else ' · ' + _('check first')}") for i in items]
+    check_first = _("check first")
+    return [(i.code, i.name if i.acceptance == "trust_first" else f"{i.name} · {check_first}") for i in items]
 
 
 @login_required

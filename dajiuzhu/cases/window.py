@@ -64,7 +64,8 @@ def _parse_members(raw_members: Sequence[Mapping]):
         try:
             members.append(parse_member(raw))
         except RowInvalid as exc:
-            problems += [f"{_('member %(n)d') % {'n': index}} {field}: {reason}" for field, reason in exc.problems]
+            label = _("member %(n)d") % {"n": index}
+            problems += [f"{label} {field}: {reason}" for field, reason in exc.problems]
     if problems:
         raise DomainError("; ".join(problems), field="members")
     return members
