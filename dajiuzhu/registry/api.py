@@ -290,7 +290,9 @@ def household_create_endpoint(request, payload: HouseholdIn):
         actor=request.auth, region_code=payload.region_code, hukou_region_code=payload.hukou_region_code,
         address=payload.address, members=members, facts=facts, as_of=payload.as_of,
     )
-    return 201, _household_detail(household_get(actor=request.auth, pk=household.pk))
+    # The caller just entered this data; a household registered elsewhere in the county
+    # (apply anywhere) is returned once, though it is outside the caller's jurisdiction.
+    return 201, _household_detail(household)
 
 
 @router.post("/households/{household_id}/facts", response={201: HouseholdFactsOut},

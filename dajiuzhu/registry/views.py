@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from dajiuzhu.core.audit import audit_read_of_identity
 from dajiuzhu.core.errors import DomainError
 from dajiuzhu.core.models import AuditEvent
-from dajiuzhu.core.scoping import get_scoped, scope
+from dajiuzhu.core.scoping import get_scoped, region_in_scope, scope
 from dajiuzhu.core.views import page_of, perm_required, query_without_page
 from dajiuzhu.regions.selectors import region_names
 
@@ -198,7 +198,11 @@ def household_create(request):
             _refused(request, form, exc)
         else:
             messages.success(request, _("Household %(number)s registered.") % {"number": household.number})
-            return redirect("registry:household_detail", pk=household.pk)
+            if region_in_scope(request.user, household.region_code, perm="registry.view"):
+                return redirect("registry:household_detail", pk=household.pk)
+            # Applied anywhere: the household belongs to its residence township from now on.
+            messages.info(request, _("It lives outside your jurisdiction; its township handles it from now on."))
+            return redirect("registry:household_search")
     return render(request, "registry/household_form.html", {"form": form, "formset": formset})
 
 

@@ -209,3 +209,13 @@ def test_session_writes_need_the_csrf_token(handler):
                            content_type="application/json")
     assert response.status_code in (401, 403)
     assert HouseholdFacts.objects.count() == before
+
+
+def test_api_registration_in_another_township_returns_the_new_household_once(client, handler):
+    payload = {"region_code": XINGLONG_VILLAGE,
+               "members": [{"name": "远方", "id_number": next_id_number(years_ago(30)), "relation": "head"}]}
+    auth = bearer(handler)
+    response = client.post(f"{API}/households", payload, content_type="application/json", **auth)
+    assert response.status_code == 201, response.content
+    household_id = response.json()["id"]
+    assert client.get(f"{API}/households/{household_id}", **auth).status_code == 404

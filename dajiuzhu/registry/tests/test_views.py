@@ -293,3 +293,16 @@ def test_lookup_by_full_id_number_is_a_post_and_opens_the_household(client, hand
     response = client.post(reverse("registry:person_lookup"), {"id_number": other.head.id_number})
     assert response.status_code == 302 and response["Location"] == reverse("registry:household_search")
     assert client.get(reverse("registry:person_lookup")).status_code == 405
+
+
+def test_a_township_window_may_register_a_family_of_another_township_which_then_belongs_there(client, handler):
+    """Apply anywhere (不受户籍地、居住地限制): the 临邑镇 window registers a 兴隆镇 family."""
+    data = {
+        "region_code": XINGLONG_VILLAGE, "as_of": timezone.localdate().isoformat(), "housing": "safe",
+        "members-TOTAL_FORMS": "1", "members-INITIAL_FORMS": "0", "members-MIN_NUM_FORMS": "1",
+        "members-MAX_NUM_FORMS": "20", **_member_post("members", 0, "远方", next_id_number(years_ago(30)), "head"),
+    }
+    response = client.post(reverse("registry:household_create"), data)
+    assert response.status_code == 302 and response["Location"] == reverse("registry:household_search")
+    household = Household.objects.get(region_code=XINGLONG_VILLAGE)
+    assert client.get(reverse("registry:household_detail", args=[household.pk])).status_code == 404
