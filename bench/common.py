@@ -310,7 +310,8 @@ def render(results: dict, *, header: str = "") -> str:
         lines += [header, ""]
     for name in sorted(results):
         entry = results[name]
-        lines.append(f"## {entry.get('title', name)} (`bench/{name}.py`)")
+        source = f"bench/{name}.py" if (Path(__file__).parent / f"{name}.py").exists() else entry.get("source", name)
+        lines.append(f"## {entry.get('title', name)} (`{source}`)")
         lines.append("")
         m = entry.get("machine", {})
         lines.append(f"- Size: {entry.get('people', 0):,} people · runs: {entry.get('repeat', 1)} (median) · "
@@ -374,7 +375,8 @@ def run_suite(*, people: int, seed: int, county: str = "371424", only: str = "",
     results: dict[str, dict] = {}
     if not registry.get("reused"):
         results["registry_load"] = {
-            "title": "Synthetic registry: generation and bulk load", "people": people, "repeat": 1, "at": at,
+            "title": "Synthetic registry: generation and bulk load", "source": "dajiuzhu/registry/synthetic.py",
+            "people": people, "repeat": 1, "at": at,
             "machine": info, "command": command,
             "figures": [
                 {"name": "people loaded per second (generate + encrypt + write)", "value": registry["load_people_per_s"],

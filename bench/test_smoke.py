@@ -25,7 +25,7 @@ def test_the_benchmark_suite_runs_end_to_end_at_a_tiny_size(tmp_path):
             assert entry["figures"], name
             assert all(isinstance(f["value"], int | float) or f["value"] is None for f in entry["figures"])
     report = (tmp_path / "benchmarks.md").read_text()
-    assert report.startswith("# Benchmarks") and "registry_load" in report
+    assert report.startswith("# Benchmarks") and "dajiuzhu/registry/synthetic.py" in report
 
 
 @pytest.mark.django_db(transaction=True)
