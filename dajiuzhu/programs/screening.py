@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from dajiuzhu.core.audit import audit_record
 from dajiuzhu.core.errors import Forbidden
@@ -194,15 +194,17 @@ def screening_store(*, actor, result: ScreeningResult, region_prefix: str, secon
                                       households=len(result),
                                       created_by=actor if getattr(actor, "is_authenticated", False) else None)
     ScreeningHit.objects.filter(region_code__startswith=region_prefix).delete()
-    rows = []
-    for code in result.items:
-        indexes = np.flatnonzero(result.eligible[code])
-        for i in indexes:
-            amount = result.amount(code, int(i)) if result.has_amount[code] else None
-            rows.append(ScreeningHit(run=run, household_id=int(result.household_ids[i]),
-                                     region_code=str(result.region_codes[i]), item_id=items[code], amount=amount,
-                                     screened_on=result.on))
-    ScreeningHit.objects.bulk_create(rows, batch_size=5000)
+    rows = _hit_rows(result, items)
+    if connection.vendor == "postgresql":
+        columns = "run_id, household_id, region_code, item_id, amount, screened_on"
+        with connection.cursor() as cursor, cursor.cursor.copy(
+                f"COPY {ScreeningHit._meta.db_table} ({columns}) FROM STDIN") as copy:
+            for household_id, region_code, item_id, amount in rows:
+                copy.write_row((run.pk, household_id, region_code, item_id, amount, result.on))
+    else:
+        ScreeningHit.objects.bulk_create(
+            (ScreeningHit(run=run, household_id=h, region_code=r, item_id=i, amount=a, screened_on=result.on)
+             for h, r, i, a in rows), batch_size=5000)
     run.hits = len(rows)
     run.seconds = seconds
     run.save(update_fields=["hits", "seconds"])
@@ -210,6 +212,24 @@ def screening_store(*, actor, result: ScreeningResult, region_prefix: str, secon
                  new={"households": run.households, "hits": run.hits, "on": result.on,
                       "eligible": result.eligible_count(), "job": job_id})
     return run
+
+
+def _hit_rows(result: ScreeningResult, items: dict[str, int]) -> list[tuple]:
+    """(household_id, region_code, item_id, amount or None) of every eligible pair."""
+    rows: list[tuple] = []
+    for code in result.items:
+        indexes = np.flatnonzero(result.eligible[code])
+        if not len(indexes):
+            continue
+        ids = result.household_ids[indexes].tolist()
+        codes = result.region_codes[indexes].tolist()
+        if result.has_amount[code]:
+            amounts = [Decimal(int(f)).scaleb(-2) for f in result.amount_fen[code][indexes].tolist()]
+        else:
+            amounts = [None] * len(indexes)
+        item_id = items[code]
+        rows.extend(zip(ids, map(str, codes), [item_id] * len(indexes), amounts, strict=True))
+    return rows
 
 
 def screen_region(*, actor, region_prefix: str, on: dt.date, job_id=None) -> ScreeningRun:

@@ -43,9 +43,11 @@ def handler():
     return make_user("township_handler", LINYI_TOWN)
 
 
-def test_catalogue_list_and_detail(client, handler):
+def test_catalogue_list_and_detail(client, handler, django_assert_num_queries):
     auth = bearer(handler)
-    response = client.get(f"{API}/items", **auth)
+    client.get(f"{API}/items", **auth)
+    with django_assert_num_queries(3):  # token (+user, region), token last-used, the items with their relations
+        response = client.get(f"{API}/items", **auth)
     assert response.status_code == 200
     assert len(response.json()) == 44
     detail = client.get(f"{API}/items/dibao", **auth).json()
