@@ -250,9 +250,15 @@ MemberFormSet = forms.formset_factory(MemberForm, formset=BaseMemberFormSet, ext
 
 
 class MemberFactsForm(MemberStatusMixin, ValidatedForm):
+    """A new dated observation of one member; the values are checked by ``parse_member``."""
+
     as_of = _date_field(_("as of"))
 
     field_order = ["as_of", *MEMBER_STATUS_FIELDS]
+
+    def __init__(self, *args, person: Person, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
 
     def clean(self):
         data = super().clean()
@@ -262,17 +268,15 @@ class MemberFactsForm(MemberStatusMixin, ValidatedForm):
         if as_of and as_of > timezone.localdate():
             self.add_error("as_of", _("facts cannot describe a future date"))
             return data
-        grade = data.get("disability_grade")
-        if grade and not data.get("disability_category"):
-            self.add_error("disability_category", _("is required when a disability grade is given"))
-            return data
-        self.values = {
-            "health": data["health"], "illness": data.get("illness", ""),
-            "disability_category": data.get("disability_category", ""),
-            "disability_grade": int(grade) if grade else None,
-            "disability_certificate": data.get("disability_certificate", ""),
-            "adl_failed": data.get("adl_failed") or 0, "labour": data["labour"], "employment": data["employment"],
-        }
+        # The person's own identity completes the row, so the status values are checked exactly
+        # as a form, the API and the file import check them.
+        raw = {"name": self.person.name, "id_number": self.person.id_number,
+               "relation": self.person.relation or Relation.OTHER,
+               **{field: data.get(field) for field in MEMBER_STATUS_FIELDS}}
+        try:
+            self.values = parse_member(raw).status_values()
+        except RowInvalid as exc:
+            self.add_problems(exc.problems)
         return data
 
 

@@ -311,7 +311,7 @@ def member_facts(request, pk: int, person_pk: int):
     initial = {"as_of": timezone.localdate()}
     if latest:
         initial.update({field: getattr(latest, field) for field in MemberFactsForm.base_fields if field != "as_of"})
-    form = MemberFactsForm(request.POST or None, initial=initial)
+    form = MemberFactsForm(request.POST or None, initial=initial, person=person)
     if request.method == "POST" and form.is_valid():
         try:
             services.member_facts_record(actor=request.user, person=person, as_of=form.cleaned_data["as_of"],

@@ -306,3 +306,16 @@ def test_a_township_window_may_register_a_family_of_another_township_which_then_
     assert response.status_code == 302 and response["Location"] == reverse("registry:household_search")
     household = Household.objects.get(region_code=XINGLONG_VILLAGE)
     assert client.get(reverse("registry:household_detail", args=[household.pk])).status_code == 404
+
+
+def test_member_facts_form_refuses_what_the_import_refuses(client, handler):
+    household = make_household(LINYI_VILLAGE)
+    head = household.head
+    before = MemberFacts.objects.filter(person=head).count()
+    response = client.post(reverse("registry:member_facts", args=[household.pk, head.pk]), {
+        "as_of": timezone.localdate().isoformat(), "health": "chronic", "illness": "=HYPERLINK(\"x\")",
+        "disability_grade": "2", "labour": "partial", "employment": "farming"})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "illness" in errors and "disability_category" in errors
+    assert MemberFacts.objects.filter(person=head).count() == before
