@@ -34,5 +34,5 @@ class DashboardOut(Schema):
 
 @router.get("/{code}", response=DashboardOut, operation_id="dashboard_get",
             summary="Dashboard figures of a region (404 outside the jurisdiction)")
-def dashboard_get(request, code: str):
-    return dashboard_data(actor=request.auth, code=code)
+def dashboard_get(request, code: str, period: str = ""):
+    return dashboard_data(actor=request.auth, code=code, period=period)

@@ -62,19 +62,24 @@ def _item_labels(codes) -> dict[str, str]:
     return labels
 
 
-def dashboard_data(*, actor, code: str, today: dt.date | None = None) -> dict:
+def dashboard_data(*, actor, code: str, today: dt.date | None = None, period: str = "") -> dict:
+    """Every figure of the region's dashboard for ``period`` (``YYYY-MM``; by default the last
+    complete month that has figures, so the month still being paid does not look like a collapse)."""
     region = dashboard_region(actor=actor, code=code)
     prefix = region.prefix
     today = today or timezone.localdate()
     current = f"{today:%Y-%m}"
+    if period and not (len(period) == 7 and period[4] == "-" and period[:4].isdigit() and period[5:].isdigit()):
+        period = ""
     figures: dict[str, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    oldest = _months_back(current, 13)[0]
-    for period, metric, key, value in Figure.objects.filter(region_prefix=prefix).filter(
+    oldest = _months_back(max(current, period or current), 13)[0]
+    for row_period, metric, key, value in Figure.objects.filter(region_prefix=prefix).filter(
             Q(period="") | Q(period__gte=oldest)).values_list("period", "metric", "key", "value"):
-        figures[metric][period][key] = value
+        figures[metric][row_period][key] = value
 
-    with_data = [p for p in figures.get("records", {}) if p and p <= current]
-    period = max(with_data) if with_data else current
+    if not period:
+        with_data = [p for p in figures.get("records", {}) if p and p < current]
+        period = max(with_data) if with_data else current
     months = _months_back(period, 12)
     year_months = [m for m in months if m[:4] == period[:4]]
 

@@ -79,16 +79,18 @@ def assistance_records(since: dt.date) -> Iterator[Row]:
 def periodic_starts_and_ends(since: dt.date) -> Iterator[Row]:
     """New and leaving households of periodic assistance, from the payment records (used when
     the cases app is not installed): first month paid = new; the month after the last = leaving."""
-    if _cases_installed():
+    if _cases_installed() and _rows("SELECT COUNT(*) FROM cases_caseitem WHERE status <> 'pending'")[0][0]:
         return
     month = _month_sql("period_start")
     inner = (f"SELECT household_id, region_code, MIN({month}) AS first_m, MAX({month}) AS last_m "
              "FROM results_assistancerecord WHERE status = 'given' AND source = 'payment' "
              "GROUP BY household_id, region_code")
     latest = _rows(f"SELECT MAX({month}) FROM results_assistancerecord WHERE source = 'payment'")[0][0]
+    earliest = _rows(f"SELECT MIN({month}) FROM results_assistancerecord WHERE source = 'payment'")[0][0]
     for code, period, count in _rows(f"SELECT region_code, first_m, COUNT(*) FROM ({inner}) AS h "
                                      "GROUP BY region_code, first_m"):
-        if period >= f"{since:%Y-%m}":
+        # In the first month of the records everyone looks new: that month says nothing.
+        if period >= f"{since:%Y-%m}" and period != earliest:
             yield code, period, "cases_new", "", _dec(count)
     for code, period, count in _rows(f"SELECT region_code, last_m, COUNT(*) FROM ({inner}) AS h "
                                      "WHERE last_m < %s GROUP BY region_code, last_m", [latest or ""]):

@@ -16,6 +16,6 @@ def home(request):
 
 @login_required
 def region(request, code: str):
-    data = dashboard_data(actor=request.user, code=code)
+    data = dashboard_data(actor=request.user, code=code, period=request.GET.get("period", ""))
     summary = [{"key": k, "label": summary_label(k), "value": v} for k, v in data["summary"].items()]
     return render(request, "dashboards/region.html", {"data": data, "summary": summary})

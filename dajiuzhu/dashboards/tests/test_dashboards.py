@@ -150,3 +150,17 @@ def test_applications_decisions_and_new_cases_come_from_the_cases_app(run_on_com
     assert Figure.objects.filter(region_prefix="371424100", metric="applications").exists()
     assert Figure.objects.filter(region_prefix="371424100", metric="decision_count").exists()
     assert {d["key"] for d in data["decisions"]} >= {"approved"}
+
+
+def test_the_month_shown_is_the_last_complete_month_unless_asked(records):
+    admin = make_user("county_admin", LINYI_COUNTY)
+    household = make_household(LINYI_VILLAGE)
+    last_month = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    assistance_record_create(actor=admin, household=household, source=Source.MANUAL, data=RecordInput(
+        item_code="dibao", amount=Decimal("100.00"), given_on=last_month, period_start=last_month))
+    dashboards_refresh()
+    default = dashboard_data(actor=admin, code=LINYI_COUNTY)
+    assert default["period"] == f"{last_month:%Y-%m}" and default["summary"]["spending_month"] == 100.0
+    current = dashboard_data(actor=admin, code=LINYI_COUNTY, period=f"{dt.date.today():%Y-%m}")
+    assert current["summary"]["spending_month"] == 2720.0
+    assert dashboard_data(actor=admin, code=LINYI_COUNTY, period="junk")["period"] == default["period"]
