@@ -210,6 +210,11 @@ def _check(batch: PaymentBatch) -> dict:
                                         "item_name": line.item_name, "lines": 0, "amount": ZERO})
         entry["lines"] += 1
         entry["amount"] += line.amount
+    from dajiuzhu.regions.selectors import region_names
+
+    names = region_names(t["township"] for t in totals.values())
+    for entry in totals.values():
+        entry["township_name"] = names.get(entry["township"], entry["township"])
     return {
         "checked_at": timezone.now().isoformat(),
         "lines": len(lines),
