@@ -98,6 +98,9 @@ class VectorEvaluator:
                 return bool(node.value), None
             return int(node.value * SCALE), None
         if isinstance(node, L.Fact):
+            if node.name not in self.columns:  # a fact the frame lacks: an error, as in the scalar evaluator
+                empty = np.zeros(self.n, dtype=bool if node.type == L.BOOL else np.int64)
+                return empty, np.ones(self.n, dtype=bool)
             return self.columns[node.name], self.columns.get(f"!{node.name}")
         if isinstance(node, L.Std):
             return self.standards[node.name], self.standard_missing.get(node.name)

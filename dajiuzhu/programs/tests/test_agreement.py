@@ -145,3 +145,12 @@ def test_screening_agrees_with_item_evaluate_for_every_demo_item(rows, urban):
             code = evaluation.item_code
             assert bool(result.eligible[code][i]) == evaluation.eligible, (code, rows[i], evaluation.reasons)
             assert result.amount(code, i) == evaluation.amount, (code, rows[i], evaluation.reasons)
+
+
+def test_a_fact_missing_from_the_frame_is_an_error_as_in_the_scalar_evaluator():
+    rule = compile_rule("students > 0 or is_urban")
+    frame = _frame([{"is_urban": True, "household_size": 1}, {"is_urban": False, "household_size": 1}])
+    values, errors = VectorEvaluator(n=2, columns=frame_columns(frame), standards={}).run(rule)
+    assert errors.tolist() == [True, True]
+    with pytest.raises(EvaluationError):
+        evaluate(rule, facts=frame_row(frame, 0), standards={})
