@@ -150,8 +150,9 @@ class FollowUp(models.Model):
     visited_on = models.DateField(_("visit date"))
     visited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
-    # The application it led to (cases.Case id; a plain id while the cases app is being built).
-    case_id = models.PositiveBigIntegerField(_("application"), null=True, blank=True)
+    # The application it led to (申请).
+    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("application"))
     department = models.ForeignKey("accounts.Department", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", verbose_name=_("department"))
     organisation = models.CharField(_("social organisation"), max_length=120, blank=True)

@@ -30,7 +30,8 @@ Signals (``key`` = what makes one occurrence, so it raises an alert once):
   Key: the case item.
 
 Right assistance: signals in ``COVERED_BY_ASSISTANCE`` are not raised for a household that is
-on the 低保/特困 roster (it already receives the assistance those signals call for), and no
+on the 低保/特困 roster (it already receives the assistance those signals call for); medical
+costs are not raised for a household with a medical-assistance benefit in force (cases); and no
 signal is raised again for a household whose alert for that signal was closed as assisted in
 the last 12 months.
 """

@@ -11,6 +11,7 @@ scan date.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 
@@ -195,9 +196,36 @@ def _member_signals(on: dt.date, prefix: str, config: dict, add) -> None:
                 {"name": name, "date": as_of.isoformat()})
 
 
-def _disaster_events(on: dt.date, prefix: str, lookback: int) -> list[DisasterEvent]:
-    events = DisasterEvent.objects.filter(occurred_on__gt=on - dt.timedelta(days=lookback), occurred_on__lte=on)
-    return [e for e in events.prefetch_related("households") if e.prefix.startswith(prefix) or prefix.startswith(e.prefix)]
+@dataclasses.dataclass
+class _Disaster:
+    key: str
+    prefix: str
+    kind: str
+    area: str
+    date: dt.date
+    households: list[int]
+
+
+def _disaster_events(on: dt.date, prefix: str, lookback: int) -> list[_Disaster]:
+    """Disasters in the window: the county's own ``DisasterEvent`` rows, and 应急管理 disaster data
+    delivered through the checks app (``DepartmentRecord`` of type ``disaster``, an area)."""
+    since = on - dt.timedelta(days=lookback)
+    out = []
+    for event in DisasterEvent.objects.filter(occurred_on__gt=since, occurred_on__lte=on).prefetch_related("households"):
+        if event.prefix.startswith(prefix) or prefix.startswith(event.prefix):
+            out.append(_Disaster(str(event.pk), event.prefix, str(event.get_kind_display()), event.region_code,
+                                 event.occurred_on, [h.pk for h in event.households.all()]))
+    if model_ready("checks.DepartmentRecord"):
+        from dajiuzhu.checks.models import DepartmentRecord
+
+        records = DepartmentRecord.objects.filter(data_type="disaster", as_of__gt=since, as_of__lte=on) \
+            .exclude(region_code="").values_list("pk", "region_code", "values", "event_date", "as_of")
+        for pk, code, values, event_date, as_of in records:
+            area = prefix_of(code) if len(code) == 12 else code
+            if area.startswith(prefix) or prefix.startswith(area):
+                out.append(_Disaster(f"checks:{pk}", area, str((values or {}).get("kind") or ""), code,
+                                     event_date or as_of, []))
+    return out
 
 
 def _disaster_signals(frames: _Frames, config: dict, add) -> None:
@@ -223,7 +251,7 @@ def _disaster_signals(frames: _Frames, config: dict, add) -> None:
                      .values_list("household_id", flat=True)) if day else set()
         vulnerable = np.isin(frame.household_ids, list(assisted | severe)) | (frame.columns["housing_code"] >= 1)
     for event in events:
-        listed = [h.pk for h in event.households.all()]
+        listed = event.households
         if listed:
             targets = [h for h in listed if h in set(frame.household_ids.tolist())]
         else:
@@ -232,8 +260,8 @@ def _disaster_signals(frames: _Frames, config: dict, add) -> None:
                 mask &= vulnerable
             targets = frame.household_ids[mask].tolist()
         for household_id in targets:
-            add(int(household_id), "disaster", str(event.pk),
-                {"kind": str(event.get_kind_display()), "area": event.region_code, "date": event.occurred_on.isoformat()})
+            add(int(household_id), "disaster", event.key,
+                {"kind": event.kind, "area": event.area, "date": event.date.isoformat()})
 
 
 def _roster_signals(on: dt.date, prefix: str, config: dict, add) -> None:
@@ -269,7 +297,9 @@ def _refused_signals(on: dt.date, prefix: str, config: dict, add) -> None:
 
 
 def _suppressed(prefix: str, household_ids: set[int], on: dt.date) -> tuple[set[int], set[tuple[int, str]]]:
-    """Households on the 低保/特困 roster, and (household, signal) pairs already assisted this year."""
+    """Households on the 低保/特困 roster, and (household, signal) pairs the right assistance covers:
+    an alert for that signal closed as assisted in the last 12 months, or (for medical costs) a
+    medical-assistance benefit in force (cases)."""
     covered = set(RosterEntry.objects.filter(household_id__in=household_ids, until__isnull=True,
                                              tier__in=[Tier.DIBAO, Tier.TEKUN]).values_list("household_id", flat=True))
     assisted: set[tuple[int, str]] = set()
@@ -278,6 +308,12 @@ def _suppressed(prefix: str, household_ids: set[int], on: dt.date) -> tuple[set[
             household_id__in=household_ids, follow_up__outcome=FollowUp.Outcome.ASSISTED,
             closed_at__gte=since).values_list("household_id", "signals"):
         assisted.update((household_id, s["code"]) for s in signals)
+    if model_ready("cases.CaseItem"):
+        from dajiuzhu.cases.selectors import active_benefits
+
+        medical = active_benefits(on=on, region_prefix=prefix).filter(
+            household_id__in=household_ids, item__category__code="medical").values_list("household_id", flat=True)
+        assisted.update((household_id, "medical_costs") for household_id in medical)
     return covered, assisted
 
 

@@ -171,13 +171,8 @@ def alerts_escalate(*, today: dt.date | None = None, region_prefix: str = "", ac
 
 # ------------------------------------------------------------------------------- follow-up
 
-def _case_exists(case_id: int, household_id: int) -> bool | None:
-    """True/False when the cases app can tell; None while it has no ``Case`` model."""
-    from dajiuzhu.indices.integration import model_ready
-
-    if not model_ready("cases.Case"):
-        return None
-    from dajiuzhu.cases.models import Case  # type: ignore[attr-defined]
+def _case_exists(case_id: int, household_id: int) -> bool:
+    from dajiuzhu.cases.models import Case
 
     return Case.objects.filter(pk=case_id, household_id=household_id).exists()
 
@@ -207,7 +202,7 @@ def followup_record(*, actor, alert: Alert, visited_on: dt.date, outcome: str, c
     if outcome == FollowUp.Outcome.ASSISTED:
         if not case_id:
             raise DomainError(_("name the application the visit led to"), field="case_id")
-        if _case_exists(case_id, alert.household_id) is False:
+        if not _case_exists(case_id, alert.household_id):
             raise DomainError(_("no application %(id)s of this household") % {"id": case_id}, field="case_id")
     elif outcome == FollowUp.Outcome.REFERRED:
         if department is None and not organisation:

@@ -75,11 +75,7 @@ def flood(scenario: Scenario, actor=None):
 
 
 def make_case(household) -> int:
-    """An application of the household (a bare ``cases.Case`` row; an id when the cases app is absent)."""
-    from dajiuzhu.indices.integration import model_ready
-
-    if not model_ready("cases.Case"):
-        return 900000 + household.pk
+    """An application of the household (a bare ``cases.Case`` row)."""
     from dajiuzhu.cases.models import Case
 
     case = Case.objects.create(number=f"T{household.pk:08d}", household=household, applicant=household.head,
