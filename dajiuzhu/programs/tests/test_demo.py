@@ -22,3 +22,17 @@ def test_seed_builds_the_catalogue_and_screens_the_county():
     assert Standard.objects.filter(county_code="371424", name="dibao", area="rural").count() == 2
     run = ScreeningRun.objects.latest("created_at")
     assert run.households == 1 and run.results.filter(household=poor, item__code="dibao").exists()
+
+
+def test_screen_command():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    make_household(LINYI_VILLAGE, facts={"monthly_wages": Decimal("200.00")})
+    from dajiuzhu.programs.catalogue import ensure_demo_catalogue
+
+    ensure_demo_catalogue()
+    out = StringIO()
+    call_command("screen", "--region", "371424100", stdout=out)
+    assert "screened 1 households of 371424100" in out.getvalue()
