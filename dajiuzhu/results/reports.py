@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from dajiuzhu.core import regioncodes
+from dajiuzhu.core.money import money
 from dajiuzhu.core.scoping import region_in_scope
 from dajiuzhu.regions.models import Region
 
@@ -96,13 +97,14 @@ def monthly_report(*, actor, region_code: str, month: str) -> dict:
                 out += [times[key]]
             else:
                 out += [persons_by[key]]
-            out += [spent_month[key], cumulative[key]]
+            out += [money(spent_month[key]), money(cumulative[key])]
         return out
 
     children = list(Region.objects.filter(parent=region).order_by("code").values_list("prefix", "name"))
     rows = [{"code": prefix, "name": name, "values": values_for(prefix)} for prefix, name in children]
+    width = sum(len(cols) for _g, _l, cols in GROUPS)
     total_values = [sum((row["values"][i] for row in rows), start=type(rows[0]["values"][i])(0)) if rows else 0
-                    for i in range(sum(len(cols) for _g, _l, cols in GROUPS))]
+                    for i in range(width)]
     return {
         "sheet": f"{start:%Y-%m}",
         "title": _("Social assistance statistics, monthly (民政统计报表)"),
