@@ -42,3 +42,6 @@ class Refresh(models.Model):
     seconds = models.FloatField(default=0)
     figures = models.PositiveIntegerField(default=0)
     sources = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"{self.region_prefix or 'all'} {self.refreshed_at:%Y-%m-%d %H:%M}"

@@ -272,7 +272,7 @@ def batch_bank_file(request, batch_id: int, encoding: str = "gbk"):
 
 @router.post("/batches/{batch_id}/return-file", response=BatchOut, operation_id="results_batch_reconcile",
              summary="Reconcile from the bank's return file (refused whole when it does not match)")
-def batch_reconcile(request, batch_id: int, file: UploadedFile = File(...)):
+def batch_reconcile(request, batch_id: int, file: UploadedFile = File(...)):  # noqa: B008 - django-ninja's way
     batch = selectors.batch_get(actor=_actor(request), pk=batch_id)
     return payments.payment_batch_reconcile(actor=_actor(request), batch=batch, content=file.read(),
                                             filename=file.name or "")

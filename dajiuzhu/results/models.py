@@ -234,6 +234,9 @@ class PaymentLine(models.Model):
                                    name="payment_line_amounts_not_negative"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.line_no}"
+
 
 class RecoveryStatus(models.TextChoices):
     OPEN = "open", _("open")
@@ -265,6 +268,9 @@ class Recovery(models.Model):
                                    name="recovery_within_amount"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.household_id}: {self.amount}"
+
     @property
     def balance(self):
         return self.amount - self.recovered
@@ -291,6 +297,9 @@ class Delivery(models.Model):
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
 
+    def __str__(self) -> str:
+        return f"{self.filename or self.pk} ({self.delivered_at:%Y-%m-%d})"
+
 
 class DeliveryRow(models.Model):
     """A delivered row kept aside (not in the registry, or invalid), with the reason."""
@@ -307,3 +316,6 @@ class DeliveryRow(models.Model):
         ordering = ["delivery", "line"]
         verbose_name = _("row kept aside")
         verbose_name_plural = _("rows kept aside")
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id}:{self.line} {self.reason}"

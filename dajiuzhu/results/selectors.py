@@ -12,7 +12,7 @@ from django.http import Http404
 
 from dajiuzhu.core.scoping import actor_prefix, get_scoped, scope
 
-from .models import AssistanceRecord, Delivery, PaymentBatch, PaymentLine, Recovery, RecordStatus
+from .models import AssistanceRecord, Delivery, PaymentBatch, PaymentLine, RecordStatus, Recovery
 
 
 @dataclasses.dataclass
