@@ -21,7 +21,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BINARY = {"type": "string", "format": "binary"}
 
 
-class RecordOut(Schema):
+class ResultsRecordOut(Schema):
     id: int
     household_id: int
     household_number: str
@@ -62,12 +62,12 @@ class RecordOut(Schema):
         return obj.case_id_ref
 
 
-class RecordPage(Schema):
+class ResultsRecordPage(Schema):
     count: int
-    items: list[RecordOut]
+    items: list[ResultsRecordOut]
 
 
-class RecordIn(Schema):
+class ResultsRecordIn(Schema):
     household_id: int
     person_id: int | None = None
     item_code: str
@@ -88,39 +88,39 @@ class RecordIn(Schema):
     note: str = ""
 
 
-class DeliveryIn(Schema):
+class ResultsDeliveryIn(Schema):
     """Rows with the delivery columns (English or Chinese names, see ``docs/payments.md``)."""
 
     rows: list[dict[str, Any]]
     filename: str = ""
 
 
-class KeptRow(Schema):
+class ResultsKeptRow(Schema):
     line: int
     id_masked: str
     name: str
     reason: str
 
 
-class DeliveryOut(Schema):
+class ResultsDeliveryOut(Schema):
     id: int
     rows: int
     created: int
     duplicates: int
-    kept_aside: list[KeptRow]
+    kept_aside: list[ResultsKeptRow]
 
 
-class BatchIn(Schema):
+class ResultsBatchIn(Schema):
     month: str  # YYYY-MM
     region_code: str
 
 
-class LineExcludeIn(Schema):
+class ResultsLineExcludeIn(Schema):
     line: int
     reason: str
 
 
-class BatchOut(Schema):
+class ResultsBatchOut(Schema):
     id: int
     number: str
     month: dt.date
@@ -143,7 +143,7 @@ class BatchOut(Schema):
         return obj.approved_by.get_username() if obj.approved_by_id else None
 
 
-class LineOut(Schema):
+class ResultsLineOut(Schema):
     line_no: int
     household_id: int
     payee_name: str
@@ -156,26 +156,26 @@ class LineOut(Schema):
     failure_reason: str
 
 
-class BatchDetailOut(BatchOut):
-    lines: list[LineOut]
+class ResultsBatchDetailOut(ResultsBatchOut):
+    lines: list[ResultsLineOut]
 
     @staticmethod
     def resolve_lines(obj) -> list:
         return list(obj.lines.order_by("line_no"))
 
 
-class HistoryOut(Schema):
+class ResultsHistoryOut(Schema):
     household_id: int
     household_number: str
     total_amount: Decimal
-    records: list[RecordOut]
+    records: list[ResultsRecordOut]
 
 
 def _actor(request):
     return request.auth
 
 
-@router.get("/records", response=RecordPage, operation_id="results_record_list",
+@router.get("/records", response=ResultsRecordPage, operation_id="results_record_list",
             summary="Assistance records in the jurisdiction (filters: region, item, source, kind, month)")
 def record_list(request, region: str = "", item: str = "", source: str = "", kind: str = "", month: str = "",
                 household: int | None = None, limit: int = 100, offset: int = 0):
@@ -185,9 +185,9 @@ def record_list(request, region: str = "", item: str = "", source: str = "", kin
     return {"count": qs.count(), "items": list(qs[offset:offset + limit])}
 
 
-@router.post("/records", response={201: RecordOut}, operation_id="results_record_create",
+@router.post("/records", response={201: ResultsRecordOut}, operation_id="results_record_create",
              summary="Record one assistance given (a worker's entry)")
-def record_create(request, payload: RecordIn):
+def record_create(request, payload: ResultsRecordIn):
     from dajiuzhu.registry.models import Household, Person
 
     actor = _actor(request)
@@ -203,23 +203,23 @@ def record_create(request, payload: RecordIn):
     return 201, record
 
 
-@router.post("/deliveries", response={201: DeliveryOut}, operation_id="results_delivery_create",
+@router.post("/deliveries", response={201: ResultsDeliveryOut}, operation_id="results_delivery_create",
              summary="A department's or social organisation's assistance records (bearer token)")
-def delivery_create(request, payload: DeliveryIn):
+def delivery_create(request, payload: ResultsDeliveryIn):
     rows = [{services.canonical_header([k])[0]: v for k, v in row.items()} for row in payload.rows]
     result = services.delivery_receive(actor=_actor(request), rows=rows, filename=payload.filename, first_line=1)
     return 201, {"id": result.delivery.pk, "rows": result.delivery.rows, "created": result.created,
                  "duplicates": result.duplicates, "kept_aside": result.kept_aside}
 
 
-@router.get("/batches", response=list[BatchOut], operation_id="results_batch_list", summary="Payment batches")
+@router.get("/batches", response=list[ResultsBatchOut], operation_id="results_batch_list", summary="Payment batches")
 def batch_list(request):
     return list(selectors.batch_list(actor=_actor(request))[:200])
 
 
-@router.post("/batches", response={201: BatchOut}, operation_id="results_batch_generate",
+@router.post("/batches", response={201: ResultsBatchOut}, operation_id="results_batch_generate",
              summary="Generate the month's payment batch from the cases in force")
-def batch_generate(request, payload: BatchIn):
+def batch_generate(request, payload: ResultsBatchIn):
     try:
         month = dt.date.fromisoformat(payload.month + "-01")
     except ValueError:
@@ -227,22 +227,22 @@ def batch_generate(request, payload: BatchIn):
     return 201, payments.payment_batch_generate(actor=_actor(request), month=month, region_code=payload.region_code)
 
 
-@router.get("/batches/{batch_id}", response=BatchDetailOut, operation_id="results_batch_get",
+@router.get("/batches/{batch_id}", response=ResultsBatchDetailOut, operation_id="results_batch_get",
             summary="A payment batch with its lines")
 def batch_get(request, batch_id: int):
     return selectors.batch_get(actor=_actor(request), pk=batch_id)
 
 
-@router.post("/batches/{batch_id}/check", response=BatchOut, operation_id="results_batch_check",
+@router.post("/batches/{batch_id}/check", response=ResultsBatchOut, operation_id="results_batch_check",
              summary="Check a batch: totals and every failure by line")
 def batch_check(request, batch_id: int):
     return payments.payment_batch_check(actor=_actor(request), batch=selectors.batch_get(actor=_actor(request),
                                                                                           pk=batch_id))
 
 
-@router.post("/batches/{batch_id}/exclude", response=BatchOut, operation_id="results_batch_exclude_line",
+@router.post("/batches/{batch_id}/exclude", response=ResultsBatchOut, operation_id="results_batch_exclude_line",
              summary="Take a line out of a batch before approval")
-def batch_exclude(request, batch_id: int, payload: LineExcludeIn):
+def batch_exclude(request, batch_id: int, payload: ResultsLineExcludeIn):
     batch = selectors.batch_get(actor=_actor(request), pk=batch_id)
     line = batch.lines.filter(line_no=payload.line).first()
     if line is None:
@@ -252,7 +252,7 @@ def batch_exclude(request, batch_id: int, payload: LineExcludeIn):
     return batch
 
 
-@router.post("/batches/{batch_id}/approve", response=BatchOut, operation_id="results_batch_approve",
+@router.post("/batches/{batch_id}/approve", response=ResultsBatchOut, operation_id="results_batch_approve",
              summary="Approve a checked batch (a second person)")
 def batch_approve(request, batch_id: int):
     return payments.payment_batch_approve(actor=_actor(request), batch=selectors.batch_get(actor=_actor(request),
@@ -270,7 +270,7 @@ def batch_bank_file(request, batch_id: int, encoding: str = "gbk"):
     return response
 
 
-@router.post("/batches/{batch_id}/return-file", response=BatchOut, operation_id="results_batch_reconcile",
+@router.post("/batches/{batch_id}/return-file", response=ResultsBatchOut, operation_id="results_batch_reconcile",
              summary="Reconcile from the bank's return file (refused whole when it does not match)")
 def batch_reconcile(request, batch_id: int, file: UploadedFile = File(...)):  # noqa: B008 - django-ninja's way
     batch = selectors.batch_get(actor=_actor(request), pk=batch_id)
@@ -291,7 +291,7 @@ def monthly_report(request, region: str, month: str):
     return response
 
 
-@router.get("/households/{household_id}/history", response=HistoryOut, operation_id="results_household_history",
+@router.get("/households/{household_id}/history", response=ResultsHistoryOut, operation_id="results_household_history",
             summary="Everything given to one household")
 def household_history(request, household_id: int):
     history = selectors.household_history(actor=_actor(request), household_id=household_id)
