@@ -253,6 +253,10 @@ class _Importer:
 
     def _id_of(self, values: tuple) -> int | None:
         value = values[self._id_at] if self._id_at < len(values) else None
+        if type(value) is str and len(value) == 18:  # the common case, already clean: skip normalising
+            number = _id_value(value)
+            if number is not None:
+                return number
         return _id_value(normalise_id_number(cell_text(value)))
 
     # -- pass 1 ------------------------------------------------------------------------------
