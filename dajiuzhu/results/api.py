@@ -11,6 +11,7 @@ from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
 from dajiuzhu.core.errors import DomainError, Forbidden
+from dajiuzhu.core.intake import cell_problem
 
 from . import payments, reports, selectors, services, xlsx
 from .models import Kind, Source
@@ -206,7 +207,13 @@ def record_create(request, payload: ResultsRecordIn):
 @router.post("/deliveries", response={201: ResultsDeliveryOut}, operation_id="results_delivery_create",
              summary="A department's or social organisation's assistance records (bearer token)")
 def delivery_create(request, payload: ResultsDeliveryIn):
-    rows = [{services.canonical_header([k])[0]: v for k, v in row.items()} for row in payload.rows]
+    rows = []
+    for row in payload.rows:
+        clean = {services.canonical_header([k])[0]: v for k, v in row.items()}
+        problems = [f"{k}: {p}" for k, v in clean.items() if (p := cell_problem(v))]
+        if problems:
+            clean["_problem"] = "; ".join(problems)
+        rows.append(clean)
     result = services.delivery_receive(actor=_actor(request), rows=rows, filename=payload.filename, first_line=1)
     return 201, {"id": result.delivery.pk, "rows": result.delivery.rows, "created": result.created,
                  "duplicates": result.duplicates, "kept_aside": result.kept_aside}

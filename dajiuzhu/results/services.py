@@ -239,10 +239,12 @@ def delivery_receive(*, actor, rows: Iterable[Mapping[str, object]], filename: s
     parsed: list[tuple[int, str, str, RecordInput]] = []
     kept: list[dict] = []
     for offset, row in enumerate(rows):
-        line = first_line + offset
-        if not any(clean_text(v) for v in row.values()):
+        line = int(row.get("_line") or first_line + offset)
+        if not any(clean_text(v) for k, v in row.items() if not k.startswith("_")):
             continue
         try:
+            if row.get("_problem"):
+                raise RowProblem(str(row["_problem"]))
             number, name, data = _parse_row(row, default_kind=Kind.SERVICE if is_org else Kind.CASH)
         except RowProblem as exc:
             kept.append({"line": line, "id_masked": mask_id_number(clean_text(row.get("id_number")))[:18],

@@ -3,9 +3,7 @@ recoveries, the monthly report and outcomes. Thin: parse → one service or sele
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +19,7 @@ from dajiuzhu.core.errors import DomainError
 from dajiuzhu.core.scoping import actor_prefix
 
 from . import payments, reports, selectors, services, xlsx
+from .intake import read_delivery_file
 from .models import BatchStatus, Kind, LineStatus, Source
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -106,27 +105,6 @@ def household_history(request, pk: int):
 
 # --- deliveries ------------------------------------------------------------------------------
 
-def _rows_from_upload(upload) -> tuple[list[dict], bytes]:
-    """A CSV (UTF-8 or GBK) or XLSX file of records; the header names the columns."""
-    name = upload.name.lower()
-    content = upload.read()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    else:
-        from .bankfile import decode
-
-        rows = list(csv.reader(io.StringIO(decode(content))))
-    if not rows:
-        raise DomainError(_("the file is empty"))
-    header = services.canonical_header(rows[0])
-    if "id_number" not in header:
-        raise DomainError(_("the file has no ID number column (身份证号)"))
-    return [dict(zip(header, row, strict=False)) for row in rows[1:]], content
-
-
 @login_required
 def delivery_list(request):
     _need(request, "results.deliver", "results.record", "results.view")
@@ -138,7 +116,7 @@ def delivery_list(request):
             messages.error(request, _("choose a file to upload"))
         else:
             try:
-                rows, content = _rows_from_upload(upload)
+                rows, content = read_delivery_file(upload)
                 result = services.delivery_receive(actor=request.user, rows=rows, filename=upload.name,
                                                    content=content)
             except DomainError as exc:

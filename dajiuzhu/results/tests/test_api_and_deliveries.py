@@ -117,3 +117,25 @@ def test_records_api_lists_only_the_jurisdiction(client):
                                                   given_on=dt.date.today()))
     body = client.get("/api/v1/results/records", **_bearer(make_user("township_handler", LINYI_TOWN))).json()
     assert body["count"] == 1 and body["items"][0]["region_code"] == LINYI_VILLAGE
+
+
+def test_a_gbk_csv_delivery_keeps_aside_formulas_and_strangers_and_records_the_rest(client):
+    household = make_household(LINYI_VILLAGE)
+    head = household.head
+    dept = make_user("department", LINYI_COUNTY, department="civil_affairs")
+    text = ("公民身份号码,姓名,救助项目,金额,发放日期,业务编号\r\n"
+            f"{head.id_number},{head.name},临时救助,"
+            "\"1,500.00\",2026年3月5日,LS-1\r\n"
+            f"{head.id_number},{head.name},=HYPERLINK(\"x\"),100,2026-03-05,LS-2\r\n"
+            "371424196103090019,查无此人,临时救助,500,2026-03-05,LS-3\r\n")
+    upload = io.BytesIO(text.encode("gbk"))
+    upload.name = "民政-临时救助.csv"
+    client.force_login(dept)
+    assert client.post("/results/deliveries/", {"file": upload}).status_code == 302
+    delivery = Delivery.objects.get()
+    assert (delivery.created, delivery.kept_aside) == (1, 2)
+    reasons = dict(delivery.kept_rows.values_list("line", "reason"))
+    assert set(reasons) == {3, 4}
+    assert AssistanceRecord.objects.get().amount == 1500
+    page = client.get(f"/results/deliveries/{delivery.pk}/")
+    assert page.status_code == 200 and len(page.context["kept"]) == 2

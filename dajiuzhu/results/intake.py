@@ -1,0 +1,40 @@
+"""Departments' and organisations' files of assistance records, read through the shared intake
+(``core.intake``: CSV in UTF-8 or GBK detected, XLSX streamed, headers mapped by alias, formula
+and markup cells refused)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from dajiuzhu.core.intake import Column, Template, cell_problem, cell_text, open_table
+
+from .services import DELIVERY_COLUMNS
+
+REQUIRED = {"id_number", "given_on"}
+TEMPLATE = Template(
+    Column(key=key, header=aliases[1] if len(aliases) > 1 else key, required=key in REQUIRED, aliases=aliases)
+    for key, aliases in DELIVERY_COLUMNS.items()
+)
+
+
+def read_delivery_file(upload) -> tuple[list[dict], bytes]:
+    """The rows of an uploaded file as dicts of column key → text (``_line`` = the row number in the
+    file, ``_problem`` = why a cell is refused), and the file's bytes (for the digest)."""
+    content = upload.read()
+    suffix = Path(upload.name or "").suffix.lower() or ".csv"
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        handle.write(content)
+        handle.flush()
+        rows = []
+        with open_table(handle.name, TEMPLATE, filename=upload.name or "") as table:
+            for number, record in table.rows():
+                values = table.header_map.extract(record)
+                row = {key: cell_text(value) for key, value in values.items()}
+                problems = [f"{table.header_map.column_name(key)}: {problem}" for key, value in values.items()
+                            if (problem := cell_problem(value))]
+                row["_line"] = number
+                if problems:
+                    row["_problem"] = "; ".join(problems)
+                rows.append(row)
+    return rows, content
