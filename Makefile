@@ -32,9 +32,12 @@ test: install
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -q -p no:cacheprovider
 
-## The benchmark suite on PostgreSQL (results in docs/benchmarks.md).
+## The benchmark suite on PostgreSQL (results in docs/benchmarks.md; see bench/README.md).
+## make bench [SIZE=1000000] [REPEAT=3] [ONLY=screening,indices]; DATABASE_URL defaults to .../dajiuzhu_bench
+REPEAT ?= 3
+ONLY   ?=
 bench: install
-	$(PY) -m bench --people $(SIZE)
+	$(PY) -m bench --people $(SIZE) --repeat $(REPEAT) $(if $(ONLY),--only $(ONLY))
 
 lint: install
 	$(VENV)/bin/ruff check .
