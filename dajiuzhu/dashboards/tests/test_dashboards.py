@@ -164,3 +164,15 @@ def test_the_month_shown_is_the_last_complete_month_unless_asked(records):
     current = dashboard_data(actor=admin, code=LINYI_COUNTY, period=f"{dt.date.today():%Y-%m}")
     assert current["summary"]["spending_month"] == 2720.0
     assert dashboard_data(actor=admin, code=LINYI_COUNTY, period="junk")["period"] == default["period"]
+
+
+def test_the_beat_schedule_refreshes_the_figures(run_on_commit, records):
+    from django.conf import settings
+
+    from dajiuzhu.core.models import Job
+    from dajiuzhu.dashboards.tasks import refresh_dashboards
+
+    assert "dashboards-refresh" in settings.CELERY_BEAT_SCHEDULE
+    with run_on_commit(execute=True):
+        job_id = refresh_dashboards()
+    assert Job.objects.get(pk=job_id).status in ("done", "queued", "running")
