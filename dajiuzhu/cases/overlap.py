@@ -122,9 +122,13 @@ def find_problems(*, on: dt.date, region_prefix: str = "") -> list[dict]:
 
 
 def _missed(*, on: dt.date, region_prefix: str, names: dict[int, str]) -> list[dict]:
+    # Missed assistance is about the low-income tiers and the monthly allowances; a household merely
+    # eligible for a service (a family doctor, legal aid) is not "missed" when it has not asked.
+    from django.db.models import Q
+
     from dajiuzhu.programs.models import ScreeningHit
 
-    hits = ScreeningHit.objects.all()
+    hits = ScreeningHit.objects.filter(~Q(item__tier="") | Q(item__periodic=True, item__kind="material"))
     if region_prefix:
         hits = hits.filter(region_code__startswith=region_prefix)
     eligible: dict[int, tuple[str, list[int]]] = {}
@@ -155,11 +159,11 @@ def overlap_check_run(*, job, actor=None, region_prefix: str = "", on: dt.date |
     started = time.perf_counter()
     findings = find_problems(on=on, region_prefix=region_prefix)
     seconds = time.perf_counter() - started
-    counts: dict[str, int] = defaultdict(int)
+    counts: dict[str, int] = defaultdict(int)  # keyed by the kind's value
     with transaction.atomic():
         rows = []
         for f in findings:
-            counts[f["kind"]] += 1
+            counts[str(f["kind"].value if hasattr(f["kind"], "value") else f["kind"])] += 1
             rows.append(WorklistEntry(job_id=job.pk, township_code=_township(f["region_code"]),
                                       region_code=f["region_code"], kind=f["kind"], household_id=f["household_id"],
                                       person_id=f["person_id"], item_codes=f["item_codes"],

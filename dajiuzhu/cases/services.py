@@ -58,12 +58,15 @@ def _user(actor):
 
 
 def _event(case: Case, action: str, actor, *, from_status: str = "", to_status: str = "", opinion: str = "",
-           data: dict | None = None, case_item: CaseItem | None = None) -> CaseEvent:
+           data: dict | None = None, case_item: CaseItem | None = None, save: bool = True) -> CaseEvent:
     user = _user(actor)
-    return CaseEvent.objects.create(
+    event = CaseEvent(
         case=case, case_item=case_item, action=action, from_status=from_status, to_status=to_status, actor=user,
         actor_name=(user.display_name if user else _("the platform"))[:150], opinion=opinion, data=data or {},
     )
+    if save:
+        event.save(force_insert=True)
+    return event
 
 
 def _jsonable_reasons(reasons: Iterable) -> list[str]:
@@ -138,6 +141,9 @@ class ItemOutcome:
 
 
 def _load_items(codes: Sequence[str]):
+    """The requested items (in order) and the catalogue's active tier items, in one query."""
+    from django.db.models import Q
+
     from dajiuzhu.programs.models import AssistanceItem
 
     codes = [c.strip() for c in codes if c and c.strip()]
@@ -145,23 +151,19 @@ def _load_items(codes: Sequence[str]):
         raise DomainError(_("choose at least one assistance item"), field="items")
     if len(set(codes)) != len(codes):
         raise DomainError(_("an item is chosen twice"), field="items")
-    items = {i.code: i for i in AssistanceItem.objects.filter(code__in=codes).prefetch_related("excludes")}
-    unknown = [c for c in codes if c not in items]
+    loaded = list(AssistanceItem.objects.filter(Q(code__in=codes) | (~Q(tier="") & Q(active=True)))
+                  .prefetch_related("excludes"))
+    by_code = {i.code: i for i in loaded}
+    unknown = [c for c in codes if c not in by_code]
     if unknown:
         raise DomainError(_("unknown assistance item: %(codes)s") % {"codes": ", ".join(unknown)}, field="items")
-    inactive = [c for c in codes if getattr(items[c], "active", True) is False]
+    inactive = [c for c in codes if getattr(by_code[c], "active", True) is False]
     if inactive:
         raise DomainError(_("the item is no longer offered: %(codes)s") % {"codes": ", ".join(inactive)},
                           field="items")
-    return [items[c] for c in codes]
-
-
-def _tier_items(exclude_ids: set[int]):
-    from dajiuzhu.programs.models import AssistanceItem
-
-    items = [i for i in AssistanceItem.objects.exclude(tier="").prefetch_related("excludes")
-             if i.pk not in exclude_ids and getattr(i, "active", True) is not False and i.tier in TIER_ORDER]
-    return sorted(items, key=lambda i: (TIER_ORDER.index(i.tier), i.code))
+    tiers = sorted((i for i in loaded if i.tier in TIER_ORDER and i.active),
+                   key=lambda i: (TIER_ORDER.index(i.tier), i.code))
+    return [by_code[c] for c in codes], tiers
 
 
 def _excluded_ids(item) -> set[int]:
@@ -179,15 +181,14 @@ def open_items(household_id: int, on: dt.date):
     )
 
 
-def check_duplicates(*, household, items, members, on: dt.date) -> None:
+def check_duplicates(*, household, items, members, on: dt.date, held=None) -> None:
     """Refuse, with the reason, an item the household or one of its members already receives or has
-    asked for (also through another household or another window), and items that exclude each other."""
+    asked for (also through another household or another window), and items that exclude each other.
+    ``held``: the household's open items, if the caller has them already."""
     member_ids = [p.pk for p in members]
-    held = list(
-        CaseItem.objects.filter(status__in=(ItemStatus.PENDING, ItemStatus.APPROVED))
-        .filter(household=household)
-        .select_related("item", "case")
-    )
+    if held is None:
+        held = list(open_items(household.pk, on).select_related("item", "case"))
+    held = list(held)
     held += list(
         CaseItem.objects.filter(status__in=(ItemStatus.PENDING, ItemStatus.APPROVED), covered__in=member_ids)
         .exclude(household=household)
@@ -291,7 +292,7 @@ def application_submit(
     if not authorisation_signed:
         raise DomainError(_("the applicant and the adult members must sign the data-check authorisation (授权书)"),
                           field="authorisation_signed")
-    items = _load_items(item_codes)
+    items, tier_items = _load_items(item_codes)
     members = living_members(household, on)
     if not members:
         raise DomainError(_("the household has no living members"))
@@ -301,7 +302,8 @@ def application_submit(
     facts = facts_for(household_id=household.pk, on=on, applicant=applicant)
     if not facts.get("has_facts"):
         raise DomainError(_("record the household's declared income and assets before applying"), field="facts")
-    check_duplicates(household=household, items=items, members=members, on=on)
+    held = list(open_items(household.pk, on).select_related("item", "case").prefetch_related("item__excludes"))
+    check_duplicates(household=household, items=items, members=members, on=on, held=held)
     restriction = hooks.restriction_reason(household)
     irregular = irregular_income(household, on, members)
 
@@ -322,14 +324,14 @@ def application_submit(
     Signature.objects.bulk_create(signatures)
 
     requested_ids = {i.pk for i in items}
-    held_ids = set(open_items(household.pk, on).values_list("item_id", flat=True))
+    held_ids = {ci.item_id for ci in held}
     candidates = [(i, True) for i in items]
     if any(i.tier for i in items):
-        candidates += [(i, False) for i in _tier_items(requested_ids | held_ids)]
+        candidates += [(i, False) for i in tier_items if i.pk not in requested_ids | held_ids]
     blocked: dict[int, str] = {}  # item id -> the name of the item (in this case) that excludes it
-    for held in open_items(household.pk, on).select_related("item").prefetch_related("item__excludes"):
-        for other in held.item.excludes.all():
-            blocked.setdefault(other.pk, _item_name(held.item))
+    for ci in held:
+        for other in ci.item.excludes.all():
+            blocked.setdefault(other.pk, _item_name(ci.item))
 
     outcomes: list[ItemOutcome] = []
     now = timezone.now()
@@ -383,25 +385,27 @@ def application_submit(
         for o in outcomes if o.case_item.status != ItemStatus.REFUSED for p in members
     ])
 
-    _event(case, "submit", actor, to_status=CaseStatus.ACCEPTED,
-           data={"channel": channel, "items": [i.code for i in items], "restriction": restriction,
-                 "signed": {"promise": PROMISE_TEXT_VERSION, "authorisation": AUTHORISATION_TEXT_VERSION,
-                            "signers": len(signers)}})
+    events = [_event(case, "submit", actor, to_status=CaseStatus.ACCEPTED, save=False,
+                     data={"channel": channel, "items": [i.code for i in items], "restriction": restriction,
+                           "signed": {"promise": PROMISE_TEXT_VERSION, "authorisation": AUTHORISATION_TEXT_VERSION,
+                                      "signers": len(signers)}})]
     for o in outcomes:
         ci = o.case_item
         if ci.status == ItemStatus.PENDING:
             continue
-        _event(case, "decide_by_rule", None, to_status=ci.status, case_item=ci,
-               opinion="; ".join(ci.reasons),
-               data={"item": ci.item.code, "amount": ci.amount, "requested": ci.requested,
-                     "rule_version": ci.rule_version_id, "effective_from": ci.effective_from,
-                     "review_due": ci.review_due})
+        events.append(_event(case, "decide_by_rule", None, to_status=ci.status, case_item=ci, save=False,
+                             opinion="; ".join(ci.reasons),
+                             data={"item": ci.item.code, "amount": ci.amount, "requested": ci.requested,
+                                   "rule_version": ci.rule_version_id, "effective_from": ci.effective_from,
+                                   "review_due": ci.review_due}))
         _send_on_commit(signals.case_item_decided, case_item=ci, outcome=ci.status)
     if pending:
-        _event(case, "accept", actor, from_status=CaseStatus.ACCEPTED, to_status=CaseStatus.ACCEPTED,
-               opinion=restriction)
+        events.append(_event(case, "accept", actor, from_status=CaseStatus.ACCEPTED, to_status=CaseStatus.ACCEPTED,
+                             opinion=restriction, save=False))
     else:
-        _event(case, "decided", None, from_status=CaseStatus.ACCEPTED, to_status=CaseStatus.DECIDED)
+        events.append(_event(case, "decided", None, from_status=CaseStatus.ACCEPTED, to_status=CaseStatus.DECIDED,
+                             save=False))
+    CaseEvent.objects.bulk_create(events)
     audit_record(actor=actor, action="case.submit", obj=case,
                  new={"number": case.number, "household": household.pk, "channel": channel, "status": case.status,
                       "restriction": restriction,

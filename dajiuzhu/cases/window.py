@@ -38,6 +38,12 @@ def household_lookup(*, actor, id_number: str):
     Inside the actor's jurisdiction the registry's own lookup; a township window also finds a
     person anywhere in its county, by the exact number only.
     """
+    person = lookup_person(actor=actor, id_number=id_number)
+    return person.household if person is not None else None
+
+
+def lookup_person(*, actor, id_number: str):
+    """The person (in a household) with this full ID number whose application the actor may take."""
     from dajiuzhu.registry.models import Person
     from dajiuzhu.registry.selectors import person_find_by_id_number
 
@@ -51,7 +57,7 @@ def household_lookup(*, actor, id_number: str):
                   .filter(id_hash=crypto.blind_index(number), region_code__startswith=actor.region_id[:6]).first())
     if person is None or person.household is None:
         return None
-    return person.household
+    return person
 
 
 def _parse_members(raw_members: Sequence[Mapping]):
@@ -120,8 +126,10 @@ def window_submit(
         except Http404:
             if not id_number:
                 raise
+    applicant = None
     if household is None and id_number:
-        household = household_lookup(actor=actor, id_number=id_number)
+        applicant = lookup_person(actor=actor, id_number=id_number)
+        household = applicant.household if applicant is not None else None
         if household is not None and household_id and household.pk != household_id:
             raise DomainError(_("the ID number belongs to another household"), field="id_number")
     if household is None:
@@ -152,8 +160,7 @@ def window_submit(
         if not own:
             audit_record(actor=actor, action="household.facts", obj=household,
                          new={**values, "as_of": on, "source": FactSource.DECLARED, "for": "application"})
-        applicant = None
-        if id_number:
+        if applicant is None and id_number:
             from dajiuzhu.registry.models import Person
 
             applicant = Person.objects.filter(id_hash=crypto.blind_index(parse_id_number(id_number).number),

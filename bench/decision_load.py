@@ -1,0 +1,307 @@
+"""The instant decision under concurrent load, and the county-wide duplicate / overlap / missed check.
+
+Set-up (not timed, idempotent): the demo catalogue; the screening results of the county
+(``programs.screening.screen_region``) unless present; a year of decided cases for the
+households the screening finds eligible (``cases.demo.seed``: bulk, as the demo does), so the
+check runs over realistic volumes; window users (township handlers of several townships) with
+API tokens.
+
+1. **County-wide check** (重复、交叉、遗漏): ``cases.overlap.overlap_check_run`` — the job's
+   handler — over the county: every benefit in force, every covered person, the exclusions and
+   ceilings, and the screening results for the missed households; the worklist rows are written.
+2. **Instant decision under load**: gunicorn (``config.wsgi``, sync workers) is started on
+   127.0.0.1:8104 against the same PostgreSQL database; the load generator is a Python asyncio
+   client (raw HTTP/1.1 over ``asyncio.open_connection``, no third-party package) with 50
+   concurrent virtual users. Each request is the window's whole operation through the API
+   (``POST /api/v1/cases/applications``): find the household by the head's full ID number,
+   record the declared facts, check duplicates/exclusions, restriction hooks, evaluate 低保 and
+   the related tiers, write the case, items, signatures, timeline and audit event — and answer
+   with the decision. Every household is a different one that has no case yet. Two phases:
+   *users with think time* (each user waits an exponential pause, mean ``THINK_SECONDS``,
+   between applications — the working pattern of 50 window clerks) and *saturation* (no
+   pause: all 50 users fire back to back; latency then measures the queue in front of the
+   workers on this machine's cores). The latency figures are end to end at the client.
+
+The verification hook (``cases.hooks.VERIFIERS``, checks' economic-status check) runs after a
+trust-first decision as a background job — on Celery workers in production; in the benchmark
+server it is switched off (gunicorn ``post_fork``), so the figures are the decision itself.
+
+Standalone: ``python -m bench --only decision_load --people 1000000``; or in a Django shell
+``from bench.decision_load import run; run(100000)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TITLE = "Instant decision under 50 concurrent users; county-wide duplicate / overlap / missed check"
+POSTGRES_ONLY = True
+HOST, PORT = "127.0.0.1", 8104
+USERS = 50
+THINK_SECONDS = 2.0
+REQUESTS_THINK = 600
+REQUESTS_SATURATION = 300
+WARMUP = 30
+WORKERS = 3
+TARGET_P99_MS = 100.0
+TOWNSHIPS = ("371424100", "371424105", "371424103", "371424107", "371424001")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _database_url() -> str:
+    from django.db import connection
+
+    s = connection.settings_dict
+    auth = s["USER"] or "postgres"
+    if s.get("PASSWORD"):
+        auth += f":{s['PASSWORD']}"
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def _setup(*, county: str, on: dt.date, log) -> dict:
+    """Catalogue, screening results, a year of decided cases (all idempotent)."""
+    from dajiuzhu.cases import demo
+    from dajiuzhu.cases.models import Case
+    from dajiuzhu.core.demo import DemoContext
+    from dajiuzhu.programs.catalogue import ensure_demo_catalogue
+    from dajiuzhu.programs.models import ScreeningHit
+    from dajiuzhu.programs.screening import screen_region
+
+    out = {}
+    ensure_demo_catalogue(county_code=county, today=on)
+    if not ScreeningHit.objects.filter(region_code__startswith=county).exists():
+        started = time.perf_counter()
+        run = screen_region(actor=None, region_prefix=county, on=on)
+        out["setup_screening_s"] = round(time.perf_counter() - started, 1)
+        log(f"decision_load: screened {run.households:,} households ({run.hits:,} eligible pairs)")
+    if not Case.objects.filter(region_code__startswith=county).exists():
+        started = time.perf_counter()
+        ctx = DemoContext(rng=random.Random(371424), county_code=county, today=on, log=log)
+        demo.seed(ctx)
+        out["setup_cases_s"] = round(time.perf_counter() - started, 1)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in ("cases_case", "cases_caseitem", "cases_caseitem_covered", "registry_memberfacts",
+                      "registry_householdfacts", "registry_membership", "registry_person", "registry_household"):
+            cursor.execute(f"ANALYZE {table}")
+    return out
+
+
+def _overlap_check(county: str, on: dt.date) -> dict:
+    from dajiuzhu.cases.models import CaseItem, ItemStatus, WorklistEntry
+    from dajiuzhu.cases.overlap import overlap_check_run
+    from dajiuzhu.core.models import Job
+
+    job = Job.objects.create(kind="cases.overlap_check", params={"region_prefix": county, "on": on.isoformat()},
+                             region_code=county.ljust(12, "0"))
+    started = time.perf_counter()
+    result = overlap_check_run(job=job, actor=None, region_prefix=county, on=on)
+    seconds = time.perf_counter() - started
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.DONE, result=result)
+    benefits = CaseItem.objects.filter(status=ItemStatus.APPROVED, region_code__startswith=county).count()
+    WorklistEntry.objects.exclude(job=job).filter(job__kind="cases.overlap_check",
+                                                  job__params__region_prefix=county).delete()
+    return {"seconds": seconds, "counts": result["counts"], "benefits": benefits}
+
+
+def _window_tokens(county: str) -> list[str]:
+    from dajiuzhu.accounts.models import ApiToken, User
+
+    tokens = []
+    for township in TOWNSHIPS:
+        code = f"{township}000"
+        from dajiuzhu.regions.models import Region
+
+        if not Region.objects.filter(code=code).exists():
+            continue
+        user, _created = User.objects.get_or_create(
+            username=f"bench_window_{township}", defaults={"role": "township_handler", "region_id": code,
+                                                           "full_name": "压测窗口"})
+        ApiToken.objects.filter(user=user, name="bench-decision").update(revoked_at=dt.datetime.now(dt.UTC))
+        _token, key = ApiToken.issue(user=user, name="bench-decision")
+        tokens.append(key)
+    return tokens
+
+
+def _payloads(county: str, count: int, seed: int) -> list[dict]:
+    """One application per household that has no case yet, declared facts around the 低保 line."""
+    from dajiuzhu.registry.models import Household, Person
+
+    rng = random.Random(seed)
+    ids = list(Household.objects.filter(region_code__startswith=county, head__isnull=False, cases__isnull=True)
+               .order_by("-id").values_list("head_id", flat=True)[: count])
+    heads = Person.objects.filter(pk__in=ids).only("id_number")
+    payloads = []
+    for person in heads:
+        wages = rng.choice([0, 300, 600, 900, 1200, 1800, 2400, 3600])
+        payloads.append({"items": ["dibao"], "id_number": person.id_number, "promise_signed": True,
+                         "authorisation_signed": True, "channel": "window",
+                         "facts": {"monthly_wages": str(wages), "deposits": str(rng.choice([0, 2000, 8000]))}})
+    rng.shuffle(payloads)
+    return payloads
+
+
+def _port_free() -> bool:
+    with socket.socket() as s:
+        return s.connect_ex((HOST, PORT)) != 0
+
+
+def _start_server(database_url: str, workers: int) -> tuple[subprocess.Popen, Path]:
+    if not _port_free():
+        raise RuntimeError(f"port {PORT} is in use; stop the process listening there first")
+    config = Path(tempfile.mkstemp(prefix="decision_load_gunicorn_", suffix=".py")[1])
+    config.write_text(
+        "def post_fork(server, worker):\n"
+        "    pass\n"
+        "def post_worker_init(worker):\n"
+        "    from dajiuzhu.cases import hooks\n"
+        "    hooks.VERIFIERS.clear()  # the verification after the decision runs on Celery workers\n"
+    )
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_DEBUG": "0", "DJANGO_ALLOWED_HOSTS": HOST,
+           "DATABASE_CONN_MAX_AGE": "600", "DAJIUZHU_JOBS": "inline", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env.pop("DAJIUZHU_TESTING", None)
+    log_file = open(Path(tempfile.gettempdir()) / "decision_load_gunicorn.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(  # noqa: S603 - our own gunicorn with fixed arguments
+        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "-b", f"{HOST}:{PORT}", "-w", str(workers),
+         "-c", str(config), "--backlog", "512", "--timeout", "120", "--log-level", "warning"],
+        cwd=str(ROOT), env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}; see {log_file.name}")
+        if not _port_free():
+            return process, config
+        time.sleep(0.3)
+    _stop_server(process, config)
+    raise RuntimeError("gunicorn did not start within 60 s")
+
+
+def _stop_server(process: subprocess.Popen, config: Path) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    config.unlink(missing_ok=True)
+
+
+async def _request(body: bytes, token: str) -> tuple[int, float, bytes]:
+    started = time.perf_counter()
+    reader, writer = await asyncio.open_connection(HOST, PORT)
+    head = (f"POST /api/v1/cases/applications HTTP/1.1\r\nHost: {HOST}:{PORT}\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+    writer.write(head + body)
+    await writer.drain()
+    response = await reader.read()
+    writer.close()
+    elapsed = time.perf_counter() - started
+    status = int(response.split(b" ", 2)[1]) if response.startswith(b"HTTP/") else 0
+    return status, elapsed, response.split(b"\r\n\r\n", 1)[-1]
+
+
+async def _load(payloads: list[dict], tokens: list[str], *, users: int, think: float, seed: int) -> dict:
+    queue = list(reversed(payloads))
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    outcomes = {"approved": 0, "refused": 0}
+    rng = random.Random(seed)
+
+    async def user(index: int) -> None:
+        token = tokens[index % len(tokens)]
+        if think:
+            await asyncio.sleep(rng.uniform(0, think))  # users arrive spread out
+        while queue:
+            payload = queue.pop()
+            status, elapsed, body = await _request(json.dumps(payload).encode(), token)
+            latencies.append(elapsed)
+            statuses[status] = statuses.get(status, 0) + 1
+            if status == 201:
+                items = json.loads(body)["items"]
+                dibao = next((i for i in items if i["item_code"] == "dibao"), None)
+                if dibao:
+                    outcomes["approved" if dibao["status"] == "approved" else "refused"] += 1
+            if think:
+                await asyncio.sleep(rng.expovariate(1 / think))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(user(i) for i in range(users)))
+    wall = time.perf_counter() - started
+    latencies.sort()
+    n = len(latencies)
+
+    def pct(p: float) -> float:
+        return latencies[min(n - 1, max(0, round(p / 100 * n + 0.5) - 1))] * 1000 if n else 0.0
+
+    return {"n": n, "p50_ms": pct(50), "p90_ms": pct(90), "p99_ms": pct(99), "max_ms": latencies[-1] * 1000 if n else 0,
+            "mean_ms": statistics.fmean(latencies) * 1000 if n else 0, "throughput": n / wall if wall else 0,
+            "statuses": statuses, **outcomes}
+
+
+def run(people: int, **context) -> dict:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        from bench.common import Skip
+
+        raise Skip("needs PostgreSQL and a gunicorn server")
+    smoke = bool(context.get("smoke"))
+    county = context.get("county", "371424")
+    seed = int(context.get("seed", 371424)) + int(context.get("repeat_index", 0))
+    log = context.get("log") or (lambda message: print(message, file=sys.stderr, flush=True))
+    on = dt.date.today()
+    setup = _setup(county=county, on=on, log=log)
+
+    check = _overlap_check(county, on)
+
+    users = 3 if smoke else USERS
+    think_n, sat_n, warm = (6, 6, 2) if smoke else (REQUESTS_THINK, REQUESTS_SATURATION, WARMUP)
+    payloads = _payloads(county, warm + think_n + sat_n, seed)
+    tokens = _window_tokens(county)
+    process, config = _start_server(_database_url(), 1 if smoke else WORKERS)
+    try:
+        asyncio.run(_load(payloads[:warm], tokens, users=min(users, 10), think=0, seed=seed))
+        think = asyncio.run(_load(payloads[warm:warm + think_n], tokens, users=users,
+                                  think=0.05 if smoke else THINK_SECONDS, seed=seed))
+        saturated = asyncio.run(_load(payloads[warm + think_n:], tokens, users=users, think=0, seed=seed + 1))
+    finally:
+        _stop_server(process, config)
+    errors = {k: v for k, v in {**think["statuses"], **saturated["statuses"]}.items() if k != 201}
+    figures = [
+        {"name": f"instant decision p50, {users} users with think time", "value": round(think["p50_ms"], 1),
+         "unit": "ms"},
+        {"name": f"instant decision p99, {users} users with think time", "value": round(think["p99_ms"], 1),
+         "unit": "ms", "target": TARGET_P99_MS, "better": "lower"},
+        {"name": "throughput with think time", "value": round(think["throughput"], 1), "unit": "req/s"},
+        {"name": f"instant decision p50, {users} users back to back (saturation)",
+         "value": round(saturated["p50_ms"], 1), "unit": "ms"},
+        {"name": f"instant decision p99, {users} users back to back (saturation)",
+         "value": round(saturated["p99_ms"], 1), "unit": "ms"},
+        {"name": "throughput at saturation", "value": round(saturated["throughput"], 1), "unit": "req/s"},
+        {"name": "county-wide duplicate / overlap / missed check", "value": round(check["seconds"], 2),
+         "unit": "s", "target": 60.0 * max(people, 1) / 1e6, "better": "lower"},
+        {"name": "benefits in force checked", "value": check["benefits"], "unit": "items"},
+    ]
+    notes = (f"load generator: Python asyncio client (raw HTTP/1.1), {users} virtual users, think time "
+             f"exponential mean {THINK_SECONDS if not smoke else 0.05} s; gunicorn {1 if smoke else WORKERS} sync "
+             f"workers on {HOST}:{PORT}, PostgreSQL; {think['n']} + {saturated['n']} applications "
+             f"(dibao: {think['approved'] + saturated['approved']} approved, "
+             f"{think['refused'] + saturated['refused']} refused); non-201 responses: {errors or 'none'}; "
+             f"check findings: {check['counts']}; set-up: {setup or 'reused'}")
+    return {"figures": figures, "notes": notes}
