@@ -189,7 +189,7 @@ def _open_entries(region_prefix: str) -> dict[str, dict[int, tuple[int, dt.date 
     out: dict[str, dict[int, tuple[int, dt.date | None]]] = {}
     rows = RosterEntry.objects.filter(region_code__startswith=region_prefix, until__isnull=True).values_list(
         "pk", "household_id", "tier", "valid_until")
-    for pk, household_id, tier, valid_until in rows.iterator(chunk_size=20000):
+    for pk, household_id, tier, valid_until in rows:
         out.setdefault(tier, {})[household_id] = (pk, valid_until)
     return out
 

@@ -100,11 +100,19 @@ def index_model_activate(*, actor, model: IndexModel) -> IndexModel:
 
 # ---------------------------------------------------------------------------------- scores
 
+_PART_TEXT = np.array([repr(round(i / 10000, 4)) if i % 10000 else str(i // 10000) for i in range(10001)] + ["null"],
+                      dtype=object)
+
+
 def _json_rows(parts: np.ndarray) -> list[str]:
-    """Each row of an n × J float matrix as a JSON list (nan → null), 4 decimals."""
-    rounded = np.round(parts, 4)
-    as_objects = np.where(np.isnan(rounded), None, rounded).astype(object)
-    return [json.dumps(row, separators=(",", ":")) for row in as_objects.tolist()]
+    """Each row of an n × J matrix of values in [0, 1] as a JSON list (nan → null), 4 decimals.
+
+    The numbers come from a lookup table indexed by the rounded value (numpy); only the final
+    join of each row's texts is per row (it feeds the per-row COPY anyway)."""
+    if parts.shape[0] == 0:
+        return []
+    index = np.where(np.isnan(parts), 10001, np.rint(np.clip(np.nan_to_num(parts), 0, 1) * 10000)).astype(np.int64)
+    return ["[" + ",".join(row) + "]" for row in _PART_TEXT[index].tolist()]
 
 
 def _risk_strings(frame: FactFrame) -> list[str]:
@@ -146,7 +154,11 @@ def _score_rows(frame: FactFrame, hard: Scored, dev: Scored, hmodel: IndexModel,
 def _write_postgres(rows) -> None:
     """COPY into a temporary table, then one upsert on (household, on)."""
     cols = ", ".join(f'"{c}"' for c in SCORE_COLUMNS)
-    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in SCORE_COLUMNS if c not in ("household_id", "on"))
+    changing = [c for c in SCORE_COLUMNS if c not in ("household_id", "on")]
+    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in changing)
+    # A re-run with the same values writes nothing (no new row versions).
+    differs = (f"({', '.join(f'indices_indexscore.{chr(34)}{c}{chr(34)}' for c in changing)}) IS DISTINCT FROM "
+               f"({', '.join(f'EXCLUDED.{chr(34)}{c}{chr(34)}' for c in changing)})")
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS indices_score_load (LIKE indices_indexscore) ON COMMIT DROP")
         cursor.execute("ALTER TABLE indices_score_load ALTER COLUMN id DROP NOT NULL")
@@ -156,7 +168,7 @@ def _write_postgres(rows) -> None:
                 copy.write_row(row)
         cursor.execute(
             f"INSERT INTO indices_indexscore ({cols}) SELECT {cols} FROM indices_score_load "
-            f'ON CONFLICT (household_id, "on") DO UPDATE SET {updates}'
+            f'ON CONFLICT (household_id, "on") DO UPDATE SET {updates} WHERE {differs}'
         )
         cursor.execute("DROP TABLE indices_score_load")
 
