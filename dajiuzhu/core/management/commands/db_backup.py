@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import time
@@ -10,6 +11,15 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
+
+
+def pg_tool(name: str) -> str:
+    """Full path of a PostgreSQL client program (``PG_BIN`` first, then ``PATH``)."""
+    folder = os.environ.get("PG_BIN", "")
+    found = shutil.which(name, path=folder or None)
+    if not found:
+        raise CommandError(f"{name} not found: install the PostgreSQL client programs or set PG_BIN")
+    return found
 
 
 def pg_environment(settings_dict: dict) -> dict[str, str]:
@@ -38,7 +48,7 @@ class Command(BaseCommand):
         if connection.vendor == "postgresql":
             env = pg_environment(connection.settings_dict)
             result = subprocess.run(  # noqa: S603
-                ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", str(partial)],
+                [pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", "--file", str(partial)],
                 env=env, capture_output=True, text=True)
             if result.returncode != 0:
                 partial.unlink(missing_ok=True)

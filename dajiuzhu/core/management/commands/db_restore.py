@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.management.base import BaseCommand, CommandError
 
-from .db_backup import pg_environment
+from .db_backup import pg_environment, pg_tool
 
 PG_MAGIC = b"PGDMP"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -80,7 +80,7 @@ class Command(BaseCommand):
         if any(n for n in _pg_counts(target).values()) or self._pg_has_tables(target):
             raise CommandError(f"database {name} is not empty; restore into a fresh database")
         result = subprocess.run(  # noqa: S603
-            ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", f"--jobs={max(1, jobs)}",
+            [pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", f"--jobs={max(1, jobs)}",
              "--dbname", name, str(source)],
             env=pg_environment({**target, "NAME": name}), capture_output=True, text=True)
         if result.returncode != 0:
