@@ -216,3 +216,15 @@ def test_the_workbench_query_count_is_pinned(catalogue, client, linyi_handler, d
     client.force_login(linyi_handler)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("cases:workbench")).status_code == 200
+
+
+def test_the_instant_decision_query_count_is_pinned(catalogue, client, linyi_handler, django_assert_max_num_queries):
+    from dajiuzhu.core.testing import make_household
+
+    household = make_household(XINGLONG_VILLAGE)
+    client.force_login(linyi_handler)
+    payload = {"items": ["dibao"], "facts": {"monthly_wages": "600"}, "promise_signed": True,
+               "authorisation_signed": True, "id_number": household.head.id_number}
+    with django_assert_max_num_queries(60):
+        response = client.post("/api/v1/cases/applications", payload, content_type="application/json")
+    assert response.status_code == 201

@@ -170,3 +170,13 @@ def test_withdrawing_refuses_the_pending_items(catalogue, linyi_handler):
     case.refresh_from_db()
     assert case.status == CaseStatus.WITHDRAWN
     assert case.items.get(item__code="tekun").status == ItemStatus.REFUSED
+
+
+def test_an_approver_cannot_approve_a_case_they_created(catalogue, linyi_handler, xinglong_handler, county_approver):
+    case = tekun_case(linyi_handler)
+    walk_to_notice(case, xinglong_handler, today() - dt.timedelta(days=8))
+    case_transition(actor=xinglong_handler, case=case, step="close_notice")
+    Case.objects.filter(pk=case.pk).update(created_by=county_approver)
+    with pytest.raises(Forbidden):
+        case_decide(actor=county_approver, case=case, outcome="approve", opinion="同意")
+    assert case.items.get(item__code="tekun").status == ItemStatus.PENDING
