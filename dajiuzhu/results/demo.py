@@ -3,9 +3,10 @@
 - Periodic benefits: the demo cases' approved items (``cases.selectors.active_benefits``) and,
   for a year of history, a deterministic plan of 低保 / 特困 / 孤儿 / 残疾人两项补贴 for the
   poorest households of the synthetic county (some start late, some leave).
-- Eleven past months go through the whole payment path (generate → check → approve by a second
-  person → bank file → return file with two failures → reconcile); the current month's batch is
-  generated and checked, waiting for the approver (``county_approver``).
+- Eleven past months are written in bulk as the payment path leaves them (reconciled batches
+  approved by a second person, two lines failed at the bank each month, one assistance record per
+  paid line); the current month's batch goes through the services — generated and checked,
+  waiting for the approver (``county_approver``) to approve, export and reconcile.
 - A medical-insurance delivery (with two people not in the registry, kept aside), housing and
   temporary one-offs, a social organisation's service records, and two overpayment recoveries.
 """
@@ -98,9 +99,9 @@ def _plan(ctx: DemoContext, months: list[dt.date], exclude: set[int]):
 def seed(ctx: DemoContext) -> None:
     from dajiuzhu.accounts.models import User
 
-    from . import bankfile, payments
+    from . import payments
     from .benefits import active_benefits
-    from .models import LineStatus, PaymentBatch
+    from .models import PaymentBatch
 
     if PaymentBatch.objects.exists():
         ctx.log("results: payment batches exist already; skipped")
@@ -121,6 +122,14 @@ def seed(ctx: DemoContext) -> None:
     for index, month in enumerate(months):
         benefits = [b for b, start, end in plan if start <= month <= end]
         benefits += active_benefits(month=month, region_prefix=ctx.county_code)
+        if index < len(months) - 1:
+            # Past months: the same rows the payment path leaves (reconciled batch, paid and failed
+            # lines, one record per paid line), written in bulk so the demo stays quick.
+            batch_paid, batch_failed = _paid_batch(ctx, month=month, county=county, benefits=benefits, admin=admin,
+                                                   approver=approver)
+            paid, failed = paid + batch_paid, failed + batch_failed
+            continue
+        # This month: through the services — generated and checked, waiting for the second person.
         batch = payments.payment_batch_generate(actor=admin, month=month, region_code=county, benefits=benefits)
         batch = payments.payment_batch_check(actor=admin, batch=batch)
         for failure in batch.check_report["failures"]:
@@ -128,22 +137,82 @@ def seed(ctx: DemoContext) -> None:
                                           reason=failure["message"][:200])
         if batch.check_report["failures"]:
             batch = payments.payment_batch_check(actor=admin, batch=batch)
-        if index == len(months) - 1:
-            ctx.log(f"results: {batch.number} ({batch.line_count} lines) generated and checked, awaiting approval")
-            break
-        batch = payments.payment_batch_approve(actor=approver, batch=batch)
-        payments.payment_batch_export(actor=admin, batch=batch, encoding="gbk")
-        lines = list(batch.lines.filter(status=LineStatus.PENDING).select_related("payee").order_by("line_no"))
-        failing = {line.line_no: reason for line, reason in zip(
-            ctx.rng.sample(lines, min(2, len(lines))), ("账户已冻结", "户名与账号不符"), strict=False)}
-        content = bankfile.write_return_file(batch, lines, failures=failing)
-        batch = payments.payment_batch_reconcile(actor=admin, batch=batch, content=content,
-                                                 filename=f"{batch.number}-return.csv",
-                                                 paid_on=min(month + dt.timedelta(days=9), ctx.today))
-        paid, failed = paid + batch.paid_count, failed + batch.failed_count
+        ctx.log(f"results: {batch.number} ({batch.line_count} lines) generated and checked, awaiting approval "
+                "by county_approver")
     ctx.log(f"results: {len(months) - 1} months paid: {paid:,} payments, {failed} failed at the bank")
     delivered = _deliveries(ctx, plan, months)
     ctx.shared["results"] = {"payments": paid, "failed": failed, **delivered}
+
+
+def _paid_batch(ctx: DemoContext, *, month: dt.date, county: str, benefits, admin, approver) -> tuple[int, int]:
+    """A past month's batch as the whole payment path leaves it, written with a few statements."""
+    import hashlib
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from dajiuzhu.core import regioncodes
+    from dajiuzhu.core.audit import audit_record
+    from dajiuzhu.registry.models import Household, Person
+
+    from .models import AssistanceRecord, BatchStatus, PaymentBatch, PaymentLine
+    from .payments import month_end
+
+    prefix = regioncodes.prefix_of(county)
+    chosen, seen = [], set()
+    for benefit in sorted(benefits, key=lambda b: (b.region_code, b.household_id, b.item_code)):
+        key = (benefit.household_id, benefit.item_code)
+        if key in seen or not benefit.periodic or benefit.amount <= 0:
+            continue
+        seen.add(key)
+        chosen.append(benefit)
+    households = dict(Household.objects.filter(pk__in={b.household_id for b in chosen})
+                      .values_list("pk", "head_id"))
+    urban = set(Household.objects.filter(pk__in=households, is_urban=True).values_list("pk", flat=True))
+    payees = dict(Person.objects.filter(pk__in={b.payee_id or households.get(b.household_id) for b in chosen})
+                  .values_list("pk", "name"))
+    failing = set(ctx.rng.sample(range(1, len(chosen) + 1), min(2, len(chosen))))
+    reasons = iter(("账户已冻结", "户名与账号不符"))
+    paid_on = min(month + dt.timedelta(days=9), ctx.today)
+    now = timezone.now()
+    with transaction.atomic():
+        batch = PaymentBatch.objects.create(
+            number=f"PB{month:%Y%m}-{prefix}-01", month=month, region_code=county, status=BatchStatus.RECONCILED,
+            line_count=len(chosen), total_amount=sum((b.amount for b in chosen), Decimal(0)),
+            check_report={"lines": len(chosen), "failures": [], "totals": []}, generated_by=admin,
+            checked_at=now, approved_by=approver, approved_at=now, exported_at=now, export_encoding="gbk",
+            export_sha256=hashlib.sha256(f"{month}".encode()).hexdigest(), reconciled_at=now,
+            paid_count=len(chosen) - len(failing), failed_count=len(failing))
+        line_table, record_table = PaymentLine._meta.db_table, AssistanceRecord._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {line_table} (batch_id, line_no, household_id, payee_id, payee_name, region_code, "
+                "is_urban, item_code, item_name, category, tier, persons, case_id_ref, case_item_ref, case_status, "
+                "gross_amount, deduction, amount, recovery_id, status, failure_reason, bank_reference) VALUES "
+                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, %s, %s, %s)",
+                [(batch.pk, n, b.household_id, b.payee_id or households.get(b.household_id),
+                  payees.get(b.payee_id or households.get(b.household_id), ""), b.region_code,
+                  b.household_id in urban, b.item_code, b.item_name or b.item_code, b.category or "living", b.tier,
+                  b.persons, b.case_id, b.case_item_id, b.status, b.amount, Decimal(0), b.amount,
+                  "failed" if n in failing else "paid", next(reasons) if n in failing else "",
+                  f"B{batch.pk:06d}{n:06d}") for n, b in enumerate(chosen, start=1)])
+            ids = dict(PaymentLine.objects.filter(batch=batch).values_list("line_no", "pk"))
+            cursor.executemany(
+                f"INSERT INTO {record_table} (household_id, person_id, region_code, is_urban, item_code, item_name, "
+                "category, tier, department_id, organisation, kind, amount, quantity, unit, goods, service_kind, "
+                "service_hours, provider, persons, period_start, period_end, given_on, case_id_ref, case_item_ref, "
+                "payment_line_id, source, external_ref, dedupe_key, status, note, created_by_id, created_at) VALUES "
+                "(%s, %s, %s, %s, %s, %s, %s, %s, NULL, '', 'cash', %s, NULL, '', '', '', NULL, '', %s, %s, %s, %s, "
+                "%s, %s, %s, 'payment', %s, %s, 'given', '', %s, %s)",
+                [(b.household_id, b.payee_id or households.get(b.household_id), b.region_code, b.household_id in urban,
+                  b.item_code, b.item_name or b.item_code, b.category or "living", b.tier, b.amount, b.persons, month,
+                  month_end(month), paid_on, b.case_id, b.case_item_id, ids[n], batch.number,
+                  f"payment_line:{ids[n]}", admin.pk, now)
+                 for n, b in enumerate(chosen, start=1) if n not in failing])
+        audit_record(actor=admin, action="payment.demo_batch", obj=batch,
+                     new={"month": month, "lines": len(chosen), "paid": len(chosen) - len(failing),
+                          "failed": len(failing), "approved_by": approver.pk})
+    return len(chosen) - len(failing), len(failing)
 
 
 def _recoveries(ctx: DemoContext, admin, plan) -> None:
