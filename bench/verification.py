@@ -53,7 +53,7 @@ def _ensure_department_data(on: dt.date) -> int:
             if column == "amount":
                 value = f"CAST(ROUND(f.{field} * 100) AS BIGINT)"
                 if data_type == "wage":
-                    value = f"({value} + CASE WHEN h.id % {PLANT_EVERY} = 0 THEN 200000 ELSE 0 END)"
+                    value = f"({value} + CASE WHEN h.id %% {PLANT_EVERY} = 0 THEN 200000 ELSE 0 END)"
                 values = f"{value}, NULL"
             else:
                 values = f"NULL, f.{field} + 1"

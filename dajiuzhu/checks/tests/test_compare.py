@@ -95,3 +95,17 @@ def test_no_query_runs_without_a_signed_authorisation():
     assert not VerificationReport.objects.exists()
     event = AuditEvent.objects.get(action="checks.verify.refused")
     assert event.object_id == str(household.pk) and "authorisation" in event.new["reason"]
+
+
+def test_department_values_gives_the_latest_value_per_person_and_type():
+    from dajiuzhu.checks.selectors import department_values
+
+    household = _household()
+    deliver("banks", "deposit", [row(household.head, TODAY - dt.timedelta(days=90), amount="100")])
+    deliver("banks", "deposit", [row(household.head, LAST_MONTH, amount="300")])
+    deliver("police", "vehicle", [row(household.head, LAST_MONTH, vehicles=1)])
+    values = list(department_values(on=TODAY, region_prefix="371424", data_types=["deposit"]))
+    assert [(v.data_type, v.amount) for v in values] == [("deposit", 30000)]
+    earlier = list(department_values(on=LAST_MONTH - dt.timedelta(days=1), data_types=["deposit"]))
+    assert [v.amount for v in earlier] == [10000]
+    assert {v.data_type for v in department_values(on=TODAY)} == {"deposit", "vehicle"}
