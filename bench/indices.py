@@ -64,7 +64,7 @@ def run(people: int, **context) -> dict:
     from dajiuzhu.alerts.scan import alerts_scan
     from dajiuzhu.indices.models import IndexScore
     from dajiuzhu.indices.roster import add_months, roster_compute
-    from dajiuzhu.indices.services import index_scores_compute, score_frame, active_model
+    from dajiuzhu.indices.services import active_model, index_scores_compute, score_frame
     from dajiuzhu.registry.facts import household_frame
     from dajiuzhu.registry.models import Household
 

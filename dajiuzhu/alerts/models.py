@@ -137,6 +137,9 @@ class AlertSignal(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["household", "code", "key"], name="signal_once_per_key")]
 
+    def __str__(self) -> str:
+        return f"{self.code} {self.key}"
+
 
 class FollowUp(models.Model):
     """The home visit (入户核实) and its outcome."""
@@ -167,3 +170,6 @@ class FollowUp(models.Model):
             models.CheckConstraint(condition=~models.Q(outcome="no_need") | ~models.Q(reason=""),
                                    name="no_need_has_reason"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} {self.visited_on}"

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from dajiuzhu.accounts.models import Department, User
 from dajiuzhu.core.audit import audit_record
 from dajiuzhu.core.errors import DomainError, Forbidden, InvalidTransition
-from dajiuzhu.core.regioncodes import ancestor, is_code, LEVEL_COUNTY, LEVEL_TOWNSHIP
+from dajiuzhu.core.regioncodes import LEVEL_COUNTY, LEVEL_TOWNSHIP, ancestor, is_code
 from dajiuzhu.core.scoping import region_in_scope
 from dajiuzhu.regions.models import Region
 

@@ -82,6 +82,9 @@ class IndexScore(models.Model):
             models.Index(fields=["on", "region_code"], name="index_score_on_region"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.on}"
+
 
 class Tier(models.TextChoices):
     DIBAO = "dibao", _("低保 minimum living allowance")
@@ -115,6 +118,9 @@ class RosterEntry(models.Model):
         ]
         indexes = [models.Index(fields=["tier", "until"], name="roster_tier_open")]
 
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.tier} {self.since}–{self.until or ''}"
+
 
 class RosterEvent(models.Model):
     """Entering or leaving a tier, dated."""
@@ -138,3 +144,6 @@ class RosterEvent(models.Model):
             models.UniqueConstraint(fields=["household", "tier", "kind", "on"], name="roster_event_unique"),
         ]
         indexes = [models.Index(fields=["tier", "kind", "on"], name="roster_event_tier_on")]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.tier} {self.kind} {self.on}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 
 import numpy as np
@@ -160,7 +159,7 @@ def _write_postgres(rows) -> None:
     differs = (f"({', '.join(f'indices_indexscore.{chr(34)}{c}{chr(34)}' for c in changing)}) IS DISTINCT FROM "
                f"({', '.join(f'EXCLUDED.{chr(34)}{c}{chr(34)}' for c in changing)})")
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS indices_score_load (LIKE indices_indexscore) ON COMMIT DROP")
+        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS indices_score_load (LIKE indices_indexscore) ON COMMIT DROP")
         cursor.execute("ALTER TABLE indices_score_load ALTER COLUMN id DROP NOT NULL")
         raw = cursor.cursor  # psycopg 3
         with raw.copy(f"COPY indices_score_load ({cols}) FROM STDIN") as copy:

@@ -86,9 +86,10 @@ def test_worker_may_not_open_the_rule_editor_or_other_townships_household_indice
 
 
 def test_model_editor_refuses_bad_weights_and_changes_nothing(client, world):
+    import json
+
     from dajiuzhu.indices.config import default_config
     from dajiuzhu.indices.models import IndexModel
-    import json
 
     admin = make_user("county_admin", LINYI_COUNTY)
     client.force_login(admin)

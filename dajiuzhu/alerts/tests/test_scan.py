@@ -4,15 +4,14 @@ import datetime as dt
 
 import pytest
 
-from dajiuzhu.alerts.models import Alert, AlertSignal, FollowUp
+from dajiuzhu.alerts.models import Alert, AlertSignal, FollowUp, RuleSet
+from dajiuzhu.alerts.rules import default_rules, signal_words
 from dajiuzhu.alerts.scan import alerts_scan
 from dajiuzhu.alerts.services import alerts_escalate, followup_record, ruleset_activate, ruleset_draft_save
-from dajiuzhu.alerts.rules import default_rules, signal_words
 from dajiuzhu.core.errors import DomainError
 from dajiuzhu.core.models import AuditEvent
 from dajiuzhu.core.testing import LINYI_COUNTY, LINYI_TOWN, LINYI_VILLAGE, XINGLONG_TOWN, make_user
 from dajiuzhu.indices.models import RosterEntry
-from dajiuzhu.alerts.models import RuleSet
 
 from . import scenario as sc
 

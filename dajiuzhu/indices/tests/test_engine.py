@@ -135,8 +135,8 @@ def test_rerunning_the_same_date_changes_nothing():
 
 
 def test_missing_facts_are_scored_with_what_is_known_and_the_gap_shown():
-    from dajiuzhu.registry.services import household_register
     from dajiuzhu.core.testing import _system_admin
+    from dajiuzhu.registry.services import household_register
 
     household = household_register(actor=_system_admin(LINYI_VILLAGE), region_code=LINYI_VILLAGE,
                                    members=[member_input("赵一", age=75, health="serious")], facts=None,
