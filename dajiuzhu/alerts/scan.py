@@ -193,7 +193,7 @@ def _member_signals(on: dt.date, prefix: str, config: dict, add) -> None:
         now = series[-1][1] if series else None
         if before and now is not None and before[-1] > 0 and \
                 now * 100 <= before[-1] * (100 - int(unemployed["wage_fall_percent"])):
-            add(household_id, "main_earner_unemployed", f"{person_id}:{as_of.isoformat()}",
+            add(household_id, "main_earner_unemployed", f"{person_id}:{as_of:%Y-%m}",
                 {"name": name, "date": as_of.isoformat()})
 
 
@@ -265,6 +265,73 @@ def _disaster_signals(frames: _Frames, config: dict, add) -> None:
                 {"kind": event.kind, "area": event.area, "date": event.date.isoformat()})
 
 
+def _department_signals(on: dt.date, prefix: str, config: dict, month_key: str, add) -> None:
+    """The same signals from department data delivered through the checks app (same keys as the
+    registry's, so one occurrence seen by both raises one signal): deaths (公安 户籍注销, 民政 殡葬),
+    disability certificates (残联), unemployment registration (人社), medical costs (医保)."""
+    if not model_ready("checks.DepartmentRecord"):
+        return
+    from dajiuzhu.checks.models import DepartmentRecord
+
+    def records(data_types, days):
+        since = on - dt.timedelta(days=days)
+        return DepartmentRecord.objects.filter(
+            data_type__in=data_types, as_of__gt=since, as_of__lte=on, person__isnull=False,
+            person__household__isnull=False, person__region_code__startswith=prefix)
+
+    p = params_of(config, "member_death")
+    if p["enabled"]:
+        for person_id, household_id, name, died, as_of in records(("death_registration", "cremation"),
+                                                                  int(p["lookback_days"])).values_list(
+                "person_id", "person__household_id", "person__name", "event_date", "as_of"):
+            add(household_id, "member_death", str(person_id), {"name": name, "date": (died or as_of).isoformat()})
+    p = params_of(config, "new_disability")
+    if p["enabled"]:
+        rows = list(records(("disability",), int(p["lookback_days"])).exclude(quantity=None).values_list(
+            "person_id", "person__household_id", "person__name", "quantity", "as_of"))
+        if rows:
+            history = _previous_member_facts({r[0] for r in rows}, on)
+            for person_id, household_id, name, grade, as_of in rows:
+                known = history[person_id][-1][1] if history[person_id] else None
+                if known is None or known > grade:
+                    add(household_id, "new_disability", f"{person_id}:{grade}",
+                        {"name": name, "grade": grade, "date": as_of.isoformat()})
+    p = params_of(config, "main_earner_unemployed")
+    if p["enabled"]:
+        rows = list(records(("unemployment",), int(p["lookback_days"])).values_list(
+            "person_id", "person__household_id", "person__name", "as_of"))
+        if rows:
+            history = _previous_member_facts({r[0] for r in rows}, on)
+            for person_id, household_id, name, as_of in rows:
+                previous = _before(history[person_id], as_of + dt.timedelta(days=1))
+                if previous is not None and previous[2] in WORKING:
+                    add(household_id, "main_earner_unemployed", f"{person_id}:{as_of:%Y-%m}",
+                        {"name": name, "date": as_of.isoformat()})
+    p = params_of(config, "medical_costs")
+    if p["enabled"]:
+        rows = list(records(("medical",), 45).exclude(amount=None).values_list(
+            "person_id", "person__household_id", "amount", "as_of"))
+        if rows:
+            earlier: dict[int, list[tuple]] = defaultdict(list)
+            for person_id, amount, as_of in DepartmentRecord.objects.filter(
+                    data_type="medical", person_id__in={r[0] for r in rows}, as_of__lte=on).exclude(amount=None) \
+                    .order_by("as_of").values_list("person_id", "amount", "as_of"):
+                earlier[person_id].append((as_of, amount))
+            increase: dict[int, int] = defaultdict(int)
+            total: dict[int, int] = defaultdict(int)
+            for person_id, household_id, amount, as_of in rows:
+                before = [a for day, a in earlier[person_id] if day < as_of]
+                if not before:
+                    continue  # a first delivery is a level, not a rise
+                increase[household_id] += amount - before[-1]
+                total[household_id] += amount
+            for household_id, rise in increase.items():
+                if rise >= int(p["monthly_threshold"] * 100):
+                    add(household_id, "medical_costs", month_key,
+                        {"increase": _yuan(rise), "total": _yuan(total[household_id]),
+                         "threshold": p["monthly_threshold"]})
+
+
 def _roster_signals(on: dt.date, prefix: str, config: dict, add) -> None:
     p = params_of(config, "dibao_exit")
     if p["enabled"]:
@@ -334,6 +401,7 @@ def alerts_scan(*, on: dt.date, region_prefix: str = "", actor=None, frame: Fact
     _development_signals(on, region_prefix, config, month_key, add)
     _member_signals(on, region_prefix, config, add)
     _disaster_signals(frames, config, add)
+    _department_signals(on, region_prefix, config, month_key, add)
     _roster_signals(on, region_prefix, config, add)
     _refused_signals(on, region_prefix, config, add)
 
