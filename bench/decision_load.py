@@ -53,6 +53,7 @@ USERS = 50
 THINK_SECONDS = 2.0
 REQUESTS_THINK = 600
 REQUESTS_SATURATION = 300
+REQUESTS_SINGLE = 100
 WARMUP = 30
 WORKERS = 3
 TARGET_P99_MS = 100.0
@@ -266,24 +267,33 @@ def run(people: int, **context) -> dict:
     seed = int(context.get("seed", 371424)) + int(context.get("repeat_index", 0))
     log = context.get("log") or (lambda message: print(message, file=sys.stderr, flush=True))
     on = dt.date.today()
+    load_at_start = os.getloadavg()[0]
     setup = _setup(county=county, on=on, log=log)
 
     check = _overlap_check(county, on)
 
     users = 3 if smoke else USERS
     think_n, sat_n, warm = (6, 6, 2) if smoke else (REQUESTS_THINK, REQUESTS_SATURATION, WARMUP)
-    payloads = _payloads(county, warm + think_n + sat_n, seed)
+    single_n = 4 if smoke else REQUESTS_SINGLE
+    payloads = _payloads(county, warm + think_n + sat_n + single_n, seed)
     tokens = _window_tokens(county)
     process, config = _start_server(_database_url(), 1 if smoke else WORKERS)
     try:
         asyncio.run(_load(payloads[:warm], tokens, users=min(users, 10), think=0, seed=seed))
         think = asyncio.run(_load(payloads[warm:warm + think_n], tokens, users=users,
                                   think=0.05 if smoke else THINK_SECONDS, seed=seed))
-        saturated = asyncio.run(_load(payloads[warm + think_n:], tokens, users=users, think=0, seed=seed + 1))
+        saturated = asyncio.run(_load(payloads[warm + think_n:warm + think_n + sat_n], tokens, users=users, think=0,
+                                      seed=seed + 1))
+        single = asyncio.run(_load(payloads[warm + think_n + sat_n:], tokens, users=1, think=0, seed=seed + 2))
     finally:
         _stop_server(process, config)
-    errors = {k: v for k, v in {**think["statuses"], **saturated["statuses"]}.items() if k != 201}
+    errors = {k: v for k, v in {**think["statuses"], **saturated["statuses"], **single["statuses"]}.items()
+              if k != 201}
     figures = [
+        {"name": "instant decision p50, one user alone (service time)", "value": round(single["p50_ms"], 1),
+         "unit": "ms"},
+        {"name": "instant decision p99, one user alone (service time)", "value": round(single["p99_ms"], 1),
+         "unit": "ms"},
         {"name": f"instant decision p50, {users} users with think time", "value": round(think["p50_ms"], 1),
          "unit": "ms"},
         {"name": f"instant decision p99, {users} users with think time", "value": round(think["p99_ms"], 1),
@@ -300,8 +310,9 @@ def run(people: int, **context) -> dict:
     ]
     notes = (f"load generator: Python asyncio client (raw HTTP/1.1), {users} virtual users, think time "
              f"exponential mean {THINK_SECONDS if not smoke else 0.05} s; gunicorn {1 if smoke else WORKERS} sync "
-             f"workers on {HOST}:{PORT}, PostgreSQL; {think['n']} + {saturated['n']} applications "
+             f"workers on {HOST}:{PORT}, PostgreSQL; {think['n']} + {saturated['n']} + {single['n']} applications "
              f"(dibao: {think['approved'] + saturated['approved']} approved, "
              f"{think['refused'] + saturated['refused']} refused); non-201 responses: {errors or 'none'}; "
-             f"check findings: {check['counts']}; set-up: {setup or 'reused'}")
+             f"check findings: {check['counts']}; machine load average at the start "
+             f"{load_at_start:.1f} on {os.cpu_count()} cores (shared with other work); set-up: {setup or 'reused'}")
     return {"figures": figures, "notes": notes}
