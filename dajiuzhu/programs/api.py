@@ -55,6 +55,7 @@ class ItemOut(Schema):
     tier: str
     household_ceiling: Decimal | None
     active: bool
+    proactive: bool
     version: int | None = None
 
     @staticmethod
@@ -129,6 +130,7 @@ class ItemIn(Schema):
     cap_at_ceiling: bool | None = None
     tier: str | None = None
     active: bool | None = None
+    proactive: bool | None = None
     excludes: list[str] | None = None
     note: str = ""
 

@@ -69,6 +69,11 @@ ASSETS = ("per_capita_financial_assets <= std.asset_months * std.dibao and vehic
 NEAR_POOR_LINE = "std.near_poor_factor * std.dibao"
 LOW_INCOME = "(tier_dibao or tier_tekun or tier_near_poor)"
 
+# Items whose decisive condition is not in the registry: screening does not propose them.
+NOT_PROACTIVE = {"union_hardship", "veteran_hardship", "judicial_aid", "legal_aid", "women_two_cancers", "orphan",
+                 "unsupported_child", "disaster_emergency", "disaster_transition", "disaster_winter",
+                 "disaster_rebuild"}
+
 DOCS_ID = ["身份证、户口簿", "信用承诺书", "家庭经济状况核对授权书"]
 
 # Fields: code, name, category, department, kind, periodic, level, acceptance, proxy, tier,
@@ -338,6 +343,7 @@ def ensure_demo_catalogue(*, county_code: str = "371424", years=None, today: dt.
             "eligibility": spec["eligibility"], "benefit": spec.get("benefit", ""),
             "parameters": spec.get("parameters", {}), "household_ceiling": spec.get("household_ceiling"),
             "cap_at_ceiling": spec.get("cap_at_ceiling", False), "tier": spec.get("tier", ""), "order": order,
+            "proactive": spec["code"] not in NOT_PROACTIVE,
             "reason_eligible": spec.get("reason_eligible", ""), "reason_ineligible": spec.get("reason_ineligible", ""),
         }
         item = AssistanceItem(code=spec["code"])

@@ -62,6 +62,7 @@ class ItemForm(forms.Form):
     reason_ineligible = forms.CharField(label=_("reason when not eligible"), required=False, max_length=300)
     description = forms.CharField(label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     active = forms.BooleanField(label=_("active"), required=False, initial=True)
+    proactive = forms.BooleanField(label=_("found by screening"), required=False, initial=True)
     note = forms.CharField(label=_("note on this change"), required=False, max_length=300)
 
     def __init__(self, *args, item: AssistanceItem | None = None, **kwargs):
@@ -92,6 +93,7 @@ class ItemForm(forms.Form):
             "cap_at_ceiling": item.cap_at_ceiling, "excludes": list(item.excludes.values_list("code", flat=True)),
             "documents": "\n".join(item.documents or []), "reason_eligible": item.reason_eligible,
             "reason_ineligible": item.reason_ineligible, "description": item.description, "active": item.active,
+            "proactive": item.proactive,
         }
 
     def service_data(self) -> dict:

@@ -86,6 +86,10 @@ class AssistanceItem(models.Model):
     tier = models.CharField(_("roster tier it confers"), max_length=16, choices=Tier.choices, blank=True, default="")
     excludes = models.ManyToManyField("self", symmetrical=True, blank=True, verbose_name=_("not together with"))
     active = models.BooleanField(_("active"), default=True)
+    proactive = models.BooleanField(
+        _("found by screening"), default=True,
+        help_text=_("Screening proposes the item to households its rule finds eligible (主动发现). Switch off for "
+                    "items whose decisive condition is not in the data (a disaster, a court case, veteran status)."))
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     current_version = models.ForeignKey("RuleVersion", null=True, blank=True, on_delete=models.PROTECT,
                                         related_name="+", verbose_name=_("current rule version"))
@@ -106,7 +110,7 @@ class AssistanceItem(models.Model):
     RULE_FIELDS = ("name", "category", "department", "kind", "periodic", "approval_level", "acceptance",
                    "village_proxy", "documents", "description", "eligibility", "benefit", "parameters",
                    "reason_eligible", "reason_ineligible", "household_ceiling", "cap_at_ceiling", "tier", "active",
-                   "excludes")
+                   "proactive", "excludes")
 
 
 class RuleVersion(models.Model):
@@ -213,10 +217,17 @@ class ScreeningRun(models.Model):
 class ScreeningHit(models.Model):
     """The latest screening found ``household`` eligible for ``item`` (with the amount)."""
 
-    run = models.ForeignKey(ScreeningRun, on_delete=models.CASCADE, related_name="results")
-    household = models.ForeignKey("registry.Household", on_delete=models.CASCADE, related_name="+")
+    # A derived table that a county-wide screening rewrites (hundreds of thousands of rows), so: few indexes
+    # (the unique (household, item) one serves lookups by household, the region one the worklists) and no
+    # database-level foreign keys — their per-row checks (and row locks on every household) cost more than the
+    # whole screening; Django still cascades deletions of households, items and runs.
+    run = models.ForeignKey(ScreeningRun, on_delete=models.CASCADE, related_name="results", db_index=False,
+                            db_constraint=False)
+    household = models.ForeignKey("registry.Household", on_delete=models.CASCADE, related_name="+", db_index=False,
+                                  db_constraint=False)
     region_code = models.CharField(max_length=12)
-    item = models.ForeignKey(AssistanceItem, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(AssistanceItem, on_delete=models.CASCADE, related_name="+", db_index=False,
+                             db_constraint=False)
     amount = MoneyField(_("amount"), null=True, blank=True)
     screened_on = models.DateField(_("date screened"))
 

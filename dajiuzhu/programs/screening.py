@@ -197,10 +197,15 @@ def screening_store(*, actor, result: ScreeningResult, region_prefix: str, secon
     rows = _hit_rows(result, items)
     if connection.vendor == "postgresql":
         columns = "run_id, household_id, region_code, item_id, amount, screened_on"
+        day = result.on.isoformat()
+        null = "\\N"  # COPY's text format for a missing value
         with connection.cursor() as cursor, cursor.cursor.copy(
                 f"COPY {ScreeningHit._meta.db_table} ({columns}) FROM STDIN") as copy:
-            for household_id, region_code, item_id, amount in rows:
-                copy.write_row((run.pk, household_id, region_code, item_id, amount, result.on))
+            for start in range(0, len(rows), 50000):
+                text = "".join(
+                    f"{run.pk}\t{h}\t{r}\t{i}\t{null if a is None else a}\t{day}\n"
+                    for h, r, i, a in rows[start:start + 50000])
+                copy.write(text.encode())
     else:
         ScreeningHit.objects.bulk_create(
             (ScreeningHit(run=run, household_id=h, region_code=r, item_id=i, amount=a, screened_on=result.on)
@@ -233,13 +238,13 @@ def _hit_rows(result: ScreeningResult, items: dict[str, int]) -> list[tuple]:
 
 
 def screen_region(*, actor, region_prefix: str, on: dt.date, job_id=None) -> ScreeningRun:
-    """Screen every household of ``region_prefix`` against every active item and store the results."""
+    """Screen every household of ``region_prefix`` against every active, proactive item and store the results."""
     if actor is not None and not region_in_scope(actor, region_prefix.ljust(12, "0"), perm="programs.view"):
         raise Forbidden("region outside the jurisdiction")
     started = time.perf_counter()
     frame = screening_frame(on=on, region_prefix=region_prefix)
-    items = list(AssistanceItem.objects.select_related("current_version").filter(active=True,
-                                                                                  current_version__isnull=False))
+    items = list(AssistanceItem.objects.select_related("current_version").filter(
+        active=True, proactive=True, current_version__isnull=False))
     result = screen(frame, items)
     return screening_store(actor=actor, result=result, region_prefix=region_prefix,
                            seconds=time.perf_counter() - started, job_id=job_id)

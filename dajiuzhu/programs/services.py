@@ -103,13 +103,14 @@ def snapshot_of(item: AssistanceItem) -> dict:
         "cap_at_ceiling": item.cap_at_ceiling,
         "tier": item.tier,
         "active": item.active,
+        "proactive": item.proactive,
         "excludes": sorted(item.excludes.values_list("code", flat=True)) if item.pk else [],
     }
 
 
 EDITABLE = ("name", "category", "department", "kind", "periodic", "approval_level", "acceptance", "village_proxy",
             "documents", "description", "eligibility", "benefit", "parameters", "reason_eligible",
-            "reason_ineligible", "household_ceiling", "cap_at_ceiling", "tier", "active", "order")
+            "reason_ineligible", "household_ceiling", "cap_at_ceiling", "tier", "active", "proactive", "order")
 
 
 def _clean_parameters(parameters) -> dict:

@@ -64,6 +64,8 @@ def test_the_screening_job_stores_eligible_pairs_for_the_missed_check(households
     dibao = hits.get(household=poor, item__code="dibao")
     assert dibao.amount == Decimal("1260.00") and dibao.screened_on == timezone.localdate()
     assert not hits.filter(household=well_off, item__code="dibao").exists()
+    # Items whose decisive condition is not in the data (legal aid needs a case) are not proposed.
+    assert not hits.filter(item__code="legal_aid").exists()
     assert not screening_hits(region_prefix="371424105").exists()  # 兴隆镇 was not screened
 
 
