@@ -16,7 +16,7 @@ import datetime as dt
 from collections import defaultdict
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -107,6 +107,18 @@ def _frame_signals(frames: _Frames, config: dict, month_key: str, add) -> None:
                  "threshold": p["monthly_threshold"]})
 
 
+def _development_on(day: dt.date, prefix: str) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted household ids, development index) of the scores of one date (one plain query)."""
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT household_id, development FROM indices_indexscore WHERE "on" = %s '
+                       "AND region_code LIKE %s AND development IS NOT NULL ORDER BY household_id",
+                       [day, prefix + "%"])
+        rows = cursor.fetchall()
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    values = np.fromiter((r[1] for r in rows), dtype=float, count=len(rows))
+    return ids, values
+
+
 def _development_signals(on: dt.date, prefix: str, config: dict, month_key: str, add) -> None:
     p = params_of(config, "development_fall")
     if not p["enabled"]:
@@ -119,13 +131,16 @@ def _development_signals(on: dt.date, prefix: str, config: dict, month_key: str,
         .values_list("on", flat=True).first()
     if earlier is None:
         return
-    before = dict(scores.filter(on=earlier, development__isnull=False).values_list("household_id", "development"))
-    # A plain fetch: a server-side cursor (``iterator()``) gets a far slower plan on PostgreSQL here.
-    for household_id, value in scores.filter(on=latest, development__isnull=False).values_list(
-            "household_id", "development"):
-        old = before.get(household_id)
-        if old is not None and old - value >= float(p["drop"]) - 1e-9:
-            add(household_id, "development_fall", month_key, {"before": f"{old:.2f}", "after": f"{value:.2f}"})
+    ids, now = _development_on(latest, prefix)
+    old_ids, old = _development_on(earlier, prefix)
+    if not len(ids) or not len(old_ids):
+        return
+    position = np.clip(np.searchsorted(old_ids, ids), 0, len(old_ids) - 1)
+    found = old_ids[position] == ids
+    before = old[position]
+    fell = found & (before - now >= float(p["drop"]) - 1e-9)
+    for i in np.flatnonzero(fell):
+        add(int(ids[i]), "development_fall", month_key, {"before": f"{before[i]:.2f}", "after": f"{now[i]:.2f}"})
 
 
 def _previous_member_facts(person_ids: set[int], on: dt.date) -> dict[int, list[tuple]]:
