@@ -54,8 +54,27 @@ def facts_for(*, household_id: int, on: dt.date, applicant: Person | int | None 
     return facts
 
 
-def add_applicant_columns(frame: FactFrame) -> FactFrame:
-    """Add the applicant columns to a frame read from the registry (the head is the applicant)."""
+_HEAD_FACTS_SQL = """
+    SELECT h.id, p.birth_date, mf.disability_grade, mf.adl_failed, mf.labour, mf.health, mf.employment
+    FROM registry_household h
+    JOIN registry_person p ON p.id = h.head_id
+    LEFT JOIN (
+        SELECT f.person_id, f.disability_grade, f.adl_failed, f.labour, f.health, f.employment,
+               ROW_NUMBER() OVER (PARTITION BY f.person_id ORDER BY f.as_of DESC) AS rn
+        FROM registry_memberfacts f
+        JOIN registry_household hh ON hh.head_id = f.person_id
+        WHERE f.as_of <= %s AND {inner}
+    ) mf ON mf.person_id = p.id AND mf.rn = 1
+    WHERE {outer}
+"""
+
+
+def add_applicant_columns(frame: FactFrame, *, region_prefix: str | None = None) -> FactFrame:
+    """Add the applicant columns to a frame read from the registry (the head is the applicant).
+
+    With ``region_prefix`` (the frame holds that region's households) the heads are read by region, in one
+    query; otherwise by the frame's household ids, in chunks.
+    """
     n = len(frame)
     cols = frame.columns
     for name, default in APPLICANT_DEFAULTS.items():
@@ -63,28 +82,26 @@ def add_applicant_columns(frame: FactFrame) -> FactFrame:
     if not n:
         return frame
     index_of = {int(h): i for i, h in enumerate(frame.household_ids)}
-    ids = [int(h) for h in frame.household_ids]
     on = frame.on
-    with connection.cursor() as cursor:
+    queries = []
+    if region_prefix is not None:
+        like = region_prefix + "%"
+        queries.append((_HEAD_FACTS_SQL.format(inner="hh.region_code LIKE %s", outer="h.region_code LIKE %s"),
+                        [on, like, like]))
+    else:
+        ids = [int(h) for h in frame.household_ids]
         for start in range(0, len(ids), 20000):
             chunk = ids[start:start + 20000]
-            cursor.execute(
-                f"""
-                SELECT h.id, p.birth_date, mf.disability_grade, mf.adl_failed, mf.labour, mf.health, mf.employment
-                FROM registry_household h
-                JOIN registry_person p ON p.id = h.head_id
-                LEFT JOIN (
-                    SELECT f.*, ROW_NUMBER() OVER (PARTITION BY f.person_id ORDER BY f.as_of DESC) AS rn
-                    FROM registry_memberfacts f
-                    JOIN registry_household hh ON hh.head_id = f.person_id
-                    WHERE f.as_of <= %s AND hh.id IN ({','.join(['%s'] * len(chunk))})
-                ) mf ON mf.person_id = p.id AND mf.rn = 1
-                WHERE h.id IN ({','.join(['%s'] * len(chunk))})
-                """,
-                [on, *chunk, *chunk],
-            )
+            marks = ",".join(["%s"] * len(chunk))
+            queries.append((_HEAD_FACTS_SQL.format(inner=f"hh.id IN ({marks})", outer=f"h.id IN ({marks})"),
+                            [on, *chunk, *chunk]))
+    with connection.cursor() as cursor:
+        for sql, params in queries:
+            cursor.execute(sql, params)
             for hid, birth, grade, adl, labour, health, employment in cursor.fetchall():
-                i = index_of[hid]
+                i = index_of.get(hid)
+                if i is None:
+                    continue
                 if isinstance(birth, str):
                     birth = dt.date.fromisoformat(birth)
                 cols["applicant_age"][i] = _age(birth, on)

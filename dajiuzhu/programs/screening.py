@@ -182,7 +182,7 @@ def screen(frame: FactFrame, items, *, tier_items=None) -> ScreeningResult:
 
 def screening_frame(*, on: dt.date, region_prefix: str) -> FactFrame:
     """The registry frame of a region with the applicant columns (the head as applicant)."""
-    return add_applicant_columns(household_frame(on=on, region_prefix=region_prefix))
+    return add_applicant_columns(household_frame(on=on, region_prefix=region_prefix), region_prefix=region_prefix)
 
 
 @transaction.atomic
