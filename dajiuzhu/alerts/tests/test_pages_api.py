@@ -80,7 +80,7 @@ def test_worker_may_not_open_the_rule_editor_or_other_townships_household_indice
     s, worker = world
     client.force_login(worker)
     assert client.get(reverse("alerts:rules")).status_code == 403
-    assert client.get(reverse("indices:models")).status_code == 403 or True  # view-only list is allowed
+    assert client.get(reverse("indices:models")).status_code == 200  # indices.view: the list, without editing
     assert client.get(reverse("indices:household", args=[s.disaster.pk])).status_code == 404
     assert client.get(reverse("indices:household", args=[s.illness.pk])).status_code == 200
 
@@ -153,3 +153,32 @@ def test_api_scores_roster_and_aggregates(client, world):
     assert client.get("/api/v1/indices/aggregates?level=5", **headers).status_code == 422
     department = make_user("department")
     assert client.get("/api/v1/indices/roster", **bearer(department)).status_code == 403
+
+
+def test_run_and_scan_buttons_start_jobs_for_the_actors_area(client, world):
+    from dajiuzhu.core.models import Job
+
+    admin = make_user("county_admin", LINYI_COUNTY)
+    client.force_login(admin)
+    assert client.post(reverse("indices:run"), {"on": world[0].today.isoformat()}).status_code == 302
+    assert client.post(reverse("alerts:scan")).status_code == 302
+    assert set(Job.objects.values_list("kind", "region_code")) == {("indices.compute", "371424"),
+                                                                   ("alerts.scan", "371424")}
+    worker = world[1]
+    client.force_login(worker)
+    assert client.post(reverse("indices:run")).status_code == 403
+    assert client.post(reverse("alerts:scan")).status_code == 403
+
+
+def test_disaster_form_records_an_event_and_refuses_an_unknown_area(client, world):
+    from dajiuzhu.alerts.models import DisasterEvent
+
+    admin = make_user("county_admin", LINYI_COUNTY)
+    client.force_login(admin)
+    before = DisasterEvent.objects.count()
+    bad = client.post(reverse("alerts:disasters"), {"region_code": "371424999000", "kind": "hail",
+                                                    "occurred_on": world[0].today.isoformat()})
+    assert bad.status_code == 200 and DisasterEvent.objects.count() == before
+    ok = client.post(reverse("alerts:disasters"), {"region_code": LINYI_TOWN, "kind": "hail",
+                                                   "occurred_on": world[0].today.isoformat()})
+    assert ok.status_code == 302 and DisasterEvent.objects.count() == before + 1
