@@ -71,8 +71,9 @@ def _write(totals: dict[tuple[str, str, str, str], Decimal]) -> None:
                     copy.write_row(row)
             cursor.execute(f"ANALYZE {table}")
         return
-    Figure.objects.bulk_create((Figure(region_prefix=p, parent_prefix=parent, period=period, metric=m, key=k, value=v)
-                                for p, parent, period, m, k, v in rows), batch_size=5000)
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {Figure._meta.db_table} (region_prefix, parent_prefix, period, metric, key, "
+                           "value) VALUES (%s, %s, %s, %s, %s, %s)", list(rows))
 
 
 @transaction.atomic

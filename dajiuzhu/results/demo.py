@@ -113,7 +113,8 @@ def seed(ctx: DemoContext) -> None:
         return
     county = ctx.county_code.ljust(12, "0")
     months = _months(ctx.today)
-    case_households = {b.household_id for m in months for b in active_benefits(month=m, region_prefix=ctx.county_code)}
+    in_force = {m: active_benefits(month=m, region_prefix=ctx.county_code) for m in months}
+    case_households = {b.household_id for benefits in in_force.values() for b in benefits}
     plan = _plan(ctx, months, case_households)
     ctx.log(f"results: {len(plan):,} planned periodic benefits, {len(case_households):,} households with demo cases")
 
@@ -121,7 +122,7 @@ def seed(ctx: DemoContext) -> None:
     paid = failed = 0
     for index, month in enumerate(months):
         benefits = [b for b, start, end in plan if start <= month <= end]
-        benefits += active_benefits(month=month, region_prefix=ctx.county_code)
+        benefits += in_force[month]
         if index < len(months) - 1:
             # Past months: the same rows the payment path leaves (reconciled batch, paid and failed
             # lines, one record per paid line), written in bulk so the demo stays quick.
