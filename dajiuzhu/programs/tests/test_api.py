@@ -141,3 +141,21 @@ def test_screening_job_start_status_and_results_are_scoped(client, handler, djan
                           **bearer(other))
     assert refused.status_code == 403
     assert Job.objects.filter(kind="programs.screen").count() == 1
+
+
+@pytest.mark.parametrize("who, status", [("anonymous", 401), ("township_handler", 403), ("supervisor", 403),
+                                         ("department", 403), ("county_admin", 200)])
+def test_item_update_permissions_and_a_refusal_changes_nothing(client, who, status):
+    headers = {}
+    if who != "anonymous":
+        region = LINYI_TOWN if who.startswith("township") else LINYI_COUNTY
+        headers = bearer(make_user(who, region))
+    events = AuditEvent.objects.count()
+    response = client.patch(f"{API}/items/dibao", {"name": "改名"}, content_type="application/json", **headers)
+    assert response.status_code == status
+    item = AssistanceItem.objects.get(code="dibao")
+    if status == 200:
+        assert item.name == "改名" and item.versions.count() == 2
+    else:
+        assert item.name == "最低生活保障（低保）" and item.versions.count() == 1
+        assert AuditEvent.objects.count() == events

@@ -118,3 +118,21 @@ def test_screening_page_starts_a_job(client, admin, django_capture_on_commit_cal
     assert response.status_code == 302
     page = client.get(response["Location"])
     assert page.status_code == 200 and "371424" in page.content.decode()
+
+
+def test_screening_jobs_of_another_township_are_not_shown(client, django_capture_on_commit_callbacks):
+    from dajiuzhu.core.testing import XINGLONG_TOWN
+
+    linyi = make_user("township_handler", LINYI_TOWN)
+    client.force_login(linyi)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("programs:screening"), {"region_prefix": "371424100"})
+    assert "371424100" in client.get(reverse("programs:screening")).content.decode()
+    client.force_login(make_user("township_handler", XINGLONG_TOWN))
+    page = client.get(reverse("programs:screening")).content.decode()
+    assert "371424100" not in page
+    response = client.post(reverse("programs:screening"), {"region_prefix": "371424100"})
+    assert response.status_code == 200  # refused with the message, nothing started
+    from dajiuzhu.core.models import Job
+
+    assert Job.objects.filter(kind="programs.screen").count() == 1
