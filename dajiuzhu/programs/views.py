@@ -23,7 +23,7 @@ from .forms import ItemForm, ScreeningForm, StandardForm
 from .jobs import KIND as SCREEN_KIND
 from .jobs import may_screen, screening_start
 from .labels import fact_label
-from .models import Area
+from .models import Area, AssistanceItem
 from .rules import fact_kinds
 from .rules.language import FUNCTIONS
 
@@ -33,6 +33,7 @@ TEXT_FIELDS = {"eligibility", "benefit", "description"}
 def version_history(item) -> list[dict]:
     """Each version with what changed from the one before it (text fields as line diffs)."""
     versions = list(selectors.item_versions(item=item))
+    labels = {f.name: str(f.verbose_name) for f in AssistanceItem._meta.get_fields() if hasattr(f, "verbose_name")}
     out = []
     for index, version in enumerate(versions):
         before = versions[index + 1].snapshot if index + 1 < len(versions) else {}
@@ -45,9 +46,9 @@ def version_history(item) -> list[dict]:
                 continue
             if key in TEXT_FIELDS:
                 lines = list(difflib.ndiff([str(before.get(key) or "")], [str(after.get(key) or "")]))
-                changes.append({"field": key, "diff": [line for line in lines if line[:1] in "+-?"]})
+                changes.append({"field": labels.get(key, key), "diff": [line for line in lines if line[:1] in "+-?"]})
             else:
-                changes.append({"field": key, "old": before.get(key), "new": after.get(key)})
+                changes.append({"field": labels.get(key, key), "old": before.get(key), "new": after.get(key)})
         out.append({"version": version, "changes": changes, "first": not before})
     return out
 
