@@ -204,6 +204,7 @@ class _Importer:
         self._fact_defaults = parse_household_facts({})
         self._residences: dict[str, tuple[str, list[str]]] = {}
         self.next_number: dict[str, int] = {}
+        self.numbered_counties: set[str] = set()
         self._text_cells = table.kind == "csv"  # CSV cells are text already
 
     # -- helpers ---------------------------------------------------------------------------
@@ -663,13 +664,21 @@ class _BatchMerge:
     def _number(self, cursor, region: str, next_number: dict[str, int]) -> str:
         """Registry numbering (``<village code>-00001``), continued from the highest number in use.
 
-        The highest number is read once per village and import; numbers of later batches continue it.
+        The highest number of every village of the county is read in one query, once per import;
+        numbers of later batches continue from there.
         """
         if region not in next_number:
-            cursor.execute("SELECT number FROM registry_household WHERE number LIKE %s ORDER BY number DESC LIMIT 1",
-                           [region + "-%"])
-            row = cursor.fetchone()
-            next_number[region] = int(row[0].rsplit("-", 1)[1]) + 1 if row else 1
+            county = region[:6]
+            if county not in self.importer.numbered_counties:
+                self.importer.numbered_counties.add(county)
+                upper = county[:-1] + chr(ord(county[-1]) + 1)
+                cursor.execute("SELECT substr(number, 1, 12), MAX(number) FROM registry_household "
+                               "WHERE number >= %s AND number < %s GROUP BY substr(number, 1, 12)", [county, upper])
+                for village, highest in cursor.fetchall():
+                    tail = highest.rsplit("-", 1)[-1]
+                    if tail.isdigit():
+                        next_number.setdefault(village, int(tail) + 1)
+            next_number.setdefault(region, 1)
         sequence = next_number[region]
         next_number[region] = sequence + 1
         return f"{region}-{sequence:05d}"

@@ -389,3 +389,13 @@ def test_a_new_member_alone_counts_the_household_as_updated(tmp_path, admin):
     assert (result.counts.households_updated, result.counts.members_created, result.counts.members_unchanged) == \
         (1, 1, 1), result.counts
     assert household.members.count() == 3
+
+
+def test_new_households_continue_the_registry_numbering(tmp_path, admin):
+    make_household(LINYI_VILLAGE)
+    make_household(LINYI_VILLAGE)
+    registry_import(actor=admin, path=write_csv(tmp_path, family("1") + family("2", LINYI_VILLAGE_2)),
+                    batch_rows=2)
+    numbers = sorted(Household.objects.values_list("number", flat=True))
+    assert numbers == [f"{LINYI_VILLAGE}-00001", f"{LINYI_VILLAGE}-00002", f"{LINYI_VILLAGE}-00003",
+                       f"{LINYI_VILLAGE_2}-00001"]
