@@ -249,5 +249,8 @@ def review_outcomes_record(*, consistent: Iterable[int] = (), inconsistent: Iter
         ReviewStreak.objects.filter(household_id__in=consistent).update(last_outcome_on=on)
     if inconsistent:
         ReviewStreak.objects.filter(household_id__in=inconsistent).update(consistent_cycles=0, last_outcome_on=on)
-    for household_id, report_id in report_ids.items():
-        ReviewStreak.objects.filter(household_id=household_id).update(last_report_id=report_id)
+    if report_ids:
+        streaks = list(ReviewStreak.objects.filter(household_id__in=list(report_ids)).only("id", "household_id"))
+        for streak in streaks:
+            streak.last_report_id = report_ids[streak.household_id]
+        ReviewStreak.objects.bulk_update(streaks, ["last_report_id"], batch_size=2000)

@@ -26,7 +26,7 @@ def test_listing_a_person_restricts_their_whole_household_and_tells_them():
     record = _list(spouse, approver)
     assert selectors.household_restriction(household) == record
     assert selectors.household_restriction(other) is None
-    assert "dishonesty list" in selectors.restriction_reason(household)
+    assert spouse.name in selectors.restriction_reason(household)
     notice = record.notices.get()
     assert notice.kind == NoticeKind.LISTED and spouse.name in notice.text
     assert AuditEvent.objects.filter(action="credit.record_create", object_id=str(record.pk)).exists()
