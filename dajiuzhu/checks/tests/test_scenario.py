@@ -187,3 +187,18 @@ def test_report_pages_and_api_are_scoped(catalogue, client):
     assert body["household_id"] == household.pk and {i["check"] for i in body["items"]} >= {"wages", "vehicles"}
     response = client.post(reverse("checks:verify", args=[household.pk]), {"as_of": TODAY.isoformat()})
     assert response.status_code == 302 and VerificationReport.objects.count() == 2
+
+
+def test_the_report_page_and_the_delivery_list_do_a_fixed_number_of_queries(catalogue, client,
+                                                                          django_assert_max_num_queries):
+    handler = make_user("township_handler", LINYI_TOWN)
+    approver = make_user("county_approver", LINYI_COUNTY)
+    household, _case, _item = recipient(handler)
+    deliver("police", "vehicle", [row(household.head, TODAY - dt.timedelta(days=20), vehicles=1)])
+    deliver("civil_affairs", "marriage", [row(household.head, TODAY - dt.timedelta(days=20), marital_status="married")])
+    report = verify_household(actor=approver, household=household, as_of=TODAY)
+    client.force_login(approver)
+    with django_assert_max_num_queries(25):
+        assert client.get(reverse("checks:report", args=[report.pk])).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("checks:deliveries")).status_code == 200
