@@ -29,11 +29,12 @@ Signals (``key`` = what makes one occurrence, so it raises an alert once):
 - ``refused_application``: an application of the household was refused within ``lookback_days``.
   Key: the case item.
 
-Right assistance: signals in ``COVERED_BY_ASSISTANCE`` are not raised for a household that is
-on the 低保/特困 roster (it already receives the assistance those signals call for); medical
-costs are not raised for a household with a medical-assistance benefit in force (cases); and no
-signal is raised again for a household whose alert for that signal was closed as assisted in
-the last 12 months.
+Right assistance (a household already receiving it is not alerted twice for the same signal):
+income under the monitoring line is not raised for a household on the 低保/特困 roster (that is
+the assistance the signal calls for); and no signal is raised again within 12 months for a
+household whose alert for that signal was closed as assisted. Changes (an income drop, a job
+loss, high new medical costs, a death) are still raised for a household on 低保: its benefit or
+its other assistance may have to change.
 """
 
 from __future__ import annotations
@@ -74,8 +75,8 @@ SIGNALS: dict[str, dict] = {
                             "defaults": {"enabled": True, "level": "yellow", "lookback_days": 45}},
 }
 
-COVERED_BY_ASSISTANCE = {"income_below_line", "income_drop", "main_earner_unemployed", "dibao_exit",
-                         "development_fall", "refused_application"}
+# Signals whose right assistance is 低保/特困 itself: a household receiving it is not alerted for them.
+COVERED_BY_ASSISTANCE = {"income_below_line"}
 
 DEFAULT_RULES = {
     "signals": {code: dict(spec["defaults"]) for code, spec in SIGNALS.items()},

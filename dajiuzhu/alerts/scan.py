@@ -380,9 +380,8 @@ def _refused_signals(on: dt.date, prefix: str, config: dict, add) -> None:
 
 
 def _suppressed(prefix: str, household_ids: set[int], on: dt.date) -> tuple[set[int], set[tuple[int, str]]]:
-    """Households on the 低保/特困 roster, and (household, signal) pairs the right assistance covers:
-    an alert for that signal closed as assisted in the last 12 months, or (for medical costs) a
-    medical-assistance benefit in force (cases)."""
+    """Households on the 低保/特困 roster, and (household, signal) pairs whose alert was closed as
+    assisted in the last 12 months (the right assistance is already there)."""
     covered = set(RosterEntry.objects.filter(household_id__in=household_ids, until__isnull=True,
                                              tier__in=[Tier.DIBAO, Tier.TEKUN]).values_list("household_id", flat=True))
     assisted: set[tuple[int, str]] = set()
@@ -391,12 +390,6 @@ def _suppressed(prefix: str, household_ids: set[int], on: dt.date) -> tuple[set[
             household_id__in=household_ids, follow_up__outcome=FollowUp.Outcome.ASSISTED,
             closed_at__gte=since).values_list("household_id", "signals"):
         assisted.update((household_id, s["code"]) for s in signals)
-    if model_ready("cases.CaseItem"):
-        from dajiuzhu.cases.selectors import active_benefits
-
-        medical = active_benefits(on=on, region_prefix=prefix).filter(
-            household_id__in=household_ids, item__category__code="medical").values_list("household_id", flat=True)
-        assisted.update((household_id, "medical_costs") for household_id in medical)
     return covered, assisted
 
 

@@ -56,12 +56,34 @@ def test_the_same_signal_does_not_raise_a_second_alert_next_day():
     assert Alert.objects.count() == first
 
 
-def test_a_household_on_dibao_is_not_alerted_for_income_signals():
+def test_a_household_on_dibao_is_not_alerted_for_income_under_the_line_but_still_for_a_job_loss():
+    from decimal import Decimal
+
+    from dajiuzhu.core.testing import _system_admin
+    from dajiuzhu.registry.services import household_facts_record
+
     s = sc.build()
+    for household in (s.job_loss, s.stable[0]):
+        household_facts_record(actor=_system_admin(household.region_code), household=household, as_of=s.changed,
+                               values={"monthly_wages": Decimal("0")})
     RosterEntry.objects.create(household=s.job_loss, region_code=s.job_loss.region_code, tier="dibao",
                                since=s.changed)
     alerts_scan(on=s.today, region_prefix="371424")
-    assert not Alert.objects.filter(household=s.job_loss).exists()
+    assert "income_below_line" in codes(s.stable[0])
+    assert "income_below_line" not in codes(s.job_loss)
+    assert "main_earner_unemployed" in codes(s.job_loss)
+
+
+def test_a_signal_closed_as_assisted_is_not_raised_again_within_a_year():
+    worker = make_user("village_worker", LINYI_VILLAGE)
+    s = sc.build()
+    alerts_scan(on=s.today - dt.timedelta(days=1), region_prefix="371424")
+    alert = Alert.objects.get(household=s.illness)
+    followup_record(actor=worker, alert=alert, visited_on=s.today, outcome="assisted",
+                    case_id=sc.make_case(s.illness))
+    AlertSignal.objects.filter(household=s.illness).delete()  # as if the costs rose again in another month
+    alerts_scan(on=s.today, region_prefix="371424")
+    assert Alert.objects.filter(household=s.illness).count() == 1
 
 
 def test_alerts_go_to_the_village_worker_else_the_township_with_due_date_by_level():
