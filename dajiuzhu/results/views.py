@@ -4,6 +4,7 @@ recoveries, the monthly report and outcomes. Thin: parse → one service or sele
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from dajiuzhu.core.errors import DomainError
+from dajiuzhu.core.normalise import parse_date, parse_decimal
 from dajiuzhu.core.scoping import actor_prefix
 
 from . import payments, reports, selectors, services, xlsx
@@ -91,16 +93,54 @@ def record_list(request):
     })
 
 
+def _item_choices() -> list[tuple[str, str]]:
+    from .items import KNOWN
+
+    choices = {code: info.name for code, info in KNOWN.items()}
+    try:
+        from dajiuzhu.programs.models import AssistanceItem
+    except ImportError:
+        return sorted(choices.items())
+    choices.update(dict(AssistanceItem.objects.filter(active=True).values_list("code", "name")))
+    return sorted(choices.items())
+
+
 @login_required
 def household_history(request, pk: int):
     _need(request, "results.view")
     history = selectors.household_history(actor=request.user, household_id=pk)
+    can_record = request.user.has_perm_code("results.record")
+    if request.method == "POST":
+        if not can_record:
+            raise Http404
+        post = request.POST
+        try:
+            data = services.RecordInput(
+                item_code=post.get("item_code", "").strip(), kind=post.get("kind", Kind.CASH),
+                amount=parse_decimal(post.get("amount")) or Decimal("0"),
+                quantity=parse_decimal(post.get("quantity")), goods=post.get("goods", "").strip(),
+                service_kind=post.get("service_kind", "").strip(), service_hours=parse_decimal(post.get("service_hours")),
+                provider=post.get("provider", "").strip(), given_on=parse_date(post.get("given_on")) or timezone.localdate(),
+                note=post.get("note", "").strip()[:200],
+            )
+            services.assistance_record_create(actor=request.user, household=history["household"], data=data,
+                                              source=Source.MANUAL)
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("assistance recorded"))
+            return redirect("results:household", pk=pk)
     if request.GET.get("format") == "xlsx":
         rows = (_record_row(r) for r in history["records"])
         return _xlsx_response(xlsx.list_to_xlsx(title=history["household"].number,
                                                 headers=[_(h) for h in RECORD_HEADERS], rows=rows),
                               f"household-{history['household'].number}.xlsx")
-    return render(request, "results/household_history.html", {**history, "printed_at": timezone.now()})
+    return render(request, "results/household_history.html", {
+        **history, "printed_at": timezone.now(), "can_record": can_record, "kinds": Kind.choices,
+        "item_choices": _item_choices() if can_record else [], "today": timezone.localdate(),
+    })
 
 
 # --- deliveries ------------------------------------------------------------------------------

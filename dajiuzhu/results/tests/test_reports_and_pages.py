@@ -122,3 +122,20 @@ def test_service_record_needs_a_service_kind(month_records):
     with pytest.raises(DomainError):
         assistance_record_create(actor=admin, household=household, source=Source.MANUAL,
                                  data=RecordInput(item_code="care", kind=Kind.SERVICE, given_on=dt.date.today()))
+
+
+def test_a_worker_records_a_service_from_the_household_page_and_another_township_cannot(client, month_records):
+    admin, month, rows = month_records
+    household = rows[1].household  # 临邑镇
+    url = reverse("results:household", args=[household.pk])
+    form = {"item_code": "home_care", "kind": "service", "service_kind": "居家照护", "service_hours": "3",
+            "given_on": dt.date.today().isoformat()}
+    client.force_login(make_user("township_handler", XINGLONG_TOWN))
+    assert client.post(url, form).status_code == 404
+    client.force_login(make_user("township_handler", LINYI_TOWN))
+    assert client.post(url, form).status_code == 302
+    record = AssistanceRecord.objects.get(item_code="home_care")
+    assert (record.kind, record.service_hours, record.household) == ("service", 3, household)
+    client.force_login(make_user("village_worker", LINYI_VILLAGE))  # may look, may not record
+    assert client.post(url, form).status_code == 404
+    assert AssistanceRecord.objects.filter(item_code="home_care").count() == 1
