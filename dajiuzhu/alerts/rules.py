@@ -21,8 +21,8 @@ Signals (``key`` = what makes one occurrence, so it raises an alert once):
   Key: person and date.
 - ``disaster``: a disaster in the household's area within ``lookback_days`` (the household listed
   in the event, or every household of the area; with ``vulnerable_only`` only those least able
-  to recover: on the 低保/特困 roster, with a hardship score of at least ``severe_hardship``
-  (0.6, the top band), or in unsafe housing (C/D-class or none)). Key: the event.
+  to recover: with a hardship score of at least ``severe_hardship`` (0.6, the top band), or in
+  unsafe housing (C/D-class or none)). Key: the event.
 - ``development_fall``: the development index fell by ``drop`` or more against the score a period
   before. Key: the scan month.
 - ``dibao_exit``: the household left 低保 within ``months`` months. Key: the exit date.

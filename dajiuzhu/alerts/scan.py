@@ -256,16 +256,13 @@ def _disaster_signals(frames: _Frames, config: dict, add) -> None:
     codes = frame.region_codes.astype(str)
     vulnerable = None
     if p["vulnerable_only"]:
-        # Least able to recover: on 低保/特困, in the top hardship band, or in unsafe housing.
-        assisted = set(RosterEntry.objects.filter(region_code__startswith=prefix, until__isnull=True,
-                                                  tier__in=[Tier.DIBAO, Tier.TEKUN])
-                       .values_list("household_id", flat=True))
+        # Least able to recover: in the top hardship band, or in unsafe housing (C/D-class or none).
         day = IndexScore.objects.filter(region_code__startswith=prefix, on__lte=on).order_by("-on") \
             .values_list("on", flat=True).first()
         severe = set(IndexScore.objects.filter(region_code__startswith=prefix, on=day,
                                                hardship__gte=float(p["severe_hardship"]))
                      .values_list("household_id", flat=True)) if day else set()
-        vulnerable = np.isin(frame.household_ids, list(assisted | severe)) | (frame.columns["housing_code"] >= 1)
+        vulnerable = np.isin(frame.household_ids, list(severe)) | (frame.columns["housing_code"] >= 1)
     for event in events:
         listed = event.households
         if listed:
