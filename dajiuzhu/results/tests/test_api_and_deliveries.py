@@ -139,3 +139,23 @@ def test_a_gbk_csv_delivery_keeps_aside_formulas_and_strangers_and_records_the_r
     assert AssistanceRecord.objects.get().amount == 1500
     page = client.get(f"/results/deliveries/{delivery.pk}/")
     assert page.status_code == 200 and len(page.context["kept"]) == 2
+
+
+@pytest.mark.parametrize("who, expected", [("anonymous", 302), ("department", 404), ("other_township", 404),
+                                           ("village_worker", 404), ("approver", 200)])
+def test_batch_page_permissions_and_a_refused_action_changes_nothing(client, handler, month, town_households, who,
+                                                                     expected):
+    from dajiuzhu.results.payments import payment_batch_check, payment_batch_generate
+
+    batch = payment_batch_generate(actor=handler, month=month, region_code=LINYI_TOWN,
+                                   benefits=[benefit_for(h, case_item_id=i) for i, h in enumerate(town_households)])
+    batch = payment_batch_check(actor=handler, batch=batch)
+    users = {"department": ("department", LINYI_COUNTY), "other_township": ("township_approver", XINGLONG_TOWN),
+             "village_worker": ("village_worker", LINYI_VILLAGE), "approver": ("township_approver", LINYI_TOWN)}
+    if who in users:
+        client.force_login(make_user(*users[who]))
+    page = client.get(f"/results/payments/{batch.pk}/")
+    assert page.status_code == expected
+    client.post(f"/results/payments/{batch.pk}/approve/")
+    batch.refresh_from_db()
+    assert batch.status == ("approved" if who == "approver" else "checked")
