@@ -57,6 +57,30 @@ def active_recipient_households(*, on: dt.date, region_prefix: str) -> list[int]
     return sorted(set(active_benefits(on=on, region_prefix=region_prefix).values_list("household_id", flat=True)))
 
 
+def declared_facts_many(*, on: dt.date, household_ids: list[int]) -> dict[int, dict]:
+    """The declared facts (the head as applicant) of many households from one frame: the same values as
+    ``services.declared_facts`` for each, without one frame per household."""
+    if not household_ids:
+        return {}
+    from dajiuzhu.registry.facts import household_frame
+
+    frame = household_frame(on=on, household_ids=household_ids)
+    try:
+        from dajiuzhu.programs.facts import APPLICANT_DEFAULTS, add_applicant_columns
+    except ImportError:  # pragma: no cover
+        APPLICANT_DEFAULTS, add_applicant_columns = {}, None  # noqa: N806
+    if add_applicant_columns is not None:
+        frame = add_applicant_columns(frame)
+    out = {}
+    for j, household_id in enumerate(frame.household_ids):
+        facts = frame.row(j)
+        for name, default in APPLICANT_DEFAULTS.items():
+            if isinstance(default, bool) and name in facts:
+                facts[name] = bool(facts[name])
+        out[int(household_id)] = facts
+    return out
+
+
 def _bulk_items(cmp, i: int) -> list[VerificationItem]:
     """Household-level lines of a consistent household, from the arrays alone."""
     items = []
@@ -112,12 +136,14 @@ def verify_many(*, actor, household_ids: list[int], on: dt.date, job: Job | None
         consistent_ids = [int(h) for h, b in zip(cmp.household_ids, bad, strict=True) if not b]
         for code in totals["by_check"]:
             totals["by_check"][code] += int(cmp.discrepant[code].sum())
-        households_by_id = Household.objects.in_bulk([int(h) for h in cmp.household_ids[bad]])
+        bad_ids = [int(h) for h in cmp.household_ids[bad]]
+        households_by_id = Household.objects.in_bulk(bad_ids)
+        declared_of = declared_facts_many(on=on, household_ids=bad_ids)
         for i in [int(x) for x in bad.nonzero()[0]]:
             household = households_by_id[int(cmp.household_ids[i])]
             try:
                 verify_household(actor=actor, household=household, as_of=on, kind=ReportKind.BATCH, job=job,
-                                 comparison=cmp, authorisation_checked=True)
+                                 comparison=cmp, authorisation_checked=True, declared=declared_of.get(household.pk))
             except DomainError:
                 totals["failed"] += 1
                 continue

@@ -161,17 +161,15 @@ def _items_for(cmp: Comparison, i: int) -> list[VerificationItem]:
     return items
 
 
-def _evaluations(household, case, declared: dict, cmp: Comparison, i: int, on: dt.date) -> tuple[list, bool]:
-    """Re-run each item's rule on the declared and on the verified facts."""
-    out = []
-    evaluated = False
-    verified = verified_facts(declared, cmp, i)
-    for case_item in benefit_items(household, case, on=on):
+def _evaluations(household, case_items: list, declared: dict, verified: dict, on: dt.date) -> tuple[list, dict]:
+    """Re-run each item's rule on the declared and on the verified facts; also return the declared outcomes."""
+    out, before_of = [], {}
+    for case_item in case_items:
         before = evaluate(case_item.item, declared, on=on, region_code=household.region_code)
         after = evaluate(case_item.item, verified, on=on, region_code=household.region_code)
         if before is None or after is None:
             continue
-        evaluated = True
+        before_of[case_item.pk] = before
         current = case_item.amount if case_item.amount is not None else before.amount
         out.append({
             "case_item": case_item.pk, "item": case_item.item.code, "name": str(case_item.item),
@@ -181,7 +179,7 @@ def _evaluations(household, case, declared: dict, cmp: Comparison, i: int, on: d
             "changes_eligibility": before.eligible != after.eligible,
             "changes_amount": after.eligible and before.eligible and _differs(current, after.amount),
         })
-    return out, evaluated
+    return out, before_of
 
 
 def _differs(a, b) -> bool:
@@ -190,17 +188,19 @@ def _differs(a, b) -> bool:
     return money(a) != money(b)
 
 
-def _affects(household, case, declared: dict, cmp: Comparison, i: int, code: str, on: dt.date,
-             evaluated: bool, case_items: list) -> str:
+def _affects(household, declared: dict, cmp: Comparison, i: int, code: str, on: dt.date, case_items: list,
+             before_of: dict) -> str:
     """Does this one discrepancy, alone, change eligibility or the amount of any item?"""
-    if not evaluated:
+    if not before_of:
         return Affects.UNKNOWN
     facts = verified_facts(declared, cmp, i, only={code})
     result = Affects.NOTHING
     for case_item in case_items:
-        before = evaluate(case_item.item, declared, on=on, region_code=household.region_code)
+        before = before_of.get(case_item.pk)
+        if before is None:
+            continue
         after = evaluate(case_item.item, facts, on=on, region_code=household.region_code)
-        if before is None or after is None:
+        if after is None:
             continue
         if before.eligible != after.eligible:
             return Affects.ELIGIBILITY
@@ -231,7 +231,8 @@ def _describe_verify(**kwargs) -> dict:
 
 @audited_refusal("checks.verify", describe=_describe_verify)
 def verify_household(*, actor, household, as_of: dt.date, case=None, kind: str | None = None, job=None,
-                     comparison: Comparison | None = None, authorisation_checked: bool = False) -> VerificationReport:
+                     comparison: Comparison | None = None, authorisation_checked: bool = False,
+                     declared: dict | None = None) -> VerificationReport:
     """核对 one household on ``as_of``: compare, re-run the rules, keep the report, hand the result on.
 
     Consistent: the household's approved items are confirmed (cases' review confirm), unless
@@ -249,17 +250,20 @@ def verify_household(*, actor, household, as_of: dt.date, case=None, kind: str |
     kind = kind or (ReportKind.APPLICATION if case is not None else ReportKind.REVIEW)
     cmp = comparison if comparison is not None else compare_mod.compare(on=as_of, household_ids=[household.pk])
     i = cmp.index_of(household.pk)
-    declared = declared_facts(household, case, as_of)
-    evaluations, evaluated = _evaluations(household, case, declared, cmp, i, as_of)
+    if declared is None:
+        declared = declared_facts(household, case, as_of)
+    verified = verified_facts(declared, cmp, i)
+    case_items = benefit_items(household, case, on=as_of)
+    evaluations, before_of = _evaluations(household, case_items, declared, verified, as_of)
+    evaluated = bool(before_of)
     items = _items_for(cmp, i)
     discrepancies = sum(1 for item in items if item.discrepancy)
-    case_items = benefit_items(household, case, on=as_of) if evaluated else []
-    affects_by_check = {}
+    affects_by_check: dict[str, str] = {}
     for item in items:
         if item.discrepancy:
             if item.check_code not in affects_by_check:
-                affects_by_check[item.check_code] = _affects(household, case, declared, cmp, i, item.check_code, as_of,
-                                                        evaluated, case_items)
+                affects_by_check[item.check_code] = _affects(household, declared, cmp, i, item.check_code, as_of,
+                                                             case_items, before_of)
             item.affects = affects_by_check[item.check_code]
     outcome = ReportOutcome.INCONSISTENT if discrepancies else ReportOutcome.CONSISTENT
     user = actor if getattr(actor, "is_authenticated", False) else None
@@ -270,7 +274,7 @@ def verify_household(*, actor, household, as_of: dt.date, case=None, kind: str |
         discrepancies=discrepancies, evaluated=evaluated,
         changes_eligibility=any(e["changes_eligibility"] for e in evaluations),
         changes_amount=any(e["changes_amount"] for e in evaluations),
-        declared_facts=jsonable_facts(declared), verified_facts=jsonable_facts(verified_facts(declared, cmp, i)),
+        declared_facts=jsonable_facts(declared), verified_facts=jsonable_facts(verified),
         evaluations=evaluations,
     )
     for item in items:
@@ -284,20 +288,20 @@ def verify_household(*, actor, household, as_of: dt.date, case=None, kind: str |
 
     if outcome == ReportOutcome.CONSISTENT:
         review_outcomes_record(consistent=[household.pk], on=as_of, report_ids={household.pk: report.pk})
-        _confirm_items(actor=actor, household=household, case=case, on=as_of)
+        _confirm_items(actor=actor, case_items=case_items)
     else:
         review_outcomes_record(inconsistent=[household.pk], on=as_of, report_ids={household.pk: report.pk})
     return report
 
 
-def _confirm_items(*, actor, household, case, on: dt.date) -> int:
+def _confirm_items(*, actor, case_items: list) -> int:
     """A consistent verification confirms the approved items it covers (cases' review confirm)."""
     try:
         from dajiuzhu.cases.services import case_item_review_confirm
-    except ImportError:
+    except ImportError:  # pragma: no cover
         return 0
     confirmed = 0
-    for case_item in benefit_items(household, case, on=on):
+    for case_item in case_items:
         if case_item.status == "approved":
             case_item_review_confirm(actor=actor, case_item=case_item)
             confirmed += 1

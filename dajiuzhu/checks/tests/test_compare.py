@@ -109,3 +109,13 @@ def test_department_values_gives_the_latest_value_per_person_and_type():
     earlier = list(department_values(on=LAST_MONTH - dt.timedelta(days=1), data_types=["deposit"]))
     assert [v.amount for v in earlier] == [10000]
     assert {v.data_type for v in department_values(on=TODAY)} == {"deposit", "vehicle"}
+
+
+def test_declared_facts_of_many_households_equal_the_single_household_path():
+    from dajiuzhu.checks.batch import declared_facts_many
+    from dajiuzhu.checks.services import declared_facts
+
+    households = [_household(), _household(wages="1500.00", deposits=Decimal("3000"))]
+    many = declared_facts_many(on=TODAY, household_ids=[h.pk for h in households])
+    for household in households:
+        assert many[household.pk] == declared_facts(household, None, TODAY)
