@@ -412,5 +412,7 @@ def run_suite(*, people: int, seed: int, county: str = "371424", only: str = "",
         log(f"{name}: {'skipped' if entry.get('skipped') else ('FAILED' if entry.get('error') else 'done')} "
             f"in {time.perf_counter() - started:.1f} s")
         results[name] = entry
+        # Saved after every module, so an interrupted run keeps what it measured.
+        save(results, results_file=results_file, report_file=report_file)
     save(results, results_file=results_file, report_file=report_file)
     return results
