@@ -119,7 +119,10 @@ class Alert(models.Model):
         ordering = ["status", "due_on", "-id"]
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
-        constraints = [models.UniqueConstraint(fields=["household", "on"], name="one_alert_per_household_scan")]
+        # One open alert per household and scan date (a same-day signal after a visit opens a new one);
+        # the scan's idempotence rests on ``AlertSignal`` (one row per household, signal and key).
+        constraints = [models.UniqueConstraint(fields=["household", "on"], condition=models.Q(status="open"),
+                                               name="one_open_alert_per_household_scan")]
         indexes = [models.Index(fields=["status", "due_on"], name="alert_status_due")]
 
     def __str__(self) -> str:

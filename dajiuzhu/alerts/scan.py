@@ -425,7 +425,7 @@ def alerts_scan(*, on: dt.date, region_prefix: str = "", actor=None, frame: Fact
         region_of.update(dict(Household.objects.filter(pk__in=missing).values_list("pk", "region_code")))
     risks_of = dict(IndexScore.objects.filter(household_id__in=ids, on__lte=on).order_by("household_id", "on")
                     .values_list("household_id", "risk_types"))
-    existing = {a.household_id: a for a in Alert.objects.filter(household_id__in=ids, on=on)}
+    existing = {a.household_id: a for a in Alert.objects.filter(household_id__in=ids, on=on, status=Alert.Status.OPEN)}
     assignees = assignees_for({region_of[h] for h in ids})
     new_signal_rows = []
     for household_id in sorted(ids):

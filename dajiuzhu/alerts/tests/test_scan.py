@@ -181,3 +181,19 @@ def test_thresholds_are_configurable():
     ruleset_activate(actor=admin, ruleset=ruleset_draft_save(actor=admin, config=config))
     alerts_scan(on=s.today, region_prefix="371424")
     assert not Alert.objects.filter(household=s.illness).exists() or "medical_costs" not in codes(s.illness)
+
+
+def test_a_new_signal_the_same_day_after_a_visit_opens_a_new_alert():
+    worker = make_user("village_worker", LINYI_VILLAGE)
+    s = sc.build()
+    alerts_scan(on=s.today, region_prefix="371424")
+    alert = Alert.objects.get(household=s.illness)
+    followup_record(actor=worker, alert=alert, visited_on=s.today, outcome="no_need", reason="已有医保报销")
+    from dajiuzhu.alerts.services import disaster_record
+
+    event = disaster_record(actor=None, region_code=LINYI_TOWN, kind="hail", occurred_on=s.today)
+    event.households.set([s.illness])
+    alerts_scan(on=s.today, region_prefix="371424")
+    alerts = list(Alert.objects.filter(household=s.illness).order_by("id"))
+    assert [a.status for a in alerts] == ["closed", "open"]
+    assert [x["code"] for x in alerts[1].signals] == ["disaster"]
