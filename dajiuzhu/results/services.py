@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import uuid
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
@@ -112,7 +113,9 @@ def assistance_record_create(*, actor, household, data: RecordInput, source: str
     validate_record_input(data)
     if source == Source.MANUAL and not region_in_scope(actor, household.region_code, perm="results.record"):
         raise Forbidden(_("you may not record assistance for this household"))
-    dedupe_key = dedupe_key or f"{source}:{hashlib.sha256(repr((household.pk, dataclasses.astuple(data))).encode()).hexdigest()[:40]}"
+    # Without a key from the source (a case item, a payment line, a delivered reference), every
+    # entry is a new record: a worker may give the same thing twice.
+    dedupe_key = dedupe_key or f"{source}:{uuid.uuid4().hex}"
     existing = AssistanceRecord.objects.filter(dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing, False
