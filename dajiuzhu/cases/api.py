@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
+from pydantic import ConfigDict
 
 from dajiuzhu.core.context import source
 from dajiuzhu.core.errors import DomainError, ErrorCode
@@ -22,7 +23,13 @@ from .window import NewHousehold, household_lookup, window_submit
 router = Router(tags=["cases"])
 
 
-class ItemOut(Schema):
+class StrictSchema(Schema):
+    """Input: an unknown field is a 422, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class CaseItemOut(Schema):
     id: int
     item_code: str = Field(..., alias="item.code")
     item_name: str = Field(..., alias="item.name")
@@ -50,7 +57,7 @@ class CaseOut(Schema):
     restriction: str
     created_at: dt.datetime
     decided_at: dt.datetime | None
-    items: list[ItemOut]
+    items: list[CaseItemOut]
 
     @staticmethod
     def resolve_items(obj):
@@ -68,7 +75,7 @@ class CaseSummaryOut(Schema):
     created_at: dt.datetime
 
 
-class EventOut(Schema):
+class CaseEventOut(Schema):
     id: int
     action: str
     case_item_id: int | None
@@ -79,7 +86,7 @@ class EventOut(Schema):
     at: dt.datetime
 
 
-class MemberIn(Schema):
+class CaseMemberIn(StrictSchema):
     name: str
     id_number: str
     relation: str
@@ -95,30 +102,30 @@ class MemberIn(Schema):
     employment: str = ""
 
 
-class NewHouseholdIn(Schema):
+class CaseNewHouseholdIn(StrictSchema):
     region_code: str
     address: str = ""
     hukou_region_code: str = ""
-    members: list[MemberIn]
+    members: list[CaseMemberIn]
 
 
-class ApplicationIn(Schema):
+class CaseApplicationIn(StrictSchema):
     items: list[str]
     facts: dict[str, str | int | float | bool | None] = {}
     promise_signed: bool = False
     authorisation_signed: bool = False
     id_number: str = ""
     household_id: int | None = None
-    new_household: NewHouseholdIn | None = None
+    new_household: CaseNewHouseholdIn | None = None
     channel: str = Channel.WINDOW
     note: str = ""
 
 
-class LookupIn(Schema):
+class CaseLookupIn(StrictSchema):
     id_number: str
 
 
-class LookupOut(Schema):
+class CaseLookupOut(Schema):
     found: bool
     household_id: int | None = None
     household_number: str = ""
@@ -126,32 +133,32 @@ class LookupOut(Schema):
     head_name: str = ""
 
 
-class TransitionIn(Schema):
+class CaseTransitionIn(StrictSchema):
     step: str
     opinion: str = ""
 
 
-class DecisionIn(Schema):
+class CaseDecisionIn(StrictSchema):
     outcome: str
     opinion: str
     outcomes: dict[int, str] = {}
     amounts: dict[int, Decimal] = {}
 
 
-class ReviewIn(Schema):
+class CaseReviewIn(StrictSchema):
     action: str  # confirm | adjust | end
     amount: Decimal | None = None
     reason: str = ""
     on: dt.date | None = None
 
 
-class RevokeIn(Schema):
+class CaseRevokeIn(StrictSchema):
     reason: str
     not_due_from: dt.date
     dishonest: bool = False
 
 
-class RevocationOut(Schema):
+class CaseRevocationOut(Schema):
     id: int
     case_item_id: int
     reason: str
@@ -163,17 +170,17 @@ class RevocationOut(Schema):
     dishonest: bool
 
 
-class AppealIn(Schema):
+class CaseAppealIn(StrictSchema):
     grounds: str
 
 
-class AppealDecisionIn(Schema):
+class CaseAppealDecisionIn(StrictSchema):
     uphold: bool
     note: str
     amount: Decimal | None = None
 
 
-class AppealOut(Schema):
+class CaseAppealOut(Schema):
     id: int
     case_item_id: int
     contested_status: str
@@ -183,7 +190,7 @@ class AppealOut(Schema):
     decision_note: str
 
 
-class NoticeOut(Schema):
+class PublicNoticeOut(Schema):
     id: int
     case_id: int
     head_name_masked: str
@@ -193,28 +200,28 @@ class NoticeOut(Schema):
     ends_on: dt.date
 
 
-class ObjectionIn(Schema):
+class CaseObjectionIn(StrictSchema):
     text: str
     contact: str = ""
 
 
-class ObjectionOut(Schema):
+class CaseObjectionOut(Schema):
     id: int
     case_id: int
     lodged_at: dt.datetime
 
 
-class CheckIn(Schema):
+class CaseCheckIn(StrictSchema):
     on: dt.date | None = None
 
 
-class JobOut(Schema):
+class CaseJobOut(Schema):
     id: str
     kind: str
     status: str
 
 
-class WorklistOut(Schema):
+class CaseWorklistOut(Schema):
     id: int
     township_code: str
     region_code: str
@@ -229,8 +236,8 @@ def _case(request, pk: int) -> Case:
     return selectors.case_get(actor=request.auth, pk=pk)
 
 
-@router.post("/lookup", response=LookupOut, operation_id="cases_household_lookup")
-def lookup(request, payload: LookupIn):
+@router.post("/lookup", response=CaseLookupOut, operation_id="cases_household_lookup")
+def lookup(request, payload: CaseLookupIn):
     """Find the household of a full ID number (apply anywhere: any township of the county)."""
     household = household_lookup(actor=request.auth, id_number=payload.id_number)
     if household is None:
@@ -242,7 +249,7 @@ def lookup(request, payload: LookupIn):
 
 
 @router.post("/applications", response={201: CaseOut}, operation_id="cases_application_submit")
-def application_submit(request, payload: ApplicationIn):
+def application_submit(request, payload: CaseApplicationIn):
     """Submit an application: lookup or register, declared facts, items, signatures → instant decision."""
     new = None
     if payload.new_household is not None:
@@ -270,13 +277,13 @@ def case_get(request, case_id: int):
     return _case(request, case_id)
 
 
-@router.get("/cases/{case_id}/timeline", response=list[EventOut], operation_id="cases_timeline")
+@router.get("/cases/{case_id}/timeline", response=list[CaseEventOut], operation_id="cases_timeline")
 def case_timeline(request, case_id: int):
     return list(selectors.case_timeline(case=_case(request, case_id)))
 
 
 @router.post("/cases/{case_id}/transitions", response=CaseOut, operation_id="cases_transition")
-def case_transition(request, case_id: int, payload: TransitionIn):
+def case_transition(request, case_id: int, payload: CaseTransitionIn):
     case = _case(request, case_id)
     with source("api"):
         services.case_transition(actor=request.auth, case=case, step=payload.step, opinion=payload.opinion)
@@ -284,7 +291,7 @@ def case_transition(request, case_id: int, payload: TransitionIn):
 
 
 @router.post("/cases/{case_id}/decision", response=CaseOut, operation_id="cases_decide")
-def case_decide(request, case_id: int, payload: DecisionIn):
+def case_decide(request, case_id: int, payload: CaseDecisionIn):
     case = _case(request, case_id)
     with source("api"):
         services.case_decide(actor=request.auth, case=case, outcome=payload.outcome, opinion=payload.opinion,
@@ -297,7 +304,7 @@ def approver_queue(request):
     return list(selectors.approver_queue(actor=request.auth)[:200])
 
 
-@router.get("/reviews/due", response=list[ItemOut], operation_id="cases_due_reviews")
+@router.get("/reviews/due", response=list[CaseItemOut], operation_id="cases_due_reviews")
 def due_reviews(request, within_days: int = 30):
     return list(selectors.due_reviews(actor=request.auth, within_days=max(0, min(within_days, 366)))[:500])
 
@@ -306,8 +313,8 @@ def _item(request, pk: int) -> CaseItem:
     return selectors.case_item_get(actor=request.auth, pk=pk)
 
 
-@router.post("/items/{item_id}/review", response=ItemOut, operation_id="cases_item_review")
-def item_review(request, item_id: int, payload: ReviewIn):
+@router.post("/items/{item_id}/review", response=CaseItemOut, operation_id="cases_item_review")
+def item_review(request, item_id: int, payload: CaseReviewIn):
     """A review: confirm, change the amount, or end the benefit (revoke has its own endpoint)."""
     ci = _item(request, item_id)
     with source("api"):
@@ -326,16 +333,16 @@ def item_review(request, item_id: int, payload: ReviewIn):
     return CaseItem.objects.select_related("item").get(pk=ci.pk)
 
 
-@router.post("/items/{item_id}/revoke", response=RevocationOut, operation_id="cases_item_revoke")
-def item_revoke(request, item_id: int, payload: RevokeIn):
+@router.post("/items/{item_id}/revoke", response=CaseRevocationOut, operation_id="cases_item_revoke")
+def item_revoke(request, item_id: int, payload: CaseRevokeIn):
     ci = _item(request, item_id)
     with source("api"):
         return services.case_item_revoke(actor=request.auth, case_item=ci, reason=payload.reason,
                                          not_due_from=payload.not_due_from, dishonest=payload.dishonest)
 
 
-@router.post("/items/{item_id}/appeals", response={201: AppealOut}, operation_id="cases_appeal_lodge")
-def appeal_lodge(request, item_id: int, payload: AppealIn):
+@router.post("/items/{item_id}/appeals", response={201: CaseAppealOut}, operation_id="cases_appeal_lodge")
+def appeal_lodge(request, item_id: int, payload: CaseAppealIn):
     if getattr(request.auth, "role", None) == "resident":
         ci = get_object_or_404(CaseItem, pk=item_id)
     else:
@@ -344,23 +351,23 @@ def appeal_lodge(request, item_id: int, payload: AppealIn):
         return 201, services.appeal_lodge(actor=request.auth, case_item=ci, grounds=payload.grounds)
 
 
-@router.post("/appeals/{appeal_id}/decision", response=AppealOut, operation_id="cases_appeal_decide")
-def appeal_decide(request, appeal_id: int, payload: AppealDecisionIn):
+@router.post("/appeals/{appeal_id}/decision", response=CaseAppealOut, operation_id="cases_appeal_decide")
+def appeal_decide(request, appeal_id: int, payload: CaseAppealDecisionIn):
     appeal = get_object_or_404(Appeal, pk=appeal_id)
     with source("api"):
         return services.appeal_decide(actor=request.auth, appeal=appeal, uphold=payload.uphold, note=payload.note,
                                       amount=payload.amount)
 
 
-@router.get("/notices/{village_code}", response=list[NoticeOut], auth=None, operation_id="cases_notices_public")
+@router.get("/notices/{village_code}", response=list[PublicNoticeOut], auth=None, operation_id="cases_notices_public")
 def notices(request, village_code: str):
     """The public notices (公示) of a village in force today — public, no login, no ID numbers."""
     return list(selectors.notices_in_force(village_code=village_code))
 
 
-@router.post("/notices/{notice_id}/objections", response={201: ObjectionOut}, auth=None,
+@router.post("/notices/{notice_id}/objections", response={201: CaseObjectionOut}, auth=None,
              operation_id="cases_objection_lodge")
-def objection_lodge(request, notice_id: int, payload: ObjectionIn):
+def objection_lodge(request, notice_id: int, payload: CaseObjectionIn):
     """Lodge an objection to a notice in force (public, rate-limited)."""
     if not objection_allowed(request.META.get("REMOTE_ADDR", "")):
         raise DomainError(_("too many objections from this address; try again later"), code=ErrorCode.CONFLICT)
@@ -371,8 +378,8 @@ def objection_lodge(request, notice_id: int, payload: ObjectionIn):
         return 201, services.objection_lodge(notice=notice, text=payload.text, contact=payload.contact)
 
 
-@router.post("/checks", response={202: JobOut}, operation_id="cases_overlap_check_start")
-def overlap_check_start(request, payload: CheckIn):
+@router.post("/checks", response={202: CaseJobOut}, operation_id="cases_overlap_check_start")
+def overlap_check_start(request, payload: CaseCheckIn):
     """Start the duplicate / overlap / missed check for the actor's jurisdiction (a background job)."""
     from django.db import transaction
 
@@ -390,7 +397,7 @@ def overlap_check_start(request, payload: CheckIn):
     return 202, {"id": str(job.pk), "kind": job.kind, "status": job.status}
 
 
-@router.get("/worklist", response=list[WorklistOut], operation_id="cases_worklist")
+@router.get("/worklist", response=list[CaseWorklistOut], operation_id="cases_worklist")
 def worklist(request, kind: str = "", limit: int = 200, offset: int = 0):
     qs = selectors.worklist(actor=request.auth)
     if kind:
