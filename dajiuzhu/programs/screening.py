@@ -193,14 +193,22 @@ def screening_store(*, actor, result: ScreeningResult, region_prefix: str, secon
     run = ScreeningRun.objects.create(job_id=job_id, region_prefix=region_prefix, on=result.on,
                                       households=len(result),
                                       created_by=actor if getattr(actor, "is_authenticated", False) else None)
-    ScreeningHit.objects.filter(region_code__startswith=region_prefix).delete()
+    table = ScreeningHit._meta.db_table
+    if connection.vendor == "postgresql" and not ScreeningHit.objects.exclude(
+            region_code__startswith=region_prefix).exists():
+        # The region holds every stored row (one county per deployment): TRUNCATE leaves no dead rows
+        # behind, so repeated screenings do not bloat the table (readers wait for the commit).
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {table}")
+    else:
+        ScreeningHit.objects.filter(region_code__startswith=region_prefix).delete()
     rows = _hit_rows(result, items)
     if connection.vendor == "postgresql":
         columns = "run_id, household_id, region_code, item_id, amount, screened_on"
         day = result.on.isoformat()
         null = "\\N"  # COPY's text format for a missing value
         with connection.cursor() as cursor, cursor.cursor.copy(
-                f"COPY {ScreeningHit._meta.db_table} ({columns}) FROM STDIN") as copy:
+                f"COPY {table} ({columns}) FROM STDIN") as copy:
             for start in range(0, len(rows), 50000):
                 text = "".join(
                     f"{run.pk}\t{h}\t{r}\t{i}\t{null if a is None else a}\t{day}\n"

@@ -87,3 +87,18 @@ def test_screening_outside_the_jurisdiction_or_role_is_refused(households, role,
     with pytest.raises(Forbidden):
         screening_start(actor=user, region_prefix=region)
     assert not Job.objects.filter(kind="programs.screen").exists()
+
+
+def test_screening_one_township_keeps_the_results_of_another(households, run_on_commit):
+    poor, well_off, elsewhere = households
+    admin = make_user("county_admin", LINYI_COUNTY)
+    with run_on_commit(execute=True):
+        screening_start(actor=admin, region_prefix="371424105")
+    with run_on_commit(execute=True):
+        screening_start(actor=admin, region_prefix="371424100")
+    assert screening_hits(region_prefix="371424105").filter(household=elsewhere).exists()
+    assert screening_hits(region_prefix="371424100").filter(household=poor).exists()
+    with run_on_commit(execute=True):
+        screening_start(actor=admin, region_prefix="371424100")
+    assert screening_hits(region_prefix="371424105").filter(household=elsewhere).exists()
+    assert screening_hits(region_prefix="371424100").filter(household=poor, item__code="dibao").count() == 1
