@@ -5,7 +5,7 @@ from ninja import Router, Schema
 router = Router(tags=["accounts"])
 
 
-class MeOut(Schema):
+class AccountsMeOut(Schema):
     username: str
     display_name: str
     role: str
@@ -17,7 +17,7 @@ class MeOut(Schema):
     permissions: list[str]
 
 
-@router.get("/me", response=MeOut, operation_id="accounts_me")
+@router.get("/me", response=AccountsMeOut, operation_id="accounts_me")
 def me(request):
     """The authenticated user, their region and the permission codes of their role."""
     user = request.auth

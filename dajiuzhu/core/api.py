@@ -12,7 +12,7 @@ from .views import jobs_of
 router = Router(tags=["core"])
 
 
-class JobOut(Schema):
+class CoreJobOut(Schema):
     id: uuid.UUID
     kind: str
     status: str
@@ -28,14 +28,14 @@ class JobOut(Schema):
     finished_at: dt.datetime | None
 
 
-@router.get("/jobs", response=list[JobOut], operation_id="core_job_list")
+@router.get("/jobs", response=list[CoreJobOut], operation_id="core_job_list")
 @paginate(PageNumberPagination, page_size=50)
 def job_list(request):
     """The caller's jobs, newest first."""
     return jobs_of(request.auth).order_by("-created_at")
 
 
-@router.get("/jobs/{job_id}", response=JobOut, operation_id="core_job_get")
+@router.get("/jobs/{job_id}", response=CoreJobOut, operation_id="core_job_get")
 def job_get(request, job_id: uuid.UUID):
     """One of the caller's jobs (another user's job is 404)."""
     return get_object_or_404(jobs_of(request.auth), pk=job_id)

@@ -48,7 +48,7 @@ def _invalid(exc: RowInvalid) -> DomainError:
 # Schemas
 
 
-class PersonOut(Schema):
+class RegistryPersonOut(Schema):
     id: int
     name: str
     id_masked: str = Field(description="ID number, masked (3714**********123X)")
@@ -61,7 +61,7 @@ class PersonOut(Schema):
     deceased_on: dt.date | None
 
 
-class MemberFactsOut(Schema):
+class RegistryMemberFactsOut(Schema):
     as_of: dt.date
     source: str
     health: str
@@ -73,14 +73,14 @@ class MemberFactsOut(Schema):
     employment: str
 
 
-class MemberOut(PersonOut):
+class RegistryMemberOut(RegistryPersonOut):
     ethnicity: str
     marital_status: str
     education: str
-    facts: list[MemberFactsOut] = Field(description="dated observations, newest first")
+    facts: list[RegistryMemberFactsOut] = Field(description="dated observations, newest first")
 
 
-class HouseholdFactsOut(Schema):
+class RegistryHouseholdFactsOut(Schema):
     as_of: dt.date
     source: str
     monthly_wages: Decimal
@@ -102,7 +102,7 @@ class HouseholdFactsOut(Schema):
     safe_water: bool
 
 
-class HouseholdOut(Schema):
+class RegistryHouseholdOut(Schema):
     id: int
     number: str
     region_code: str
@@ -125,12 +125,12 @@ class HouseholdOut(Schema):
         return obj.head.id_masked if obj.head_id else None
 
 
-class HouseholdDetailOut(HouseholdOut):
-    members: list[MemberOut]
-    facts: list[HouseholdFactsOut] = Field(description="dated observations, newest first")
+class RegistryHouseholdDetailOut(RegistryHouseholdOut):
+    members: list[RegistryMemberOut]
+    facts: list[RegistryHouseholdFactsOut] = Field(description="dated observations, newest first")
 
 
-class HouseholdFilterIn(Schema):
+class RegistryHouseholdFilterIn(Schema):
     q: str = Field("", description="name prefix, or a full ID number")
     region: str = Field("", description="region code prefix inside the jurisdiction")
     disability: bool = False
@@ -143,13 +143,13 @@ Text = str | None
 Number = str | int | float | None
 
 
-class StrictSchema(Schema):
+class RegistryStrictSchema(Schema):
     """Input: unknown fields are refused (422), values are parsed by ``registry.validation``."""
 
     model_config = ConfigDict(extra="forbid")
 
 
-class MemberStatusIn(StrictSchema):
+class RegistryMemberStatusIn(RegistryStrictSchema):
     health: Text = Field(None, description="healthy / chronic / serious, or 健康 / 慢性病 / 重病")
     illness: Text = None
     disability_category: Text = Field(None, description="visual, hearing, speech, physical, intellectual, mental, "
@@ -161,7 +161,7 @@ class MemberStatusIn(StrictSchema):
     employment: Text = None
 
 
-class MemberIn(MemberStatusIn):
+class RegistryMemberIn(RegistryMemberStatusIn):
     name: str
     id_number: str = Field(description="18 characters, or an old 15-digit number")
     relation: str = Field(description="head, spouse, child, … or 户主, 配偶, 子女, …")
@@ -174,7 +174,7 @@ class MemberIn(MemberStatusIn):
     education: Text = None
 
 
-class HouseholdFactsValuesIn(StrictSchema):
+class RegistryHouseholdFactsValuesIn(RegistryStrictSchema):
     monthly_wages: Number = Field(None, description="yuan per month, average over the last 12 months")
     monthly_business_income: Number = None
     monthly_property_income: Number = None
@@ -194,36 +194,36 @@ class HouseholdFactsValuesIn(StrictSchema):
     safe_water: bool | str | None = None
 
 
-class HouseholdIn(StrictSchema):
+class RegistryHouseholdIn(RegistryStrictSchema):
     region_code: str = Field(description="12-digit residence village code")
     hukou_region_code: str = ""
     address: str = ""
     as_of: dt.date | None = None
-    members: list[MemberIn] = Field(min_length=1, max_length=30)
-    facts: HouseholdFactsValuesIn | None = None
+    members: list[RegistryMemberIn] = Field(min_length=1, max_length=30)
+    facts: RegistryHouseholdFactsValuesIn | None = None
 
 
-class HouseholdFactsIn(StrictSchema):
+class RegistryHouseholdFactsIn(RegistryStrictSchema):
     as_of: dt.date
-    values: HouseholdFactsValuesIn
+    values: RegistryHouseholdFactsValuesIn
 
 
-class MemberFactsIn(StrictSchema):
+class RegistryMemberFactsIn(RegistryStrictSchema):
     as_of: dt.date
-    values: MemberStatusIn
+    values: RegistryMemberStatusIn
 
 
 def _raw(schema: Schema) -> dict:
     return schema.model_dump(exclude_none=True)
 
 
-class MoveIn(StrictSchema):
+class RegistryMoveIn(RegistryStrictSchema):
     to_household_id: int
     relation: str
     on: dt.date | None = None
 
 
-class LookupIn(StrictSchema):
+class RegistryLookupIn(RegistryStrictSchema):
     id_number: str
 
 
@@ -250,9 +250,9 @@ def _household_detail(household: Household) -> dict:
 # Endpoints
 
 
-@router.get("/households", response=list[HouseholdOut], operation_id="registry_household_list")
+@router.get("/households", response=list[RegistryHouseholdOut], operation_id="registry_household_list")
 @paginate(PageNumberPagination, page_size=50)
-def household_list_endpoint(request, filters: Query[HouseholdFilterIn]):
+def household_list_endpoint(request, filters: Query[RegistryHouseholdFilterIn]):
     """Households in the caller's jurisdiction, filtered; masked identity only."""
     _require(request, "registry.view")
     qs = household_list(actor=request.auth, filters=HouseholdFilters(q=filters.q, region=filters.region))
@@ -260,15 +260,15 @@ def household_list_endpoint(request, filters: Query[HouseholdFilterIn]):
                              orphans=filters.orphans, area=filters.area)
 
 
-@router.get("/households/{household_id}", response=HouseholdDetailOut, operation_id="registry_household_get")
+@router.get("/households/{household_id}", response=RegistryHouseholdDetailOut, operation_id="registry_household_get")
 def household_get_endpoint(request, household_id: int):
     """One household with its members (and their dated facts) and its economic facts."""
     _require(request, "registry.view")
     return _household_detail(household_get(actor=request.auth, pk=household_id))
 
 
-@router.post("/households", response={201: HouseholdDetailOut}, operation_id="registry_household_create")
-def household_create_endpoint(request, payload: HouseholdIn):
+@router.post("/households", response={201: RegistryHouseholdDetailOut}, operation_id="registry_household_create")
+def household_create_endpoint(request, payload: RegistryHouseholdIn):
     """Register a household: the same validation as the form and the file import."""
     _require(request, "registry.edit")
     problems: list[tuple[str, str]] = []
@@ -295,9 +295,9 @@ def household_create_endpoint(request, payload: HouseholdIn):
     return 201, _household_detail(household)
 
 
-@router.post("/households/{household_id}/facts", response={201: HouseholdFactsOut},
+@router.post("/households/{household_id}/facts", response={201: RegistryHouseholdFactsOut},
              operation_id="registry_household_facts_record")
-def household_facts_endpoint(request, household_id: int, payload: HouseholdFactsIn):
+def household_facts_endpoint(request, household_id: int, payload: RegistryHouseholdFactsIn):
     """Record a dated observation of the household's income, assets, spending and housing."""
     _require(request, "registry.view")
     household = household_get(actor=request.auth, pk=household_id)
@@ -315,8 +315,8 @@ def _person(request, person_id: int) -> Person:
     return get_scoped(Person.objects.select_related("household"), request.auth, perm="registry.view", pk=person_id)
 
 
-@router.post("/people/{person_id}/facts", response={201: MemberFactsOut}, operation_id="registry_member_facts_record")
-def member_facts_endpoint(request, person_id: int, payload: MemberFactsIn):
+@router.post("/people/{person_id}/facts", response={201: RegistryMemberFactsOut}, operation_id="registry_member_facts_record")
+def member_facts_endpoint(request, person_id: int, payload: RegistryMemberFactsIn):
     """Record a dated observation of a member's health, disability, self-care, labour and work."""
     _require(request, "registry.view")
     person = _person(request, person_id)
@@ -334,8 +334,8 @@ def member_facts_endpoint(request, person_id: int, payload: MemberFactsIn):
     return 201, facts
 
 
-@router.post("/people/{person_id}/move", response=PersonOut, operation_id="registry_member_move")
-def member_move_endpoint(request, person_id: int, payload: MoveIn):
+@router.post("/people/{person_id}/move", response=RegistryPersonOut, operation_id="registry_member_move")
+def member_move_endpoint(request, person_id: int, payload: RegistryMoveIn):
     """Move a member to another household (audited); the old membership ends on ``on``."""
     _require(request, "registry.view")
     person = _person(request, person_id)
@@ -348,8 +348,8 @@ def member_move_endpoint(request, person_id: int, payload: MoveIn):
                                 on=payload.on)
 
 
-@router.post("/people/lookup", response=PersonOut, operation_id="registry_person_lookup")
-def person_lookup_endpoint(request, payload: LookupIn):
+@router.post("/people/lookup", response=RegistryPersonOut, operation_id="registry_person_lookup")
+def person_lookup_endpoint(request, payload: RegistryLookupIn):
     """Find a person by full ID number (exact, through the blind index; sent in the body, never the URL)."""
     _require(request, "registry.view")
     person = person_find_by_id_number(actor=request.auth, id_number=payload.id_number)

@@ -8,9 +8,14 @@ To accept a change:  UPDATE_OPENAPI_SNAPSHOT=1 .venv/bin/python -m pytest dajiuz
 
 import json
 import os
+import typing
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
+
+from dajiuzhu.api.api import api
 
 SNAPSHOT = Path(__file__).with_name("openapi.snapshot.json")
 PREFIXES = ("/api/v1/registry/", "/api/v1/core/", "/api/v1/accounts/")
@@ -75,3 +80,38 @@ def test_openapi_snapshot_of_the_foundation(document):
         "regenerate the snapshot with:\n  UPDATE_OPENAPI_SNAPSHOT=1 .venv/bin/python -m pytest -q "
         "dajiuzhu/api/tests/test_openapi.py\nand commit dajiuzhu/api/tests/openapi.snapshot.json with the change."
     )
+
+
+def _models(annotation, found: set) -> None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation not in found:
+            found.add(annotation)
+            for field in annotation.model_fields.values():
+                _models(field.annotation, found)
+        return
+    for argument in typing.get_args(annotation):
+        _models(argument, found)
+
+
+def schema_classes_by_name() -> dict[str, set[str]]:
+    """Every schema class an endpoint uses, by the name it gets in the OpenAPI components."""
+    found: set = set()
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                for model in (operation.response_models or {}).values():
+                    _models(model, found)
+                for model in operation.models:
+                    _models(model, found)
+    names: dict[str, set[str]] = defaultdict(set)
+    for cls in found:
+        names[cls.__name__].add(f"{cls.__module__}.{cls.__qualname__}")
+    return names
+
+
+def test_foundation_schema_names_are_unique_in_the_document():
+    """Two schema classes with one name become one component: the later silently replaces the earlier."""
+    foundation = ("dajiuzhu.registry.", "dajiuzhu.core.", "dajiuzhu.accounts.")
+    clashes = {name: classes for name, classes in schema_classes_by_name().items()
+               if len(classes) > 1 and any(c.startswith(foundation) for c in classes)}
+    assert not clashes, f"schema names used by more than one class: {clashes}"
