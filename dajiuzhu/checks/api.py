@@ -119,5 +119,5 @@ def report_get(request, report_id: int):
         decision=report.decision, dishonesty_record_id=report.dishonesty_record_id,
         items=[ItemOut(check=i.check_code, person_name=i.person_name, source=i.source, described_on=i.described_on,
                        value_found=i.value_found, value_declared=i.value_declared, difference=i.difference,
-                       discrepancy=i.discrepancy, affects=i.affects) for i in report.items.all()],
+                       discrepancy=i.discrepancy, affects=i.affects) for i in report.all_lines()],
     )

@@ -29,7 +29,7 @@ from .compare import CHECKS
 from dajiuzhu.credit.refusals import audited_refusal
 
 from .delivery import records_match_pending
-from .models import ReportKind, ReportOutcome, ReportStatus, VerificationItem, VerificationReport
+from .models import ReportKind, ReportOutcome, ReportStatus, VerificationReport
 from .services import _sources, _yuan, authorised_households, verify_household
 
 JOB_KIND = "checks.batch"
@@ -81,9 +81,9 @@ def declared_facts_many(*, on: dt.date, household_ids: list[int]) -> dict[int, d
     return out
 
 
-def _bulk_items(cmp, i: int) -> list[VerificationItem]:
-    """Household-level lines of a consistent household, from the arrays alone."""
-    items = []
+def _bulk_lines(cmp, i: int, sources: dict) -> list[dict]:
+    """Household-level lines of a consistent household, from the arrays alone (kept on the report)."""
+    lines = []
     for check in CHECKS:
         has = bool(cmp.has_data[check.code][i])
         found, declared = int(cmp.found[check.code][i]), int(cmp.declared[check.code][i])
@@ -92,12 +92,11 @@ def _bulk_items(cmp, i: int) -> list[VerificationItem]:
             shown = (_yuan(found), _yuan(declared), _yuan(found - declared))
         else:
             shown = (str(found), str(declared), str(found - declared))
-        items.append(VerificationItem(
-            check_code=check.code, source=_sources(check.data_types),
-            described_on=dt.date.fromordinal(latest) if latest else None,
-            value_found=shown[0] if has else _("no record"), value_declared=shown[1],
-            difference=shown[2] if has else ""))
-    return items
+        lines.append({"check_code": check.code, "source": sources[check.code],
+                      "described_on": dt.date.fromordinal(latest).isoformat() if latest else None,
+                      "value_found": shown[0] if has else str(_("no record")), "value_declared": shown[1],
+                      "difference": shown[2] if has else "", "discrepancy": False})
+    return lines
 
 
 @job_handler(JOB_KIND)
@@ -169,21 +168,14 @@ def _bulk_consistent(*, job, actor, cmp, on: dt.date, household_ids: list[int], 
 
     index = {int(h): i for i, h in enumerate(cmp.household_ids)}
     user = actor if getattr(actor, "is_authenticated", False) else None
-    reports = VerificationReport.objects.bulk_create([
+    sources = {check.code: _sources(check.data_types) for check in CHECKS}
+    VerificationReport.objects.bulk_create([
         VerificationReport(household_id=h, region_code=str(cmp.region_codes[index[h]]), kind=ReportKind.BATCH,
                            as_of=on, job=job, created_by=user, outcome=ReportOutcome.CONSISTENT,
-                           status=ReportStatus.CLOSED)
+                           status=ReportStatus.CLOSED, lines=_bulk_lines(cmp, index[h], sources))
         for h in household_ids
     ], batch_size=2000)
-    if any(r.pk is None for r in reports):  # backends that do not return ids
-        reports = list(VerificationReport.objects.filter(job=job, household_id__in=household_ids))
-    items = []
-    for report in reports:
-        for item in _bulk_items(cmp, index[report.household_id]):
-            item.report = report
-            items.append(item)
-    VerificationItem.objects.bulk_create(items, batch_size=5000)
-    review_outcomes_record(consistent=household_ids, on=on, report_ids={r.household_id: r.pk for r in reports})
+    review_outcomes_record(consistent=household_ids, on=on)
     confirmed = 0
     if confirm:
         confirmed = _confirm_bulk(actor=actor, household_ids=household_ids, on=on)

@@ -139,6 +139,9 @@ class VerificationReport(models.Model):
     declared_facts = models.JSONField(default=dict, blank=True)
     verified_facts = models.JSONField(default=dict, blank=True)
     evaluations = models.JSONField(default=list, blank=True)
+    # The household-level lines of a report written in bulk (a consistent household in the batch):
+    # the same fields as ``VerificationItem``, kept on the report instead of one row per line.
+    lines = models.JSONField(default=list, blank=True)
     decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, blank=True)
     decision_reason = models.TextField(_("reason of the decision"), blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
@@ -155,6 +158,20 @@ class VerificationReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household} {self.as_of} {self.outcome}"
+
+    def all_lines(self) -> list:
+        """Every line of the report: the item rows, or the lines kept on the report."""
+        rows = list(self.items.select_related("person"))
+        if rows:
+            return rows
+        return [VerificationItem(report=self, **{k: v for k, v in line.items() if k != "described_on"},
+                                 described_on=_date_or_none(line.get("described_on"))) for line in self.lines]
+
+
+def _date_or_none(value):
+    import datetime as dt
+
+    return dt.date.fromisoformat(value) if value else None
 
 
 class Affects(models.TextChoices):

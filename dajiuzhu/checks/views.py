@@ -110,7 +110,7 @@ def report_detail(request, pk: int):
     report = selectors.report_get(actor=request.user, pk=pk)
     can_decide = (report.status == ReportStatus.AWAITING_DECISION and request.user.has_perm_code("cases.approve"))
     return render(request, "checks/report.html", {
-        "report": report, "items": report.items.select_related("person"), "form": DecisionForm() if can_decide else None,
+        "report": report, "items": report.all_lines(), "form": DecisionForm() if can_decide else None,
     })
 
 

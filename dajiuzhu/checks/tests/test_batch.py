@@ -58,7 +58,7 @@ def test_the_batch_finds_exactly_the_planted_households(county, run_on_commit):
     assert flagged == {h.pk for h in planted.values()}
     consistent = VerificationReport.objects.filter(job=job, outcome=ReportOutcome.CONSISTENT)
     assert set(consistent.values_list("household_id", flat=True)) == {h.pk for h in honest}
-    assert all(r.items.count() == 11 for r in consistent)
+    assert all(len(r.lines) == 11 and not r.items.exists() and len(r.all_lines()) == 11 for r in consistent)
     # The honest households' benefits are confirmed by the review; the planted ones wait for the approver.
     assert Review.objects.filter(outcome=Review.Outcome.CONFIRMED).count() == 6
     assert job.done == job.total == 10
@@ -78,6 +78,11 @@ def test_each_township_sees_its_own_worklist(county, run_on_commit, client):
     assert planted["false_house"].number in page.content.decode()
     assert planted["false_vehicle"].number not in page.content.decode()
     assert client.get(reverse("checks:batch")).status_code == 200
+    bulk = VerificationReport.objects.filter(job=job, outcome=ReportOutcome.CONSISTENT,
+                                             region_code__startswith="371424105").first()
+    page = client.get(reverse("checks:report", args=[bulk.pk]))
+    assert page.status_code == 200 and page.content.decode().count("<tr class=\"\">") == 11
+    assert len(client.get(f"/api/v1/checks/reports/{bulk.pk}").json()["items"]) == 11
 
 
 def test_only_workers_with_the_run_permission_start_the_batch(db):
