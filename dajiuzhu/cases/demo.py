@@ -55,7 +55,7 @@ def seed(ctx: DemoContext) -> None:
     regions = {}
     for household_id, region, code, amount in (ScreeningHit.objects.filter(
             region_code__startswith=ctx.county_code, item__code__in=GRANTED)
-            .values_list("household_id", "region_code", "item__code", "amount").order_by("household_id", "item__code")):
+            .values_list("household_id", "region_code", "item__code", "amount").iterator(chunk_size=BATCH)):
         hits[household_id][code] = amount
         regions[household_id] = region
     if not hits:
@@ -65,10 +65,11 @@ def seed(ctx: DemoContext) -> None:
     handlers, county_admin, county_approver = _actors(ctx.county_code)
     from dajiuzhu.registry.models import Household
 
-    head_rows = Household.objects.filter(pk__in=list(hits)).values_list("pk", "head_id", "head__name")
+    head_rows = [row for row in Household.objects.filter(region_code__startswith=ctx.county_code)
+                 .values_list("pk", "head_id", "head__name").iterator(chunk_size=BATCH) if row[0] in hits]
     heads = {pk: head for pk, head, _name in head_rows}
     names = {head: name for _pk, head, name in head_rows}
-    irregular = _irregular(list(hits), ctx.today)
+    irregular = _irregular(ctx.county_code, ctx.today)
 
     pending_pool = [h for h in sorted(hits) if "tekun" in hits[h] and h not in planted and heads.get(h)]
     rng.shuffle(pending_pool)
@@ -99,27 +100,29 @@ def seed(ctx: DemoContext) -> None:
             f"({len(pending_households)} check-first pending); bulk insert {bulk_seconds:.1f} s")
 
 
-def _irregular(household_ids: list[int], on: dt.date) -> set[int]:
+def _irregular(county: str, on: dt.date) -> set[int]:
+    """Households with business or farming income (reviewed every 6 months)."""
     from dajiuzhu.registry.models import HouseholdFacts, MemberFacts
 
-    business = set(HouseholdFacts.objects.filter(household_id__in=household_ids, as_of__lte=on,
-                                                 monthly_business_income__gt=0).values_list("household_id", flat=True))
-    farming = set(MemberFacts.objects.filter(person__household_id__in=household_ids, as_of__lte=on,
+    business = set(HouseholdFacts.objects.filter(region_code__startswith=county, as_of__lte=on,
+                                                 monthly_business_income__gt=0)
+                   .values_list("household_id", flat=True).distinct())
+    farming = set(MemberFacts.objects.filter(region_code__startswith=county, as_of__lte=on,
                                              employment__in=("self_employed", "farming"))
-                  .values_list("person__household_id", flat=True))
+                  .values_list("person__household_id", flat=True).distinct())
     return business | farming
 
 
 def _bulk_approved(ctx, plan, hits, regions, heads, names, irregular, items, handlers) -> list[int]:
     from dajiuzhu.registry.models import Person
 
-    members = defaultdict(list)
-    for pk, household_id in Person.objects.filter(household_id__in=[p[0] for p in plan], deceased_on__isnull=True
-                                                  ).values_list("pk", "household_id"):
-        members[household_id].append(pk)
     ids: list[int] = []
     for start in range(0, len(plan), BATCH):
         chunk = plan[start:start + BATCH]
+        members = defaultdict(list)
+        for pk, household_id in Person.objects.filter(household_id__in=[p[0] for p in chunk],
+                                                      deceased_on__isnull=True).values_list("pk", "household_id"):
+            members[household_id].append(pk)
         with transaction.atomic():
             cases = []
             for n, (household_id, _codes, decided) in enumerate(chunk, start=start):
