@@ -1,7 +1,8 @@
 """Batch verification (核对) of every recipient against department data of similar size.
 
-The recipients are the households whose declared per-capita income is under the near-poor
-line (1.5 × the rural 低保 standard) — the population the annual review covers. Department
+The recipients are the households whose declared per-capita income is under the 低保 standard
+(900 urban, 720 rural) — in the synthetic registry (a registry of people who asked for
+assistance) about two households in three; the population the annual review covers. Department
 data for every household of the registry is generated once, in SQL, from the declared facts:
 the head's wages (人社), deposits (banks) and houses (不动产) — about one record per person —
 with a planted false declaration in every 50th household (wages 2,000 yuan a month above the
@@ -81,8 +82,10 @@ def _ensure_department_data(on: dt.date) -> int:
 def _recipients(on: dt.date) -> list[int]:
     from dajiuzhu.registry.facts import household_frame
 
+    import numpy as np
+
     frame = household_frame(on=on)
-    line = 108000  # 1.5 × the rural 低保 standard (720 yuan), in fen
+    line = np.where(frame.columns["is_urban"], 90000, 72000)  # the demo 低保 standard, urban / rural, in fen
     chosen = frame.columns["has_facts"] & (frame.columns["per_capita_income"] < line)
     return [int(h) for h in frame.household_ids[chosen]]
 

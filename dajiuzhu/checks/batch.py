@@ -30,7 +30,7 @@ from dajiuzhu.credit.refusals import audited_refusal
 
 from .delivery import records_match_pending
 from .models import ReportKind, ReportOutcome, ReportStatus, VerificationReport
-from .services import _sources, _yuan, authorised_households, verify_household
+from .services import _yuan, authorised_households, verify_household
 
 JOB_KIND = "checks.batch"
 CHUNK = 5000
@@ -81,21 +81,20 @@ def declared_facts_many(*, on: dt.date, household_ids: list[int]) -> dict[int, d
     return out
 
 
-def _bulk_lines(cmp, i: int, sources: dict) -> list[dict]:
-    """Household-level lines of a consistent household, from the arrays alone (kept on the report)."""
+def _bulk_lines(cmp, i: int) -> list[list]:
+    """Household-level lines of a consistent household, from the arrays alone, kept compact on the report:
+    ``[check, found, declared, difference, date]`` ("" found = no record; see ``VerificationReport.all_lines``)."""
     lines = []
     for check in CHECKS:
-        has = bool(cmp.has_data[check.code][i])
         found, declared = int(cmp.found[check.code][i]), int(cmp.declared[check.code][i])
         latest = int(cmp.latest[check.code][i])
         if check.kind == "money":
             shown = (_yuan(found), _yuan(declared), _yuan(found - declared))
         else:
             shown = (str(found), str(declared), str(found - declared))
-        lines.append({"check_code": check.code, "source": sources[check.code],
-                      "described_on": dt.date.fromordinal(latest).isoformat() if latest else None,
-                      "value_found": shown[0] if has else str(_("no record")), "value_declared": shown[1],
-                      "difference": shown[2] if has else "", "discrepancy": False})
+        if not cmp.has_data[check.code][i]:
+            shown = ("", shown[1], "")
+        lines.append([check.code, *shown, dt.date.fromordinal(latest).isoformat() if latest else ""])
     return lines
 
 
@@ -168,11 +167,10 @@ def _bulk_consistent(*, job, actor, cmp, on: dt.date, household_ids: list[int], 
 
     index = {int(h): i for i, h in enumerate(cmp.household_ids)}
     user = actor if getattr(actor, "is_authenticated", False) else None
-    sources = {check.code: _sources(check.data_types) for check in CHECKS}
     VerificationReport.objects.bulk_create([
         VerificationReport(household_id=h, region_code=str(cmp.region_codes[index[h]]), kind=ReportKind.BATCH,
                            as_of=on, job=job, created_by=user, outcome=ReportOutcome.CONSISTENT,
-                           status=ReportStatus.CLOSED, lines=_bulk_lines(cmp, index[h], sources))
+                           status=ReportStatus.CLOSED, lines=_bulk_lines(cmp, index[h]))
         for h in household_ids
     ], batch_size=2000)
     review_outcomes_record(consistent=household_ids, on=on)

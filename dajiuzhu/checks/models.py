@@ -160,12 +160,23 @@ class VerificationReport(models.Model):
         return f"{self.household} {self.as_of} {self.outcome}"
 
     def all_lines(self) -> list:
-        """Every line of the report: the item rows, or the lines kept on the report."""
+        """Every line of the report: the item rows, or the compact lines kept on the report."""
         rows = list(self.items.select_related("person"))
-        if rows:
+        if rows or not self.lines:
             return rows
-        return [VerificationItem(report=self, **{k: v for k, v in line.items() if k != "described_on"},
-                                 described_on=_date_or_none(line.get("described_on"))) for line in self.lines]
+        from django.utils.translation import gettext as _
+
+        from .compare import CHECK_BY_CODE
+        from .services import _sources
+
+        out = []
+        for code, found, declared, difference, described in self.lines:
+            check = CHECK_BY_CODE.get(code)
+            out.append(VerificationItem(
+                report=self, check_code=code, source=_sources(check.data_types) if check else "",
+                described_on=_date_or_none(described), value_found=found or _("no record"), value_declared=declared,
+                difference=difference))
+        return out
 
 
 def _date_or_none(value):
