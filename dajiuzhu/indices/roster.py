@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from dajiuzhu.core.audit import audit_record
 from dajiuzhu.registry.facts import FactFrame, household_frame
 
+from .bulk import insert_ignoring_conflicts
 from .models import RosterEntry, RosterEvent, Tier
 from .standards import standards_for
 
@@ -174,14 +175,13 @@ def _apply(tier: str, qualifying: np.ndarray, frame: FactFrame, on: dt.date, ope
             RosterEntry.objects.filter(pk__in=ids[start:start + 5000]).update(until=on)
     valid_months = RULES["rigid_valid_months"] if tier == Tier.RIGID else None
     valid_until = add_months(on, valid_months) if valid_months else None
-    RosterEntry.objects.bulk_create(
-        [RosterEntry(household_id=h, region_code=region_of[h], tier=tier, since=on, valid_until=valid_until,
-                     reason={"rule": tier}) for h in sorted(opening)], batch_size=5000)
-    events = [RosterEvent(household_id=h, region_code=region_of.get(h, ""), tier=tier, kind=RosterEvent.Kind.LEAVE,
-                          on=on, reason="expired" if h in expired and h in wanted else "") for h in sorted(closing)]
-    events += [RosterEvent(household_id=h, region_code=region_of[h], tier=tier, kind=RosterEvent.Kind.ENTER, on=on)
-               for h in sorted(opening)]
-    RosterEvent.objects.bulk_create(events, batch_size=5000, ignore_conflicts=True)
+    insert_ignoring_conflicts(
+        RosterEntry, ("household_id", "region_code", "tier", "since", "valid_until", "reason"),
+        [(h, region_of[h], tier, on, valid_until, {"rule": tier}) for h in sorted(opening)])
+    events = [(h, region_of.get(h, ""), tier, RosterEvent.Kind.LEAVE, on,
+               "expired" if h in expired and h in wanted else "") for h in sorted(closing)]
+    events += [(h, region_of[h], tier, RosterEvent.Kind.ENTER, on, "") for h in sorted(opening)]
+    insert_ignoring_conflicts(RosterEvent, ("household_id", "region_code", "tier", "kind", "on", "reason"), events)
     counts[tier] = {"in": len(wanted), "entered": len(opening), "left": len(closing)}
 
 
