@@ -82,8 +82,13 @@ def find_problems(*, on: dt.date, region_prefix: str = "") -> list[dict]:
                                  "detail": f"{names[pair[0]]} + {names[pair[1]]}"})
 
     # People covered twice: the same item (duplicate) or excluding items (overlap) across households.
-    covered = CaseItem.covered.through.objects.filter(
-        caseitem_id__in=active_benefits(on=on).values("pk")).values_list(
+    # Only people covered through two households or more matter here: found by the database.
+    from django.db.models import Count
+
+    through = CaseItem.covered.through.objects.filter(caseitem_id__in=active_benefits(on=on).values("pk"))
+    twice = (through.values("person_id").annotate(households=Count("caseitem__household_id", distinct=True))
+             .filter(households__gt=1).values("person_id"))
+    covered = through.filter(person_id__in=twice).values_list(
         "person_id", "caseitem__household_id", "caseitem__item_id", "caseitem__region_code")
     per_person: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
     for person_id, household_id, item_id, region in covered.iterator(chunk_size=BATCH):
