@@ -121,6 +121,21 @@ DEVELOPMENT: dict[str, Indicator] = {
 
 CATALOGUES = {"hardship": HARDSHIP, "development": DEVELOPMENT}
 
+# How a deprivation reads to the family ("%(cutoff)s" is the threshold met).
+DEPRIVED_WORDS: dict[str, object] = {
+    "income_ratio": _("per-capita income below %(cutoff)s × the minimum living standard"),
+    "asset_months": _("savings under %(cutoff)s months of the minimum living standard"),
+    "rigid_share": _("rigid spending at least %(cutoff)s of income"),
+    "education_share": _("education costs at least %(cutoff)s of income"),
+    "health": _("%(cutoff)s or more members seriously ill, severely disabled or unable to care for themselves"),
+    "disability": _("%(cutoff)s or more members with a disability"),
+    "labour": _("fewer than %(cutoff)s working able-bodied members"),
+    "dependants": _("at least %(cutoff)s of the members elderly or children"),
+    "housing": _("dangerous house or no house of its own"),
+    "water": _("no safe drinking water"),
+}
+PERCENT_CUTOFFS = {"rigid_share", "education_share", "dependants"}
+
 
 def known_mask(indicator: Indicator, frame: FactFrame) -> np.ndarray:
     has_members = frame.columns["household_size"] > 0

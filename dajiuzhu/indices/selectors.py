@@ -15,7 +15,7 @@ from dajiuzhu.core.scoping import actor_prefix, scope
 from dajiuzhu.registry.facts import household_frame
 from dajiuzhu.registry.models import Household
 
-from .catalogue import CAPITALS, DEVELOPMENT, HARDSHIP, RISK_TYPES
+from .catalogue import CAPITALS, DEPRIVED_WORDS, DEVELOPMENT, HARDSHIP, PERCENT_CUTOFFS, RISK_TYPES
 from .engine import alkire_foster
 from .models import IndexKind, IndexModel, IndexScore, RosterEntry, RosterEvent, Tier
 from .services import active_model, score_frame
@@ -59,11 +59,16 @@ def explain_hardship(score: IndexScore) -> list[dict]:
             text = _("%(label)s: not known — left out of the score (weight %(w)s)") % {"label": label, "w": weight}
             state = "missing"
         elif g > 0:
-            cutoff = spec.get("cutoff", spec.get("grades", [[None]])[-1][0] if spec.get("grades") else None)
-            relation = _("below") if indicator and indicator.direction == "below" else _("at or above")
-            text = _("%(label)s %(relation)s %(cutoff)s: deprived %(g)s (weight %(w)s)") % {
-                "label": label, "relation": relation, "cutoff": _fmt(float(cutoff)) if cutoff is not None else "",
-                "g": _fmt(g), "w": weight}
+            grades = spec.get("grades") or [[spec.get("cutoff"), 1.0]]
+            met = [threshold for threshold, weight_g in grades if abs(float(weight_g) - g) < 1e-6]
+            cutoff = float(met[0] if met else grades[-1][0])
+            shown = f"{cutoff:.0%}" if spec["code"] in PERCENT_CUTOFFS else _fmt(cutoff)
+            words = DEPRIVED_WORDS.get(spec["code"])
+            reason = str(words) % {"cutoff": shown} if words else f"{label} {shown}"
+            if g >= 1:
+                text = _("%(reason)s (weight %(w)s)") % {"reason": reason, "w": weight}
+            else:
+                text = _("%(reason)s (deprivation %(g)s, weight %(w)s)") % {"reason": reason, "g": _fmt(g), "w": weight}
             state = "deprived"
         else:
             text = _("%(label)s: not deprived (weight %(w)s)") % {"label": label, "w": weight}

@@ -119,7 +119,10 @@ def test_scores_are_stored_with_versions_breakdown_and_words():
     assert score.poor and score.hardship >= 1 / 3
     assert len(score.hardship_parts) == len(score.hardship_model.config["indicators"])
     lines = {line["code"]: line for line in explain_hardship(score)}
-    assert lines["income_ratio"]["state"] == "deprived" and "0.25" in lines["income_ratio"]["text"]
+    assert lines["income_ratio"]["state"] == "deprived"
+    # 150 yuan per person against 720: under half the standard, the deepest grade
+    assert lines["income_ratio"]["text"] == "per-capita income below 0.5 × the minimum living standard (weight 0.25)"
+    assert lines["housing"]["text"] == "dangerous house or no house of its own (weight 0.05)"
     assert "illness" in score.risk_types
     assert 0 < score.development < 1
 
