@@ -137,17 +137,24 @@ def verify_many(*, actor, household_ids: list[int], on: dt.date, job: Job | None
         bad_ids = [int(h) for h in cmp.household_ids[bad]]
         households_by_id = Household.objects.in_bulk(bad_ids)
         declared_of = declared_facts_many(on=on, household_ids=bad_ids)
+        verified_bad: list[int] = []
         for i in [int(x) for x in bad.nonzero()[0]]:
             household = households_by_id[int(cmp.household_ids[i])]
             try:
                 verify_household(actor=actor, household=household, as_of=on, kind=ReportKind.BATCH, job=job,
-                                 comparison=cmp, authorisation_checked=True, declared=declared_of.get(household.pk))
+                                 comparison=cmp, authorisation_checked=True, declared=declared_of.get(household.pk),
+                                 record_streak=False)
             except DomainError:
                 totals["failed"] += 1
                 continue
             totals["inconsistent"] += 1
+            verified_bad.append(household.pk)
             township(household.region_code)["inconsistent"] += 1
             township(household.region_code)["checked"] += 1
+        if verified_bad:
+            from dajiuzhu.credit.services import review_outcomes_record
+
+            review_outcomes_record(inconsistent=verified_bad, on=on)
         _bulk_consistent(job=job, actor=actor, cmp=cmp, on=on, household_ids=consistent_ids, confirm=confirm)
         for code in cmp.region_codes[~bad]:
             township(str(code))["checked"] += 1

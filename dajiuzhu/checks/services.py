@@ -232,7 +232,7 @@ def _describe_verify(**kwargs) -> dict:
 @audited_refusal("checks.verify", describe=_describe_verify)
 def verify_household(*, actor, household, as_of: dt.date, case=None, kind: str | None = None, job=None,
                      comparison: Comparison | None = None, authorisation_checked: bool = False,
-                     declared: dict | None = None) -> VerificationReport:
+                     declared: dict | None = None, record_streak: bool = True) -> VerificationReport:
     """核对 one household on ``as_of``: compare, re-run the rules, keep the report, hand the result on.
 
     Consistent: the household's approved items are confirmed (cases' review confirm), unless
@@ -289,7 +289,7 @@ def verify_household(*, actor, household, as_of: dt.date, case=None, kind: str |
     if outcome == ReportOutcome.CONSISTENT:
         review_outcomes_record(consistent=[household.pk], on=as_of, report_ids={household.pk: report.pk})
         _confirm_items(actor=actor, case_items=case_items)
-    else:
+    elif record_streak:  # (the batch records the streaks of all its inconsistent households at once)
         review_outcomes_record(inconsistent=[household.pk], on=as_of, report_ids={household.pk: report.pk})
     return report
 

@@ -89,3 +89,15 @@ def test_only_workers_with_the_run_permission_start_the_batch(db):
     with pytest.raises(Forbidden):
         batch_start(actor=make_user("village_worker", "371424100202"), as_of=TODAY)
     assert not Job.objects.filter(kind="checks.batch").exists()
+
+
+def test_the_batch_restarts_the_streak_of_inconsistent_households(county, run_on_commit):
+    from dajiuzhu.credit.models import ReviewStreak
+
+    _honest, planted = county
+    admin = make_user("county_admin", LINYI_COUNTY)
+    with run_on_commit(execute=True):
+        batch_start(actor=admin, as_of=TODAY)
+    streaks = dict(ReviewStreak.objects.values_list("household_id", "consistent_cycles"))
+    assert all(streaks[h.pk] == 0 for h in planted.values())
+    assert sum(1 for cycles in streaks.values() if cycles == 1) == 6
