@@ -144,3 +144,15 @@ def test_overpayment_is_deducted_from_next_payments_until_recovered(handler, app
     batch2 = payment_batch_generate(actor=handler, month=next_month, region_code=LINYI_TOWN, benefits=benefits)
     assert batch2.lines.get().deduction == Decimal("140.00")
     assert Recovery.objects.get().status == "open"
+
+
+def test_the_bank_simulator_writes_a_return_file_that_reconciles_with_the_failures_asked(
+        handler, approver, month, town_households, tmp_path):
+    from django.core.management import call_command
+
+    batch = _approved_batch(handler, approver, month, town_households)
+    payment_batch_export(actor=handler, batch=batch)
+    out = tmp_path / "return.csv"
+    call_command("bank_return_file", batch.number, "--fail", "2", "-o", str(out))
+    batch = payment_batch_reconcile(actor=handler, batch=batch, content=out.read_bytes())
+    assert (batch.paid_count, batch.failed_count) == (3, 2)
