@@ -373,8 +373,8 @@ def application_submit(
     case.decided_at = None if pending else now
     case.save(update_fields=["number", "status", "decided_at"])
     try:
-        with transaction.atomic():
-            CaseItem.objects.bulk_create([o.case_item for o in outcomes])
+        # No savepoint needed: a violation aborts the whole application (the caller's transaction rolls back).
+        CaseItem.objects.bulk_create([o.case_item for o in outcomes])
     except IntegrityError:
         raise Conflict(_("another window has just submitted an application for the same household and item; "
                          "open the household's cases")) from None

@@ -165,6 +165,7 @@ def window_submit(
 
             applicant = Person.objects.filter(id_hash=crypto.blind_index(parse_id_number(id_number).number),
                                               household=household).first()
-    return application_submit(actor=actor, household=household, item_codes=item_codes, channel=channel,
+    # Already inside this function's transaction: call the service's body without another savepoint.
+    return application_submit.__wrapped__(actor=actor, household=household, item_codes=item_codes, channel=channel,
                               promise_signed=promise_signed, authorisation_signed=authorisation_signed,
                               applicant=applicant, note=note, on=on)
