@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 
 from bench import common
 
@@ -22,6 +23,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--fresh", action="store_true", help="drop and recreate the benchmark database first")
     parser.add_argument("--in-process", action="store_true", help="run modules in this process (no peak memory)")
     parser.add_argument("--list", action="store_true", help="list the benchmark modules and exit")
+    parser.add_argument("--results", default=str(common.RESULTS_FILE),
+                        help="JSON file the results are merged into (the report is rendered from it)")
     parser.add_argument("--child", default="", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -80,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         call_command("migrate", verbosity=0)
     log(f"database {name} ready; machine: {common.machine()}")
     results = common.run_suite(people=args.people, seed=args.seed, county=args.county, only=args.only,
-                               repeat=args.repeat, in_process=args.in_process, database_url=url, log=log)
+                               repeat=args.repeat, in_process=args.in_process, database_url=url, log=log,
+                               results_file=Path(args.results))
     failed = [n for n, r in results.items() if r.get("error")]
     log(f"wrote {common.REPORT_FILE.relative_to(common.ROOT)} ({len(results)} benchmarks"
         + (f", failed: {', '.join(failed)}" if failed else "") + ")")
