@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -117,8 +117,13 @@ def payment_batch_generate(*, actor, month: dt.date, region_code: str,
                                      if b.household_id in households})
     recoveries = _open_recovery_balances(households)
     count = PaymentBatch.objects.filter(month=month).count() + 1
-    batch = PaymentBatch.objects.create(number=f"PB{month:%Y%m}-{prefix}-{count:02d}", month=month,
-                                        region_code=region_code, generated_by=actor)
+    try:
+        with transaction.atomic():
+            batch = PaymentBatch.objects.create(number=f"PB{month:%Y%m}-{prefix}-{count:02d}", month=month,
+                                                region_code=region_code, generated_by=actor)
+    except IntegrityError:  # another person generated the same batch at the same moment
+        raise Conflict(_("a batch for %(month)s is being generated for this region by someone else")
+                       % {"month": f"{month:%Y-%m}"}) from None
     lines = []
     chosen.sort(key=lambda b: (b.region_code, b.household_id, b.item_code, b.case_item_id or 0))
     for number, benefit in enumerate(chosen, start=1):
