@@ -123,7 +123,7 @@ def delivery_list(*, actor) -> QuerySet[Delivery]:
     qs = Delivery.objects.select_related("department", "delivered_by")
     if actor_prefix(actor, "results.view") is not None:
         prefix = actor_prefix(actor, "results.view")
-        return qs if prefix == "" else qs.filter(delivered_by__region_id__startswith=prefix[:6])
+        return qs if prefix == "" else qs.filter(delivered_by__region__code__startswith=prefix[:6])
     if actor_prefix(actor, "results.deliver") is not None:
         return qs.filter(delivered_by=actor) if actor.role == "social_org" else qs.filter(department=actor.department)
     return qs.none()

@@ -165,7 +165,14 @@ def delivery_list(request):
                 messages.success(request, _("%(created)d records created, %(dup)d already recorded, %(kept)d kept aside")
                                  % {"created": result.created, "dup": result.duplicates, "kept": len(result.kept_aside)})
                 return redirect("results:delivery", pk=result.delivery.pk)
-    deliveries = selectors.delivery_list(actor=request.user)[:100]
+    deliveries = selectors.delivery_list(actor=request.user)[:500]
+    if request.GET.get("format") == "xlsx":
+        headers = [_("Time"), _("From"), _("File"), _("Rows"), _("Records created"), _("Already recorded"),
+                   _("Kept aside")]
+        rows = ((timezone.localtime(d.delivered_at).strftime("%Y-%m-%d %H:%M"),
+                 d.department.name if d.department else d.organisation, d.filename, d.rows, d.created, d.duplicates,
+                 d.kept_aside) for d in deliveries)
+        return _xlsx_response(xlsx.list_to_xlsx(title=_("Deliveries"), headers=headers, rows=rows), "deliveries.xlsx")
     return render(request, "results/delivery_list.html", {"deliveries": deliveries,
                                                           "columns": services.DELIVERY_COLUMNS})
 

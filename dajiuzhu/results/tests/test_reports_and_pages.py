@@ -139,3 +139,12 @@ def test_a_worker_records_a_service_from_the_household_page_and_another_township
     client.force_login(make_user("village_worker", LINYI_VILLAGE))  # may look, may not record
     assert client.post(url, form).status_code == 404
     assert AssistanceRecord.objects.filter(item_code="home_care").count() == 1
+
+
+@pytest.mark.parametrize("url", ["results:batches", "results:recoveries", "results:deliveries", "results:outcomes"])
+def test_every_list_page_exports_xlsx(client, month_records, url):
+    admin, month, rows = month_records
+    client.force_login(admin)
+    response = client.get(reverse(url), {"format": "xlsx"})
+    assert response.status_code == 200
+    assert load_workbook(io.BytesIO(response.content)).active.max_row >= 1
