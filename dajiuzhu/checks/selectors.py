@@ -27,13 +27,26 @@ def delivery_list(*, actor) -> QuerySet[Delivery]:
 
 
 def delivery_get(*, actor, pk: int) -> Delivery:
-    """404 for another department's delivery (or outside the jurisdiction)."""
+    """404 for another department's delivery (or outside the jurisdiction).
+
+    An attempt to read a delivery that exists but is not the actor's to see is audited
+    (``checks.delivery_read.refused``): departments must not read each other's data.
+    """
     qs = delivery_list(actor=actor)
     try:
         return qs.get(pk=pk)
     except (Delivery.DoesNotExist, ValueError, TypeError):
         from django.http import Http404
 
+        other = Delivery.objects.filter(pk=pk).values("department__code", "region_code").first() \
+            if str(pk).isdigit() else None
+        if other is not None:
+            from dajiuzhu.credit.refusals import audit_refusal
+
+            audit_refusal(actor=actor, action="checks.delivery_read", message="not the actor's delivery",
+                          object_type="checks.delivery", object_id=pk, region_code=other["region_code"],
+                          details={"department": other["department__code"],
+                                   "actor_department": getattr(getattr(actor, "department", None), "code", "")})
         raise Http404("No delivery matches the given query.") from None
 
 

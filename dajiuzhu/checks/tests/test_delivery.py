@@ -121,6 +121,8 @@ def test_department_users_see_only_their_own_deliveries_and_never_the_registry(c
     assert client.get(reverse("checks:delivery", args=[theirs.pk])).status_code == 404
     assert client.get(f"/api/v1/checks/deliveries/{theirs.pk}").status_code == 404
     assert client.get(f"/api/v1/checks/deliveries/{mine.pk}").status_code == 200
+    refused = AuditEvent.objects.filter(action="checks.delivery_read.refused", object_id=str(theirs.pk))
+    assert refused.count() == 2 and refused.first().new["actor_department"] == "police"
     assert client.get("/api/v1/registry/households").status_code in (403, 404)
     assert client.get(reverse("checks:reports")).status_code == 403
 
