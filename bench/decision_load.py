@@ -155,6 +155,22 @@ def _payloads(county: str, count: int, seed: int) -> list[dict]:
     return payloads
 
 
+def _cpu_seconds(master_pid: int) -> float:
+    """User + system CPU time of the gunicorn master's workers (from /proc), in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master_pid:  # ppid
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return total
+
+
 def _port_free() -> bool:
     with socket.socket() as s:
         return s.connect_ex((HOST, PORT)) != 0
@@ -284,7 +300,9 @@ def run(people: int, **context) -> dict:
                                   think=0.05 if smoke else THINK_SECONDS, seed=seed))
         saturated = asyncio.run(_load(payloads[warm + think_n:warm + think_n + sat_n], tokens, users=users, think=0,
                                       seed=seed + 1))
+        cpu_before = _cpu_seconds(process.pid)
         single = asyncio.run(_load(payloads[warm + think_n + sat_n:], tokens, users=1, think=0, seed=seed + 2))
+        cpu_per_request = (_cpu_seconds(process.pid) - cpu_before) / max(1, single["n"])
     finally:
         _stop_server(process, config)
     errors = {k: v for k, v in {**think["statuses"], **saturated["statuses"], **single["statuses"]}.items()
@@ -293,6 +311,8 @@ def run(people: int, **context) -> dict:
         {"name": "instant decision p50, one user alone (service time)", "value": round(single["p50_ms"], 1),
          "unit": "ms"},
         {"name": "instant decision p99, one user alone (service time)", "value": round(single["p99_ms"], 1),
+         "unit": "ms"},
+        {"name": "web worker CPU per decision (one user alone)", "value": round(cpu_per_request * 1000, 1),
          "unit": "ms"},
         {"name": f"instant decision p50, {users} users with think time", "value": round(think["p50_ms"], 1),
          "unit": "ms"},
