@@ -22,12 +22,11 @@ from dajiuzhu.core.errors import DomainError, Forbidden
 from dajiuzhu.core.jobs import job_enqueue, job_handler, job_progress
 from dajiuzhu.core.models import Job
 from dajiuzhu.core.scoping import actor_prefix, scope
+from dajiuzhu.credit.refusals import audited_refusal
 from dajiuzhu.registry.models import Household
 
 from . import compare as compare_mod
 from .compare import CHECKS
-from dajiuzhu.credit.refusals import audited_refusal
-
 from .delivery import records_match_pending
 from .models import ReportKind, ReportOutcome, ReportStatus, VerificationReport
 from .services import _yuan, authorised_households, verify_household
@@ -233,7 +232,7 @@ def worklist(*, actor, job: Job):
     return qs.select_related("household", "household__head").prefetch_related("items").order_by("region_code", "id")
 
 
-def worklist_by_township(reports) -> "OrderedDict[str, list]":
+def worklist_by_township(reports) -> OrderedDict[str, list]:
     from dajiuzhu.regions.models import Region
 
     groups: OrderedDict[str, list] = OrderedDict()

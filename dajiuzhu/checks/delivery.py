@@ -26,7 +26,7 @@ from dajiuzhu.credit.refusals import audited_refusal
 from dajiuzhu.registry.models import Person
 
 from .datatypes import DATA_TYPES, owned_types
-from .models import Channel, DepartmentRecord, Delivery
+from .models import Channel, Delivery, DepartmentRecord
 from .parsing import CleanRecord, RowProblems, parse_row
 
 MAX_ERRORS_KEPT = 1000

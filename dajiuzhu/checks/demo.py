@@ -61,11 +61,11 @@ def _recipients(ctx: DemoContext) -> tuple[list[int], bool]:
 
 
 def seed(ctx: DemoContext) -> None:
+    from dajiuzhu.accounts.departments import ensure_departments
+
     from . import compare
     from .delivery import delivery_receive
     from .models import Delivery
-
-    from dajiuzhu.accounts.departments import ensure_departments
 
     ensure_departments()
     ensure_department_data_types()

@@ -93,6 +93,9 @@ class DepartmentRecord(models.Model):
                          name="checks_record_unmatched"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.data_type} {self.id_masked or self.subject_key} {self.as_of}"
+
 
 class ReportKind(models.TextChoices):
     APPLICATION = "application", _("application")
@@ -211,3 +214,6 @@ class VerificationItem(models.Model):
         ordering = ["id"]
         verbose_name = _("verification item")
         verbose_name_plural = _("verification items")
+
+    def __str__(self) -> str:
+        return f"{self.check_code}: {self.value_found} / {self.value_declared}"

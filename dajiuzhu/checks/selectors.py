@@ -15,7 +15,7 @@ from dajiuzhu.core.scoping import get_scoped, scope
 
 from .compare import window_days
 from .datatypes import LASTING_TYPES
-from .models import DepartmentRecord, Delivery, ReportStatus, VerificationReport
+from .models import Delivery, DepartmentRecord, ReportStatus, VerificationReport
 
 
 def delivery_list(*, actor) -> QuerySet[Delivery]:

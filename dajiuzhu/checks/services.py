@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import numpy as np
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -147,7 +148,7 @@ def _items_for(cmp: Comparison, i: int) -> list[VerificationItem]:
             check_code=check.code, source=source, described_on=_date(cmp.latest[check.code][i]),
             value_found=shown_found if has else _("no record"), value_declared=shown_declared,
             difference=difference if has else "", discrepancy=bad))
-    info_mask = mine & compare_mod.np.isin(rows.data_type, INFORMATION_TYPES)
+    info_mask = mine & np.isin(rows.data_type, INFORMATION_TYPES)
     if info_mask.any():
         records = DepartmentRecord.objects.filter(pk__in=[int(r) for r in rows.record_id[info_mask]])
         for record in records.order_by("data_type", "id"):

@@ -109,6 +109,9 @@ class Appeal(models.Model):
                                     name="credit_one_pending_appeal"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.record_id} {self.filed_on} {self.status}"
+
 
 class NoticeKind(models.TextChoices):
     LISTED = "listed", _("notice of listing")
@@ -130,6 +133,9 @@ class CreditNotice(models.Model):
         verbose_name = _("credit notice")
         verbose_name_plural = _("credit notices")
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.issued_on}"
+
 
 class ReviewStreak(models.Model):
     """Consecutive consistent verifications of a household (the honesty incentive)."""
@@ -142,3 +148,6 @@ class ReviewStreak(models.Model):
     class Meta:
         verbose_name = _("review streak")
         verbose_name_plural = _("review streaks")
+
+    def __str__(self) -> str:
+        return f"{self.household_id}: {self.consistent_cycles}"

@@ -7,11 +7,11 @@ import pytest
 from django.utils import timezone
 
 from dajiuzhu.checks import compare
+from dajiuzhu.checks.models import VerificationReport
 from dajiuzhu.checks.services import verify_household
 from dajiuzhu.core.errors import Forbidden
 from dajiuzhu.core.models import AuditEvent
 from dajiuzhu.core.testing import make_household, make_user, member_input
-from dajiuzhu.checks.models import VerificationReport
 
 from .factories import deliver, row
 

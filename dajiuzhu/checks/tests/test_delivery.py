@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dajiuzhu.checks.delivery import delivery_receive, records_match_pending
-from dajiuzhu.checks.models import DepartmentRecord, Delivery
+from dajiuzhu.checks.models import Delivery, DepartmentRecord
 from dajiuzhu.core.errors import Conflict, DomainError, Forbidden
 from dajiuzhu.core.ids import make_id_number
 from dajiuzhu.core.models import AuditEvent
