@@ -518,7 +518,8 @@ class _Importer:
                          object_type="core.job" if self.job else "file",
                          object_id=str(self.job.pk) if self.job else self.digest[:16], region_code=self._region(),
                          new={"job": str(self.job.pk) if self.job else "", "digest": self.digest,
-                              "batch": self.batches, "counts": counts.as_dict()})
+                              "batch": self.batches,
+                              "counts": {**counts.as_dict(), "rows": sum(len(h.rows) for h in batch)}})
         self.seconds["merge"] += time.perf_counter() - started
         for household, reason in merger.rejected:
             self.reject(household.key, household.rows, {n: [reason] for n, _v in household.rows})
