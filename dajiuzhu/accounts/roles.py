@@ -46,7 +46,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     }),
     Role.VILLAGE_WORKER: frozenset({
         "registry.view", "registry.edit", "cases.view", "cases.create", "programs.view", "alerts.view",
-        "alerts.followup", "indices.view", "results.view", "credit.view",
+        "alerts.followup", "indices.view", "results.view", "credit.view", "dashboards.view",
     }),
     # A department sees only what it delivered and what it gave; never the registry.
     Role.DEPARTMENT: frozenset({"checks.deliver", "results.deliver", "programs.view"}),

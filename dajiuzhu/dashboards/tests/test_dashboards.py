@@ -176,3 +176,13 @@ def test_the_beat_schedule_refreshes_the_figures(run_on_commit, records):
     with run_on_commit(execute=True):
         job_id = refresh_dashboards()
     assert Job.objects.get(pk=job_id).status in ("done", "queued", "running")
+
+
+def test_a_village_worker_sees_the_village_dashboard_and_nothing_above(client, records):
+    dashboards_refresh()
+    client.force_login(make_user("village_worker", LINYI_VILLAGE))
+    home = client.get(reverse("dashboards:home"))
+    assert home.status_code == 302 and home["Location"].endswith(f"/{LINYI_VILLAGE}/")
+    page = client.get(home["Location"])
+    assert page.status_code == 200 and page.context["data"]["parent"] is None
+    assert client.get(reverse("dashboards:region", args=[LINYI_TOWN])).status_code == 404
