@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -206,6 +206,8 @@ class _Importer:
         self.next_number: dict[str, int] = {}
         self.numbered_counties: set[str] = set()
         self._text_cells = table.kind == "csv"  # CSV cells are text already
+        if actor is not None:
+            actor.jurisdiction_prefix  # noqa: B018 - loads the actor's region now: the validating thread never queries
 
     # -- helpers ---------------------------------------------------------------------------
     def label(self, key: str) -> str:
@@ -387,6 +389,8 @@ class _Importer:
                 put(("end", batch, rows_in_batch))
         except BaseException as exc:  # noqa: BLE001 - handed to the merging thread, which raises it
             put(("error", exc, 0))
+        finally:
+            connections.close_all()  # this thread's connections only (none, unless a validator queried)
 
     def _region(self) -> str:
         return getattr(self.actor, "region_id", "") or ""

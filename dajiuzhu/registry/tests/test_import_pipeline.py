@@ -399,3 +399,24 @@ def test_new_households_continue_the_registry_numbering(tmp_path, admin):
     numbers = sorted(Household.objects.values_list("number", flat=True))
     assert numbers == [f"{LINYI_VILLAGE}-00001", f"{LINYI_VILLAGE}-00002", f"{LINYI_VILLAGE}-00003",
                        f"{LINYI_VILLAGE_2}-00001"]
+
+
+def test_the_validating_thread_makes_no_queries(tmp_path, monkeypatch):
+    import threading
+
+    from django.db.backends import utils
+
+    from dajiuzhu.accounts.models import User
+
+    handler = User.objects.get(pk=make_user("township_handler", LINYI_TOWN).pk)  # region not loaded yet
+    threads = set()
+    original = utils.CursorWrapper.execute
+
+    def execute(self, sql, params=None):
+        threads.add(threading.current_thread().name)
+        return original(self, sql, params)
+
+    monkeypatch.setattr(utils.CursorWrapper, "execute", execute)
+    result = registry_import(actor=handler, path=write_csv(tmp_path, family("1") + family("2", XINGLONG_VILLAGE)))
+    assert result.counts.households_created == 2
+    assert "registry-import-validate" not in threads
