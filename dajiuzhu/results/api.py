@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 
 from dajiuzhu.core.errors import DomainError, Forbidden
 from dajiuzhu.core.intake import cell_problem
+from dajiuzhu.core.scoping import get_scoped
 
 from . import payments, reports, selectors, services, xlsx
 from .models import Kind, Source
@@ -194,9 +195,8 @@ def record_create(request, payload: ResultsRecordIn):
     actor = _actor(request)
     if not actor.has_perm_code("results.record"):
         raise Forbidden("you may not record assistance")
-    household = Household.objects.filter(pk=payload.household_id).first()
-    if household is None:
-        raise DomainError("no record without a household in the registry", field="household_id")
+    # A household outside the jurisdiction is indistinguishable from one that does not exist.
+    household = get_scoped(Household.objects.all(), actor, perm="results.record", pk=payload.household_id)
     person = Person.objects.filter(pk=payload.person_id).first() if payload.person_id else None
     data = services.RecordInput(**payload.dict(exclude={"household_id", "person_id"}))
     record, _created = services.assistance_record_create(actor=actor, household=household, person=person, data=data,

@@ -159,3 +159,14 @@ def test_batch_page_permissions_and_a_refused_action_changes_nothing(client, han
     client.post(f"/results/payments/{batch.pk}/approve/")
     batch.refresh_from_db()
     assert batch.status == ("approved" if who == "approver" else "checked")
+
+
+def test_recording_through_the_api_outside_the_jurisdiction_is_404(client):
+    household = make_household("371424105276")
+    body = {"household_id": household.pk, "item_code": "temp_small", "amount": "500", "given_on": "2026-01-05"}
+    other = _bearer(make_user("township_handler", LINYI_TOWN))
+    assert client.post("/api/v1/results/records", body, content_type="application/json", **other).status_code == 404
+    own = _bearer(make_user("township_handler", XINGLONG_TOWN))
+    created = client.post("/api/v1/results/records", body, content_type="application/json", **own)
+    assert created.status_code == 201 and created.json()["household_number"] == household.number
+    assert AssistanceRecord.objects.count() == 1
