@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.http import Http404
 
+from dajiuzhu.core.money import money
 from dajiuzhu.core.scoping import actor_prefix, get_scoped, scope
 
 from .models import AssistanceRecord, Delivery, PaymentBatch, PaymentLine, RecordStatus, Recovery
@@ -173,7 +174,7 @@ def outcomes(*, actor, region: str = "", limit: int = 200) -> list[dict]:
         tiers_now = sorted({t for t, since, until in tiers.get(household_id, []) if until is None})
         change = (latest[1] - base[1]) if latest and base and latest[1] is not None and base[1] is not None else None
         out.append({"household_id": household_id, "number": numbers.get(household_id, ""), "first_given": start,
-                    "total": row["total"], "records": row["count"],
+                    "total": money(row["total"] or 0), "records": row["count"],
                     "development_before": base[1] if base else None, "development_now": latest[1] if latest else None,
                     "development_change": change, "tiers_before": tiers_then, "tiers_now": tiers_now,
                     "series": [(s[0].isoformat(), s[1]) for s in series]})
