@@ -19,7 +19,7 @@ LINYI_VILLAGE = "371424100202"  # 张法古村村民委员会 (rural)
 LINYI_VILLAGE_2 = "371424100204"  # 朱胡同村村民委员会 (rural)
 XINGLONG_TOWN = "371424105000"  # 兴隆镇
 XINGLONG_VILLAGE = "371424105276"  # 兴隆村村民委员会
-URBAN_COMMUNITY = "371424001001"  # a 居民委员会 of 邢侗街道 (urban)
+URBAN_COMMUNITY = "371424001023"  # 广场社区居民委员会 of 邢侗街道 (urban)
 
 _sequence = itertools.count(1)
 
