@@ -37,7 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from dajiuzhu.core.audit import audit_record
 from dajiuzhu.registry.facts import FactFrame, household_frame
 
-from .bulk import insert_ignoring_conflicts
+from .bulk import insert_ignoring_conflicts, lock_region
 from .models import RosterEntry, RosterEvent, Tier
 from .standards import standards_for
 
@@ -177,11 +177,12 @@ def _apply(tier: str, qualifying: np.ndarray, frame: FactFrame, on: dt.date, ope
     valid_until = add_months(on, valid_months) if valid_months else None
     insert_ignoring_conflicts(
         RosterEntry, ("household_id", "region_code", "tier", "since", "valid_until", "reason"),
-        [(h, region_of[h], tier, on, valid_until, {"rule": tier}) for h in sorted(opening)])
+        [(h, region_of[h], tier, on, valid_until, {"rule": tier}) for h in sorted(opening)], conflicts_possible=False)
     events = [(h, region_of.get(h, ""), tier, RosterEvent.Kind.LEAVE, on,
                "expired" if h in expired and h in wanted else "") for h in sorted(closing)]
     events += [(h, region_of[h], tier, RosterEvent.Kind.ENTER, on, "") for h in sorted(opening)]
-    insert_ignoring_conflicts(RosterEvent, ("household_id", "region_code", "tier", "kind", "on", "reason"), events)
+    insert_ignoring_conflicts(RosterEvent, ("household_id", "region_code", "tier", "kind", "on", "reason"), events,
+                              conflicts_possible=False)
     counts[tier] = {"in": len(wanted), "entered": len(opening), "left": len(closing)}
 
 
@@ -197,6 +198,7 @@ def _open_entries(region_prefix: str) -> dict[str, dict[int, tuple[int, dt.date 
 @transaction.atomic
 def roster_compute(*, on: dt.date, region_prefix: str = "", actor=None, frame: FactFrame | None = None) -> dict:
     """Bring the roster of ``region_prefix`` up to date for ``on`` (idempotent for the same date)."""
+    lock_region(region_prefix)
     frame = frame if frame is not None else household_frame(on=on, region_prefix=region_prefix)
     if not len(frame):
         return {}

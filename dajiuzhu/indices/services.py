@@ -14,6 +14,7 @@ from dajiuzhu.core.audit import audit_record
 from dajiuzhu.core.errors import DomainError, Forbidden
 from dajiuzhu.registry.facts import FactFrame, household_frame
 
+from .bulk import CONFLICT_ERRORS, copy_rows, lock_region
 from .catalogue import fact_risk_types
 from .config import config_problems, default_config
 from .engine import Scored, score_development, score_hardship
@@ -172,6 +173,16 @@ def _write_postgres(rows) -> None:
         cursor.execute("DROP TABLE indices_score_load")
 
 
+def _copy_new(rows) -> bool:
+    """COPY rows that should all be new; False (nothing written) if any already exists."""
+    try:
+        with transaction.atomic():
+            copy_rows(IndexScore, SCORE_COLUMNS, rows)
+    except CONFLICT_ERRORS:
+        return False
+    return True
+
+
 def _write_sqlite(rows) -> None:
     """One multi-row upsert statement per batch (SQLite ≥ 3.24)."""
     cols = ", ".join(f'"{c}"' for c in SCORE_COLUMNS)
@@ -213,8 +224,13 @@ def index_scores_compute(*, on: dt.date, region_prefix: str = "", actor=None, fr
         return {"households": 0}
     hard, dev = score_frame(frame, hardship=hmodel, development=dmodel)
     rows = _score_rows(frame, hard, dev, hmodel, dmodel)
+    lock_region(region_prefix)
     if connection.vendor == "postgresql":
-        _write_postgres(rows)
+        first = not IndexScore.objects.filter(on=on, region_code__startswith=region_prefix).exists()
+        # A first computation of this date for the region: one straight COPY (a household moved in and
+        # already scored today under its old region is a conflict: then the upsert path).
+        if not (first and _copy_new(rows)):
+            _write_postgres(rows)
     elif connection.vendor == "sqlite":
         _write_sqlite(rows)
     else:

@@ -152,3 +152,16 @@ def test_missing_facts_are_scored_with_what_is_known_and_the_gap_shown():
     missing = [line for line in explain_hardship(score) if line["state"] == "missing"]
     assert {line["code"] for line in missing} >= {"income_ratio", "housing"}
     assert score.development is not None and score.development_coverage < 1
+
+
+def test_a_household_moved_in_and_already_scored_today_is_updated_not_duplicated():
+    from dajiuzhu.core.testing import XINGLONG_VILLAGE, _system_admin
+    from dajiuzhu.registry.services import household_update
+
+    household = _poor_household()
+    on = dt.date.today()
+    index_scores_compute(on=on, region_prefix="371424100")
+    household_update(actor=_system_admin(household.region_code), household=household, region_code=XINGLONG_VILLAGE)
+    index_scores_compute(on=on, region_prefix="371424105")
+    score = IndexScore.objects.get(household=household, on=on)
+    assert score.region_code == XINGLONG_VILLAGE
