@@ -12,6 +12,7 @@ from dajiuzhu.core.testing import (
     LINYI_TOWN,
     LINYI_VILLAGE,
     LINYI_VILLAGE_2,
+    URBAN_COMMUNITY,
     XINGLONG_VILLAGE,
     make_household,
     make_user,
@@ -22,9 +23,6 @@ from dajiuzhu.core.testing import (
 from dajiuzhu.registry.models import Household, HouseholdFacts, MemberFacts, Membership, Person
 
 pytestmark = pytest.mark.django_db
-
-# core.testing.URBAN_COMMUNITY (371424001001) is not in the shipped data; this is 广场社区居民委员会.
-URBAN_COMMUNITY = "371424001023"
 
 
 @pytest.fixture
