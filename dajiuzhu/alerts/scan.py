@@ -427,7 +427,8 @@ def alerts_scan(*, on: dt.date, region_prefix: str = "", actor=None, frame: Fact
                     .values_list("household_id", "risk_types"))
     existing = {a.household_id: a for a in Alert.objects.filter(household_id__in=ids, on=on, status=Alert.Status.OPEN)}
     assignees = assignees_for({region_of[h] for h in ids})
-    new_signal_rows = []
+    new_alerts: list[tuple[Alert, list[dict]]] = []
+    appended: list[tuple[Alert, list[dict]]] = []
     for household_id in sorted(ids):
         signals = []
         for (code, key), params in sorted(found[household_id].items()):
@@ -450,15 +451,18 @@ def alerts_scan(*, on: dt.date, region_prefix: str = "", actor=None, frame: Fact
             risks.discard("other")
         if alert is None:
             user, stage = assignees(region)
-            alert = Alert.objects.create(household_id=household_id, region_code=region, on=on, level=level,
-                                         signals=all_signals, risk_types=",".join(sorted(risks)), ruleset=ruleset,
-                                         stage=stage, assigned_to=user, due_on=due_date(config, level, on))
-            counts["alerts"] += 1
+            alert = Alert(household_id=household_id, region_code=region, on=on, level=level, signals=all_signals,
+                          risk_types=",".join(sorted(risks)), ruleset=ruleset, stage=stage, assigned_to=user,
+                          due_on=due_date(config, level, on))
+            new_alerts.append((alert, signals))
         else:
             alert.signals, alert.level, alert.risk_types = all_signals, level, ",".join(sorted(risks))
             alert.save(update_fields=["signals", "level", "risk_types"])
-        new_signal_rows += [AlertSignal(alert=alert, household_id=household_id, code=s["code"], key=s["key"])
-                            for s in signals]
+            appended.append((alert, signals))
+    Alert.objects.bulk_create([alert for alert, _signals in new_alerts], batch_size=2000)
+    counts["alerts"] = len(new_alerts)
+    new_signal_rows = [AlertSignal(alert=alert, household_id=alert.household_id, code=s["code"], key=s["key"])
+                       for alert, signals in new_alerts + appended for s in signals]
     AlertSignal.objects.bulk_create(new_signal_rows, batch_size=5000)
     counts["signals"] = len(new_signal_rows)
     if new_signal_rows:
