@@ -90,7 +90,8 @@ def _cleanup(floors: dict) -> None:
             # Nothing else refers to the rows the import created: skip the foreign-key triggers of the
             # twenty-odd tables that refer to people and households (a million checks each) when allowed.
             cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-            if cursor.fetchone()[0]:
+            replica = cursor.fetchone()[0]
+            if replica:
                 cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute("DELETE FROM registry_memberfacts WHERE person_id > %s", [person])
         cursor.execute("DELETE FROM registry_householdfacts WHERE household_id > %s", [household])
@@ -98,7 +99,10 @@ def _cleanup(floors: dict) -> None:
         cursor.execute("UPDATE registry_household SET head_id = NULL WHERE id > %s", [household])
         cursor.execute("DELETE FROM registry_person WHERE id > %s", [person])
         cursor.execute("DELETE FROM registry_household WHERE id > %s", [household])
-    if connection.vendor == "postgresql":  # a million deleted rows would slow the next run's index scans
+        if connection.vendor == "postgresql" and replica:
+            cursor.execute("SET LOCAL session_replication_role = origin")
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:  # a million deleted rows would
+        # slow the next run's index scans (VACUUM cannot run inside a transaction, e.g. in a test)
         with connection.cursor() as cursor:
             for table in ("registry_household", "registry_person", "registry_membership", "registry_memberfacts",
                           "registry_householdfacts"):
