@@ -16,18 +16,18 @@ from .models import Channel
 router = Router(tags=["checks"])
 
 
-class DeliveryIn(Schema):
+class DepartmentDeliveryIn(Schema):
     data_type: str
     records: list[dict[str, Any]]
 
 
-class RowError(Schema):
+class DeliveryRowError(Schema):
     row: int
     field: str
     reason: str
 
 
-class DeliveryOut(Schema):
+class DepartmentDeliveryOut(Schema):
     id: int
     department: str
     data_type: str
@@ -42,10 +42,10 @@ class DeliveryOut(Schema):
     matched: int
     unmatched: int
     invalid: int
-    errors: list[RowError]
+    errors: list[DeliveryRowError]
 
 
-class ItemOut(Schema):
+class VerificationItemOut(Schema):
     check: str
     person_name: str
     source: str
@@ -57,7 +57,7 @@ class ItemOut(Schema):
     affects: str
 
 
-class ReportOut(Schema):
+class VerificationReportOut(Schema):
     id: int
     household_id: int
     case_id: int | None
@@ -73,22 +73,22 @@ class ReportOut(Schema):
     evaluations: list[dict[str, Any]]
     decision: str
     dishonesty_record_id: int | None
-    items: list[ItemOut]
+    items: list[VerificationItemOut]
 
 
-def _delivery_out(delivery) -> DeliveryOut:
-    return DeliveryOut(
+def _delivery_out(delivery) -> DepartmentDeliveryOut:
+    return DepartmentDeliveryOut(
         id=delivery.pk, department=delivery.department.code, data_type=delivery.data_type, channel=delivery.channel,
         received_at=delivery.received_at, described_from=delivery.described_from, described_to=delivery.described_to,
         rows=delivery.rows, created=delivery.created, updated=delivery.updated, unchanged=delivery.unchanged,
         matched=delivery.matched, unmatched=delivery.unmatched, invalid=delivery.invalid,
-        errors=[RowError(row=int(e.get("row", 0)), field=str(e.get("field", "")), reason=str(e.get("reason", "")))
+        errors=[DeliveryRowError(row=int(e.get("row", 0)), field=str(e.get("field", "")), reason=str(e.get("reason", "")))
                 for e in delivery.errors[:200]],
     )
 
 
-@router.post("/deliveries", response={201: DeliveryOut}, operation_id="checks_delivery_create")
-def delivery_create(request, payload: DeliveryIn):
+@router.post("/deliveries", response={201: DepartmentDeliveryOut}, operation_id="checks_delivery_create")
+def delivery_create(request, payload: DepartmentDeliveryIn):
     """Deliver records of one data type (the department's system, with its department token)."""
     with context.source("api"):
         delivery = delivery_receive(actor=request.user, data_type=payload.data_type, rows=payload.records,
@@ -96,28 +96,28 @@ def delivery_create(request, payload: DeliveryIn):
     return 201, _delivery_out(delivery)
 
 
-@router.get("/deliveries", response=list[DeliveryOut], operation_id="checks_delivery_list")
+@router.get("/deliveries", response=list[DepartmentDeliveryOut], operation_id="checks_delivery_list")
 def delivery_list(request, limit: int = 50, offset: int = 0):
     limit = max(1, min(limit, 200))
     return [_delivery_out(d) for d in selectors.delivery_list(actor=request.user)[offset:offset + limit]]
 
 
-@router.get("/deliveries/{delivery_id}", response=DeliveryOut, operation_id="checks_delivery_get")
+@router.get("/deliveries/{delivery_id}", response=DepartmentDeliveryOut, operation_id="checks_delivery_get")
 def delivery_get(request, delivery_id: int):
     """The status of a delivery: counts, refused rows, people not matched."""
     return _delivery_out(selectors.delivery_get(actor=request.user, pk=delivery_id))
 
 
-@router.get("/reports/{report_id}", response=ReportOut, operation_id="checks_report_get")
+@router.get("/reports/{report_id}", response=VerificationReportOut, operation_id="checks_report_get")
 def report_get(request, report_id: int):
     report = selectors.report_get(actor=request.user, pk=report_id)
-    return ReportOut(
+    return VerificationReportOut(
         id=report.pk, household_id=report.household_id, case_id=report.case_id, region_code=report.region_code,
         kind=report.kind, as_of=report.as_of, outcome=report.outcome, status=report.status,
         discrepancies=report.discrepancies, changes_eligibility=report.changes_eligibility,
         changes_amount=report.changes_amount, evaluated=report.evaluated, evaluations=report.evaluations,
         decision=report.decision, dishonesty_record_id=report.dishonesty_record_id,
-        items=[ItemOut(check=i.check_code, person_name=i.person_name, source=i.source, described_on=i.described_on,
+        items=[VerificationItemOut(check=i.check_code, person_name=i.person_name, source=i.source, described_on=i.described_on,
                        value_found=i.value_found, value_declared=i.value_declared, difference=i.difference,
                        discrepancy=i.discrepancy, affects=i.affects) for i in report.all_lines()],
     )
