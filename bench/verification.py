@@ -36,7 +36,7 @@ def _ensure_department_data(on: dt.date) -> int:
 
     from dajiuzhu.accounts.departments import ensure_departments
     from dajiuzhu.accounts.models import Department
-    from dajiuzhu.checks.models import DepartmentRecord, Delivery
+    from dajiuzhu.checks.models import Delivery, DepartmentRecord
 
     existing = Delivery.objects.filter(file_name=BENCH_FILE).count()
     if existing == len(DATA_TYPES):
@@ -80,9 +80,9 @@ def _ensure_department_data(on: dt.date) -> int:
 
 
 def _recipients(on: dt.date) -> list[int]:
-    from dajiuzhu.registry.facts import household_frame
-
     import numpy as np
+
+    from dajiuzhu.registry.facts import household_frame
 
     frame = household_frame(on=on)
     line = np.where(frame.columns["is_urban"], 90000, 72000)  # the demo 低保 standard, urban / rural, in fen
