@@ -21,7 +21,7 @@ def _require(request, code: str) -> None:
         raise Forbidden(_("your role may not do this"))
 
 
-class SignalOut(Schema):
+class AlertSignalOut(Schema):
     code: str
     label: str
     level: str
@@ -40,7 +40,7 @@ class AlertOut(Schema):
     risk_types: list[str]
     assigned_to_id: int | None
     due_on: dt.date
-    signals: list[SignalOut]
+    signals: list[AlertSignalOut]
 
     @staticmethod
     def resolve_risk_types(obj) -> list[str]:
@@ -51,7 +51,7 @@ class AlertOut(Schema):
         return alert_signals_in_words(obj)
 
 
-class FollowUpOut(Schema):
+class AlertFollowUpOut(Schema):
     alert_id: int
     visited_on: dt.date
     outcome: str
@@ -62,14 +62,14 @@ class FollowUpOut(Schema):
 
 
 class AlertDetailOut(AlertOut):
-    follow_up: FollowUpOut | None = None
+    follow_up: AlertFollowUpOut | None = None
 
     @staticmethod
     def resolve_follow_up(obj):
         return getattr(obj, "follow_up", None) if obj.status == "closed" else None
 
 
-class AlertQuery(Schema):
+class AlertFilterQuery(Schema):
     mine: bool = False
     status: str = "open"
     level: str = ""
@@ -81,7 +81,7 @@ class AlertQuery(Schema):
 
 @router.get("/alerts", response=list[AlertOut], operation_id="alerts_list", summary="Alerts in the caller's area")
 @paginate(PageNumberPagination)
-def alerts(request, query: Query[AlertQuery]):
+def alerts(request, query: Query[AlertFilterQuery]):
     _require(request, "alerts.view")
     return alert_list(actor=request.auth, filters=AlertFilters(**query.dict()))
 
@@ -93,7 +93,7 @@ def alert_detail(request, alert_id: int):
     return alert_get(actor=request.auth, pk=alert_id)
 
 
-class FollowUpIn(Schema):
+class AlertFollowUpIn(Schema):
     visited_on: dt.date
     outcome: str = Field(description="assisted | referred | no_need")
     case_id: int | None = Field(None, description="the application it led to (assisted)")
@@ -103,9 +103,9 @@ class FollowUpIn(Schema):
     notes: str = ""
 
 
-@router.post("/alerts/{alert_id}/follow-up", response={201: FollowUpOut}, operation_id="alerts_follow_up",
+@router.post("/alerts/{alert_id}/follow-up", response={201: AlertFollowUpOut}, operation_id="alerts_follow_up",
              summary="Record the home visit and its outcome; closes the alert")
-def follow_up(request, alert_id: int, payload: FollowUpIn):
+def follow_up(request, alert_id: int, payload: AlertFollowUpIn):
     _require(request, "alerts.followup")
     alert = alert_get(actor=request.auth, pk=alert_id)
     department = None

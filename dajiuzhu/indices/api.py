@@ -48,7 +48,7 @@ class RosterEntryOut(Schema):
         return [c for c in (getattr(obj, "risk_types", "") or "").split(",") if c]
 
 
-class RosterQuery(Schema):
+class RosterFilterQuery(Schema):
     tier: str = ""
     region: str = ""
     hardship_band: str = ""
@@ -59,7 +59,7 @@ class RosterQuery(Schema):
 @router.get("/roster", response=list[RosterEntryOut], operation_id="indices_roster_list",
             summary="Low-income roster (open entries) with the latest index bands")
 @paginate(PageNumberPagination)
-def roster_list(request, query: Query[RosterQuery]):
+def roster_list(request, query: Query[RosterFilterQuery]):
     _require(request, "indices.view")
     if query.tier and query.tier not in Tier.values:
         raise DomainError(_("unknown tier %(t)s") % {"t": query.tier}, field="tier")
@@ -68,7 +68,7 @@ def roster_list(request, query: Query[RosterQuery]):
     return roster(actor=request.auth, filters=RosterFilters(**query.dict()))
 
 
-class ExplanationOut(Schema):
+class IndexExplanationOut(Schema):
     code: str
     state: str
     weight: float
@@ -76,7 +76,7 @@ class ExplanationOut(Schema):
     text: str
 
 
-class ScoreOut(Schema):
+class IndexScoreOut(Schema):
     on: dt.date
     hardship: float | None
     hardship_band: str
@@ -88,7 +88,7 @@ class ScoreOut(Schema):
     development_coverage: float
     development_version: int = Field(alias="development_model.version")
     risk_types: list[str]
-    explanation: list[ExplanationOut]
+    explanation: list[IndexExplanationOut]
 
     @staticmethod
     def resolve_risk_types(obj) -> list[str]:
@@ -99,7 +99,7 @@ class ScoreOut(Schema):
         return explain_hardship(obj)
 
 
-@router.get("/households/{household_id}/scores", response=list[ScoreOut], operation_id="indices_household_scores",
+@router.get("/households/{household_id}/scores", response=list[IndexScoreOut], operation_id="indices_household_scores",
             summary="Both indices of one household over time, with the breakdown in words")
 def household_score_list(request, household_id: int):
     _require(request, "indices.view")
@@ -107,7 +107,7 @@ def household_score_list(request, household_id: int):
     return list(household_scores(household))
 
 
-class AggregateRowOut(Schema):
+class PovertyAggregateRowOut(Schema):
     prefix: str
     n: float
     q: float
@@ -118,14 +118,14 @@ class AggregateRowOut(Schema):
     contribution: list[float]
 
 
-class AggregatesOut(Schema):
+class PovertyAggregatesOut(Schema):
     on: dt.date | None
     indicators: list[str]
-    rows: list[AggregateRowOut]
-    total: AggregateRowOut | None
+    rows: list[PovertyAggregateRowOut]
+    total: PovertyAggregateRowOut | None
 
 
-@router.get("/aggregates", response=AggregatesOut, operation_id="indices_aggregates",
+@router.get("/aggregates", response=PovertyAggregatesOut, operation_id="indices_aggregates",
             summary="Headcount H, intensity A and M0 by region prefix and indicator")
 def aggregates(request, level: int = 9, weight: str = "people", on: dt.date | None = None):
     _require(request, "indices.view")
