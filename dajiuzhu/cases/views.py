@@ -85,7 +85,10 @@ def application_new(request):
     """The one form: look up or register, declare, choose, sign, submit → the instant decision."""
     _require(request, "cases.create")
     user = request.user
-    form = ApplicationForm(request.POST or None, item_choices=_item_choices(user), channels=_channels(user))
+    prefilled = _prefilled_household(request)
+    initial = {"household_id": prefilled.pk, "channel": Channel.PROACTIVE} if prefilled else None
+    form = ApplicationForm(request.POST or None, initial=initial, item_choices=_item_choices(user),
+                           channels=_channels(user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         new = None
@@ -107,8 +110,20 @@ def application_new(request):
             return redirect("cases:detail", pk=case.pk)
     return render(request, "cases/application_form.html", {
         "form": form, "member_rows": _member_rows(request.POST if request.method == "POST" else None),
-        "member_choices": MEMBER_CHOICES,
+        "member_choices": MEMBER_CHOICES, "prefilled": prefilled,
+        "prefilled_head": mask_name(prefilled.head.name) if prefilled and prefilled.head else "",
+        "prefilled_benefits": list(selectors.household_benefits(household_id=prefilled.pk)) if prefilled else [],
     })
+
+
+def _prefilled_household(request):
+    """``?household=<id>`` (the "apply" link of an alert's follow-up): the household, scoped (404 outside)."""
+    raw = request.GET.get("household", "")
+    if request.method != "GET" or not raw.isdigit():
+        return None
+    from dajiuzhu.registry.selectors import household_get
+
+    return household_get(actor=request.user, pk=int(raw))
 
 
 @login_required

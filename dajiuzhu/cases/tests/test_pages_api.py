@@ -228,3 +228,20 @@ def test_the_instant_decision_query_count_is_pinned(catalogue, client, linyi_han
     with django_assert_max_num_queries(60):
         response = client.post("/api/v1/cases/applications", payload, content_type="application/json")
     assert response.status_code == 201
+
+
+def test_the_apply_link_of_an_alert_opens_the_form_with_the_household_and_the_proactive_channel(
+        catalogue, client, xinglong_handler, linyi_handler):
+    from dajiuzhu.core.testing import make_household
+
+    household = make_household(XINGLONG_VILLAGE)
+    client.force_login(xinglong_handler)
+    response = client.get(reverse("cases:new") + f"?household={household.pk}&alert=7")
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert f'name="household_id" value="{household.pk}"' in content
+    assert household.number in content
+    assert response.context["form"].initial["channel"] == "proactive"
+    # Another township's window cannot open it by id (apply anywhere works by full ID number only).
+    client.force_login(linyi_handler)
+    assert client.get(reverse("cases:new") + f"?household={household.pk}").status_code == 404
