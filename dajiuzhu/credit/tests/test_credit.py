@@ -156,3 +156,16 @@ def test_the_flag_tag_shows_on_a_restricted_household():
     assert "credit-flag" not in template.render(Context({"household": household}))
     _list(household.head, admin)
     assert "credit-flag" in template.render(Context({"household": household}))
+
+
+def test_the_daily_expiry_is_scheduled_and_runs_as_a_job(django_capture_on_commit_callbacks):
+    from django.conf import settings
+
+    from dajiuzhu.core.models import Job
+    from dajiuzhu.credit.tasks import expire_records
+
+    assert settings.CELERY_BEAT_SCHEDULE["credit-expire-daily"]["task"] == "dajiuzhu.credit.tasks.expire_records"
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = expire_records()
+    job = Job.objects.get(pk=job_id)
+    assert job.kind == "credit.expire" and job.status == Job.Status.DONE and "expired" in job.result
