@@ -186,6 +186,10 @@ USE_TZ = True
 
 STATIC_URL = os.environ.get("DJANGO_STATIC_URL", "static/")
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
+if not PRODUCTION:
+    # WhiteNoise serves from the finders in development; an empty root keeps it quiet.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+    WHITENOISE_USE_FINDERS = True
 STATICFILES_DIRS = [BASE_DIR / "static"]
 if PRODUCTION:
     # collectstatic writes hashed, compressed files that whitenoise serves with far-future caching.
