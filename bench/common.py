@@ -315,7 +315,7 @@ def render(results: dict, *, header: str = "") -> str:
         lines.append("")
         m = entry.get("machine", {})
         lines.append(f"- Size: {entry.get('people', 0):,} people · runs: {entry.get('repeat', 1)} (median) · "
-                     f"measured {entry.get('at', '?')}")
+                     f"suite run started {entry.get('at', '?')}")
         lines.append(f"- Machine: {m.get('cores')} cores, {m.get('memory_gb')} GB, {m.get('cpu', '?')}; "
                      f"{m.get('database', '?')}; Python {m.get('python', '?')}")
         lines.append(f"- Command: `{entry.get('command', '')}`")
