@@ -122,9 +122,6 @@ class Household(models.Model):
         ordering = ["id"]
         verbose_name = _("household")
         verbose_name_plural = _("households")
-        indexes = [
-            models.Index(fields=["region_code"], name="household_region_like", opclasses=["varchar_pattern_ops"]),
-        ]
 
     def __str__(self) -> str:
         return self.number
@@ -160,7 +157,6 @@ class Person(models.Model):
         verbose_name_plural = _("people")
         indexes = [
             models.Index(fields=["name"], name="person_name_idx"),
-            models.Index(fields=["region_code"], name="person_region_like", opclasses=["varchar_pattern_ops"]),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(sex__in=["M", "F"]), name="person_sex_valid"),
@@ -193,7 +189,8 @@ class HouseholdFacts(models.Model):
     last 12 months; assets are values on the date.
     """
 
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="facts")
+    # No separate index: the unique (household, as_of) constraint serves lookups by household.
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="facts", db_index=False)
     region_code = models.CharField(max_length=12, db_index=True)
     as_of = models.DateField(_("as of"))
     source = models.CharField(_("source"), max_length=16, choices=FactSource.choices, default=FactSource.DECLARED)
@@ -249,7 +246,7 @@ class HouseholdFacts(models.Model):
 class MemberFacts(models.Model):
     """A dated observation of a member's health, disability, self-care, labour and work."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="facts")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="facts", db_index=False)
     region_code = models.CharField(max_length=12, db_index=True)
     as_of = models.DateField(_("as of"))
     source = models.CharField(_("source"), max_length=16, choices=FactSource.choices, default=FactSource.DECLARED)
