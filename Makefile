@@ -21,7 +21,7 @@ install: $(VENV)/.installed
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
-	$(PY) manage.py demo_accounts
+	$(PY) manage.py demo_accounts --url http://$(HOST)/
 	$(PY) manage.py runserver $(HOST)
 
 serve: install

@@ -8,7 +8,10 @@ from dajiuzhu.accounts.models import User
 class Command(BaseCommand):
     help = "Create the demo accounts (one per role) if missing and print them."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--url", default="http://127.0.0.1:8000/", help="where the platform is served")
+
+    def handle(self, *args, url="http://127.0.0.1:8000/", **options):
         ensure_demo_accounts()
         self.stdout.write("\nDemo accounts (password: %s)\n" % settings.DEMO_PASSWORD)
         self.stdout.write(f"  {'username':<20} {'role':<26} region")
@@ -18,4 +21,4 @@ class Command(BaseCommand):
         residents = User.objects.filter(role="resident").order_by("username")[:3]
         for user in residents:
             self.stdout.write(f"  {user.username:<20} {user.get_role_display()!s:<26} {user.region.name}")
-        self.stdout.write("\nOpen http://127.0.0.1:8000/ and log in.\n")
+        self.stdout.write(f"\nOpen {url} and log in.\n")
