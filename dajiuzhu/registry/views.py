@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from dajiuzhu.core.audit import audit_read_of_identity
 from dajiuzhu.core.errors import DomainError
 from dajiuzhu.core.models import AuditEvent
+from dajiuzhu.core.panels import household_panels
 from dajiuzhu.core.scoping import get_scoped, region_in_scope, scope
 from dajiuzhu.core.views import page_of, perm_required, query_without_page
 from dajiuzhu.regions.selectors import region_names
@@ -154,6 +155,9 @@ def household_detail(request, pk: int):
         "hukou_name": names.get(household.hukou_region_code, household.hukou_region_code),
         "can_edit": can_edit_household(request.user, household),
         "can_view_identity": can_view_identity(request.user, household),
+        # Sections of the apps above the registry (credit flag, assistance, indices, results).
+        "panels_top": household_panels(request.user, "top"),
+        "panels_bottom": household_panels(request.user, "bottom"),
     })
 
 

@@ -107,13 +107,15 @@ def test_household_detail_shows_members_facts_and_history_newest_first(client, h
                            values={"monthly_wages": "900.00"})
     url = reverse("registry:household_detail", args=[household.pk])
     client.get(url)
-    with django_assert_num_queries(10):
+    # 10 for the registry's own sections + 6 for the panels of the apps above it
+    # (credit flag, assistance received, indices), constant in the number of members.
+    with django_assert_num_queries(16):
         client.get(url)
     from dajiuzhu.registry.services import member_add
 
     for name in ("张一", "张二", "张三丰"):
         member_add(actor=handler, household=household, member=member_input(name, relation="child", age=10))
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(16):
         response = client.get(url)
     body = response.content.decode()
     assert household.head.id_masked in body and household.head.id_number not in body
@@ -317,3 +319,19 @@ def test_member_facts_form_refuses_what_the_import_refuses(client, handler):
     errors = response.context["form"].errors
     assert "illness" in errors and "disability_category" in errors
     assert MemberFacts.objects.filter(person=head).count() == before
+
+
+def test_household_page_shows_the_sections_of_the_apps_above_the_registry(client, handler):
+    """The credit flag, the assistance in force, the indices and the results link are panels."""
+    from dajiuzhu.core.testing import make_user
+    from dajiuzhu.credit.services import dishonesty_record_create
+
+    household = make_household(LINYI_VILLAGE)
+    admin = make_user("county_admin", "371424000000")
+    record = dishonesty_record_create(actor=admin, person=household.head, reason="concealment", source="case",
+                                      details="隐瞒车辆")
+    client.force_login(handler)
+    body = client.get(reverse("registry:household_detail", args=[household.pk])).content.decode()
+    assert reverse("credit:detail", args=[record.pk]) in body
+    assert reverse("cases:new") + f"?household={household.pk}" in body
+    assert reverse("results:household", args=[household.pk]) in body
