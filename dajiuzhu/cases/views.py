@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from dajiuzhu.core import context
 from dajiuzhu.core.errors import DomainError
 from dajiuzhu.core.ids import mask_name
+from dajiuzhu.core.panels import household_panels
 
 from . import selectors, services
 from .forms import (
@@ -160,6 +161,8 @@ def case_detail(request, pk: int):
         "can_handle": user.has_perm_code("cases.handle"), "can_approve": user.has_perm_code("cases.approve"),
         "can_appeal": user.has_perm_code("cases.create"),
         "notices": case.notices.all(), "objections": case.objections.all(),
+        # The flags other apps put on every page that shows the household (the credit record).
+        "household": case.household, "household_flags": household_panels(user, "top"),
     })
 
 

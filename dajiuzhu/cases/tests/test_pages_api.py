@@ -245,3 +245,19 @@ def test_the_apply_link_of_an_alert_opens_the_form_with_the_household_and_the_pr
     # Another township's window cannot open it by id (apply anywhere works by full ID number only).
     client.force_login(linyi_handler)
     assert client.get(reverse("cases:new") + f"?household={household.pk}").status_code == 404
+
+
+def test_the_case_page_shows_the_households_credit_flag(catalogue, client, xinglong_handler):
+    from dajiuzhu.core.testing import make_household
+    from dajiuzhu.credit.services import dishonesty_record_create
+
+    household = make_household(XINGLONG_VILLAGE)
+    admin = make_user("county_admin", "371424000000")
+    record = dishonesty_record_create(actor=admin, person=household.head, reason="concealment", source="case",
+                                      details="隐瞒车辆")
+    case = Case.objects.create(number="T-FLAG-1", household=household, applicant=household.head,
+                               region_code=household.region_code, accepted_region_code=XINGLONG_VILLAGE[:9] + "000",
+                               channel="window", created_by=xinglong_handler)
+    client.force_login(xinglong_handler)
+    body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert reverse("credit:detail", args=[record.pk]) in body
