@@ -10,6 +10,8 @@ ITEMS = [
             description=_("Search households and members, see their history")),
     NavItem(label=_("Register a household"), url_name="registry:household_create", perm="registry.edit", order=11,
             description=_("Head, members and economic facts in one form")),
+    NavItem(label=_("Import a file"), url_name="registry:import_upload", perm="registry.import", order=12,
+            description=_("CSV or XLSX in the registry template, with an error report to fix and re-import")),
 ]
 
 
