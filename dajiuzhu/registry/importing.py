@@ -22,10 +22,8 @@ cell left empty) leaves the stored value as it is.
 from __future__ import annotations
 
 import array
-import collections
 import dataclasses
 import datetime as dt
-import multiprocessing
 import queue
 import re
 import threading
@@ -147,7 +145,6 @@ def registry_import(
     batch_rows: int = DEFAULT_BATCH_ROWS,
     today: dt.date | None = None,
     progress: Callable[[int, int, ImportCounts], None] | None = None,
-    workers: int = 0,
 ) -> ImportResult:
     """Import a registry file as ``actor`` (None: the system, no jurisdiction limit).
 
@@ -160,7 +157,7 @@ def registry_import(
     digest = file_digest(path)
     with open_table(path, REGISTRY_TEMPLATE, filename=filename or path.name) as table:
         importer = _Importer(actor=actor, table=table, digest=digest, job=job, batch_rows=batch_rows,
-                             today=today or timezone.localdate(), progress=progress, workers=workers,
+                             today=today or timezone.localdate(), progress=progress,
                              report_path=Path(report_path) if report_path else _default_report_path(table, digest,
                                                                                                     report_stem))
         return importer.run(filename=filename or path.name)
@@ -181,7 +178,7 @@ def _id_value(number: str) -> int | None:
 
 class _Importer:
     def __init__(self, *, actor, table: Table, digest: str, job, batch_rows: int, today: dt.date, progress,
-                 report_path: Path, workers: int = 0):
+                 report_path: Path):
         from dajiuzhu.regions.models import Region
 
         self.actor = actor
@@ -190,7 +187,6 @@ class _Importer:
         self.digest = digest
         self.job = job
         self.batch_rows = batch_rows
-        self.workers = workers
         self.today = today
         self.progress = progress
         self.report = ErrorReport(report_path, self.header_map.headers)
@@ -396,52 +392,11 @@ class _Importer:
             connections.close_all()  # this thread's connections only (none, unless a validator queried)
 
     def _validated(self, scan: _Scan, stop: threading.Event) -> Iterator[tuple[list, PlannedHousehold | None]]:
-        """(rows, plan or None) per household, in file order; rejected households are in the report.
-
-        With ``workers`` the households are validated in that many forked processes (validation is
-        independent per household and CPU-bound); at most a few chunks are in flight, so memory stays
-        bounded. Without, here in this thread.
-        """
-        if self.workers <= 0 or "fork" not in multiprocessing.get_all_start_methods():
-            for key, rows in self.households(scan):
-                yield rows, self.validate(key, rows, scan)
-            return
-        global _WORKER_STATE
-        _WORKER_STATE = (self, scan, translation.get_language())
-        in_flight = threading.BoundedSemaphore(4 * self.workers)
-        pending: collections.deque = collections.deque()
-
-        def chunks() -> Iterator[list]:
-            chunk: list = []
-            for household in self.households(scan):
-                chunk.append(household)
-                if len(chunk) >= _CHUNK_HOUSEHOLDS:
-                    if not take_slot():
-                        return
-                    pending.append(chunk)
-                    yield chunk
-                    chunk = []
-            if chunk and take_slot():
-                pending.append(chunk)
-                yield chunk
-
-        def take_slot() -> bool:
-            while not in_flight.acquire(timeout=0.5):
-                if stop.is_set():
-                    return False
-            return True
-
-        with multiprocessing.get_context("fork").Pool(self.workers) as pool:
-            for outcomes in pool.imap(_check_chunk, chunks()):
-                chunk = pending.popleft()
-                in_flight.release()
-                for (key, rows), outcome in zip(chunk, outcomes, strict=True):
-                    if isinstance(outcome, PlannedHousehold):
-                        outcome.rows = rows
-                        yield rows, outcome
-                    else:
-                        self.reject(key, rows, outcome)
-                        yield rows, None
+        """(rows, plan or None) per household, in file order; rejected households are in the report."""
+        for key, rows in self.households(scan):
+            if stop.is_set():
+                return
+            yield rows, self.validate(key, rows, scan)
 
     def _region(self) -> str:
         return getattr(self.actor, "region_id", "") or ""
@@ -588,23 +543,6 @@ class _Importer:
             self.reject(household.key, household.rows, {n: [reason] for n, _v in household.rows})
         with self.lock:
             self.counts.add(counts)
-
-
-_CHUNK_HOUSEHOLDS = 200
-_WORKER_STATE: tuple | None = None  # (importer, scan, language), inherited by forked validation workers
-
-
-def _check_chunk(chunk: list[tuple[str, list]]) -> list:
-    """In a validation worker: check each household of the chunk (the rows stay with the parent)."""
-    importer, scan, language = _WORKER_STATE
-    with translation.override(language):
-        outcomes = []
-        for key, rows in chunk:
-            outcome = importer.check(key, rows, scan)
-            if isinstance(outcome, PlannedHousehold):
-                outcome.rows = []  # the parent has them
-            outcomes.append(outcome)
-        return outcomes
 
 
 def _rows_in(cursor, sql: str, values: list, chunk: int = 900) -> list[tuple]:

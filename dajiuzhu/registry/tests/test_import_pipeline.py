@@ -420,25 +420,3 @@ def test_the_validating_thread_makes_no_queries(tmp_path, monkeypatch):
     result = registry_import(actor=handler, path=write_csv(tmp_path, family("1") + family("2", XINGLONG_VILLAGE)))
     assert result.counts.households_created == 2
     assert "registry-import-validate" not in threads
-
-
-@pytest.mark.django_db(transaction=True)
-def test_validation_in_worker_processes_gives_the_same_result(tmp_path):
-    admin = make_user("county_admin", LINYI_COUNTY)
-    from dajiuzhu.core.ids import make_id_number
-
-    rows = []
-    for key in range(1, 700):  # distinct birth dates: the factory's sequence repeats after 500 numbers
-        born = dt.date(1950, 1, 1) + dt.timedelta(days=key)
-        region = LINYI_VILLAGE if key % 2 else LINYI_VILLAGE_2
-        rows += [[str(key), "王五", make_id_number("371424", born, 11), "户主", region],
-                 [str(key), "赵六", make_id_number("371424", born, 12), "配偶", region]]
-    rows[101][2] = "371424"  # household 51: an invalid ID
-    rows[501][4] = "371424100999"  # household 251: an unknown region
-    path = write_csv(tmp_path, rows)
-    result = registry_import(actor=admin, path=path, workers=2, batch_rows=300)
-    assert result.counts.households_created == 697 and result.counts.rows_rejected == 4, result.counts
-    reasons = {r[-1]: r[-2] for r in read_report(result.report_path)[1:]}
-    assert set(reasons) == {"102", "103", "502", "503"} and "公民身份号码 (C)" in reasons["103"]
-    again = registry_import(actor=admin, path=path, workers=2)
-    assert again.counts.households_unchanged == 697 and again.counts.rows_rejected == 4

@@ -23,10 +23,8 @@ class Command(BaseCommand):
                             help="import as this user (their jurisdiction applies); default: the system, no limit")
         parser.add_argument("--report", default="", help="where to write the error report (default: VAR_DIR/reports)")
         parser.add_argument("--batch", type=int, default=DEFAULT_BATCH_ROWS, help="rows per transaction")
-        parser.add_argument("--workers", type=int, default=0,
-                            help="validate in this many worker processes (big files, machines with spare cores)")
 
-    def handle(self, *args, file: str, username: str, report: str, batch: int, workers: int, **options):
+    def handle(self, *args, file: str, username: str, report: str, batch: int, **options):
         actor = None
         if username:
             actor = get_user_model().objects.filter(username=username).first()
@@ -40,7 +38,7 @@ class Command(BaseCommand):
         try:
             with context.source("import"):
                 result = registry_import(actor=actor, path=file, report_path=report or None, batch_rows=batch,
-                                         progress=progress, workers=workers)
+                                         progress=progress)
         except FileNotFoundError:
             raise CommandError(f"{file}: no such file") from None
         except DomainError as exc:
