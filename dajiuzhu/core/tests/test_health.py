@@ -95,17 +95,19 @@ def test_healthz_worker_is_error_without_a_worker_and_ok_once_one_answers(client
         assert name not in health.ping_workers(broker)
         if not health.ping_workers(broker):
             assert client.get("/healthz/worker").status_code == 503
+        log = tmp_path / "worker.log"
         env = {**os.environ, "CELERY_BROKER_URL": broker, "DATABASE_URL": f"sqlite:///{tmp_path / 'w.sqlite3'}",
                "DAJIUZHU_VAR_DIR": str(tmp_path)}
         worker = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-n", name,
              "-Q", f"health-{name}", "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"), start_new_session=True)
         try:
-            deadline = time.monotonic() + 60
+            # Generous: a loaded CI machine can take a while to import Django and Celery in the worker.
+            deadline = time.monotonic() + 150
             while name not in health.ping_workers(broker):
-                assert worker.poll() is None, "the worker exited"
-                assert time.monotonic() < deadline, "the worker never answered"
+                assert worker.poll() is None, f"the worker exited: {log.read_text()[-2000:]}"
+                assert time.monotonic() < deadline, f"the worker never answered: {log.read_text()[-2000:]}"
             health._last_worker_ping.clear()
             response = client.get("/healthz/worker")
             assert response.status_code == 200 and response.json()["worker"] == "ok"
