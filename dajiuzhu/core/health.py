@@ -81,7 +81,12 @@ def _control_app(url: str):
 
 def ping_workers(url: str | None = None, *, timeout: float = 1.0) -> list[str]:
     """Names of the workers that answered a ping on the broker."""
-    replies = _control_app(url or settings.CELERY_BROKER_URL).control.ping(timeout=timeout)
+    url = url or settings.CELERY_BROKER_URL
+    app = _control_app(url)
+    # An explicit connection: Celery would otherwise prefer a CELERY_BROKER_URL environment variable
+    # over the URL asked for here.
+    with app.connection_for_write(url) as connection:
+        replies = app.control.ping(timeout=timeout, connection=connection)
     return sorted(name for reply in replies for name in reply)
 
 
