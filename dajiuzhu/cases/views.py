@@ -19,6 +19,7 @@ from dajiuzhu.core import context
 from dajiuzhu.core.errors import DomainError
 from dajiuzhu.core.ids import mask_name
 from dajiuzhu.core.panels import household_panels
+from dajiuzhu.core.views import run_service
 
 from . import selectors, services
 from .forms import (
@@ -166,16 +167,6 @@ def case_detail(request, pk: int):
     })
 
 
-def _run(request, fn, **kwargs) -> bool:
-    try:
-        with context.source("web"):
-            fn(actor=request.user, **kwargs)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return False
-    return True
-
-
 @login_required
 @require_POST
 def case_step(request, pk: int):
@@ -183,7 +174,7 @@ def case_step(request, pk: int):
     form = TransitionForm(request.POST)
     if form.is_valid():
         step = form.cleaned_data["step"]
-        if _run(request, services.case_transition, case=case, step=step, opinion=form.cleaned_data["opinion"]):
+        if run_service(request, services.case_transition, case=case, step=step, opinion=form.cleaned_data["opinion"]):
             messages.success(request, _("done: %(step)s") % {"step": TRANSITIONS[step].label})
     else:
         messages.error(request, _("choose a step"))
@@ -196,7 +187,7 @@ def case_decide(request, pk: int):
     case = selectors.case_get(actor=request.user, pk=pk)
     form = DecisionForm(request.POST)
     if form.is_valid():
-        if _run(request, services.case_decide, case=case, outcome=form.cleaned_data["outcome"],
+        if run_service(request, services.case_decide, case=case, outcome=form.cleaned_data["outcome"],
                 opinion=form.cleaned_data["opinion"]):
             messages.success(request, _("decision recorded"))
     else:
@@ -216,20 +207,20 @@ def item_review(request, pk: int):
     action = data["action"]
     ok = False
     if action == "confirm":
-        ok = _run(request, services.case_item_review_confirm, case_item=ci, note=data["reason"])
+        ok = run_service(request, services.case_item_review_confirm, case_item=ci, note=data["reason"])
     elif action == "adjust":
         if data["amount"] is None:
             messages.error(request, _("give the new amount"))
         else:
-            ok = _run(request, services.case_item_adjust, case_item=ci, amount=data["amount"], reason=data["reason"])
+            ok = run_service(request, services.case_item_adjust, case_item=ci, amount=data["amount"], reason=data["reason"])
     elif action == "revoke":
         if data["not_due_from"] is None:
             messages.error(request, _("give the date from which the benefit was not due"))
         else:
-            ok = _run(request, services.case_item_revoke, case_item=ci, reason=data["reason"],
+            ok = run_service(request, services.case_item_revoke, case_item=ci, reason=data["reason"],
                       not_due_from=data["not_due_from"], dishonest=data["dishonest"])
     elif action == "end":
-        ok = _run(request, services.case_item_end, case_item=ci, on=timezone.localdate(), reason=data["reason"])
+        ok = run_service(request, services.case_item_end, case_item=ci, on=timezone.localdate(), reason=data["reason"])
     if ok:
         messages.success(request, _("review recorded"))
     return redirect("cases:detail", pk=ci.case_id)
@@ -240,7 +231,7 @@ def item_review(request, pk: int):
 def appeal_lodge(request, pk: int):
     ci = selectors.case_item_get(actor=request.user, pk=pk)
     form = AppealForm(request.POST)
-    if form.is_valid() and _run(request, services.appeal_lodge, case_item=ci, grounds=form.cleaned_data["grounds"]):
+    if form.is_valid() and run_service(request, services.appeal_lodge, case_item=ci, grounds=form.cleaned_data["grounds"]):
         messages.success(request, _("appeal recorded"))
     return redirect("cases:detail", pk=ci.case_id)
 
@@ -251,7 +242,7 @@ def appeal_decide(request, pk: int):
     appeal = get_object_or_404(Appeal.objects.select_related("case_item"), pk=pk)
     selectors.case_item_get(actor=request.user, pk=appeal.case_item_id)  # 404 outside the jurisdiction
     form = AppealDecisionForm(request.POST)
-    if form.is_valid() and _run(request, services.appeal_decide, appeal=appeal,
+    if form.is_valid() and run_service(request, services.appeal_decide, appeal=appeal,
                                 uphold=form.cleaned_data["uphold"] == "1", note=form.cleaned_data["note"],
                                 amount=form.cleaned_data["amount"]):
         messages.success(request, _("appeal decided"))

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .audit import audit_verify
+from .errors import DomainError
 from .models import AuditEvent, Job
 from .scoping import scope
 
@@ -198,3 +199,13 @@ def job_detail(request, pk):
     job = get_object_or_404(jobs_of(request.user), pk=pk)
     template = "core/job_progress.html" if request.headers.get("HX-Request") else "core/job_detail.html"
     return render(request, template, {"job": job})
+
+
+def run_service(request, fn, **kwargs) -> bool:
+    """Call a service as the page's user; a domain refusal becomes an error message on the page."""
+    try:
+        fn(actor=request.user, **kwargs)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return False
+    return True

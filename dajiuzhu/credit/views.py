@@ -9,8 +9,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from dajiuzhu.core import context
-from dajiuzhu.core.errors import DomainError
+from dajiuzhu.core.views import run_service
 
 from . import selectors, services
 from .forms import AppealDecisionForm, AppealForm, LiftForm, SearchForm
@@ -52,22 +51,12 @@ def notice_print(request, pk: int, notice_pk: int):
     return render(request, "credit/notice_print.html", {"record": record, "notice": notice})
 
 
-def _run(request, fn, **kwargs) -> bool:
-    try:
-        with context.source("web"):
-            fn(actor=request.user, **kwargs)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return False
-    return True
-
-
 @login_required
 @require_POST
 def appeal_file(request, pk: int):
     record = selectors.record_get(actor=request.user, pk=pk)
     form = AppealForm(request.POST)
-    if form.is_valid() and _run(request, services.appeal_file, record=record, grounds=form.cleaned_data["grounds"]):
+    if form.is_valid() and run_service(request, services.appeal_file, record=record, grounds=form.cleaned_data["grounds"]):
         messages.success(request, _msg("appeal recorded"))
     return redirect("credit:detail", pk=record.pk)
 
@@ -78,7 +67,7 @@ def appeal_decide(request, pk: int, appeal_pk: int):
     record = selectors.record_get(actor=request.user, pk=pk)
     appeal = get_object_or_404(Appeal, pk=appeal_pk, record=record)
     form = AppealDecisionForm(request.POST)
-    if form.is_valid() and _run(request, services.appeal_decide, appeal=appeal, uphold=form.cleaned_data["uphold"],
+    if form.is_valid() and run_service(request, services.appeal_decide, appeal=appeal, uphold=form.cleaned_data["uphold"],
                                 reason=form.cleaned_data["reason"]):
         messages.success(request, _msg("appeal decided"))
     return redirect("credit:detail", pk=record.pk)
@@ -89,7 +78,7 @@ def appeal_decide(request, pk: int, appeal_pk: int):
 def record_lift(request, pk: int):
     record = selectors.record_get(actor=request.user, pk=pk)
     form = LiftForm(request.POST)
-    if form.is_valid() and _run(request, services.dishonesty_record_lift, record=record,
+    if form.is_valid() and run_service(request, services.dishonesty_record_lift, record=record,
                                 kind=form.cleaned_data["kind"], reason=form.cleaned_data["reason"]):
         messages.success(request, _msg("record lifted"))
     return redirect("credit:detail", pk=record.pk)
