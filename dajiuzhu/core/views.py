@@ -26,6 +26,37 @@ from .models import AuditEvent, Job
 from .scoping import scope
 
 PAGE_SIZE = 50
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """A paginator that stops counting at ``cap`` rows.
+
+    A county-wide list over a million-person registry would otherwise count every matching row on
+    every page view (``SELECT COUNT(*)`` over the whole filtered set). Counting ``LIMIT cap + 1``
+    rows is bounded work; the page shows "more than 10,000" and pages up to the cap. Narrowing the
+    filter (a township, a village, a name) gives the exact count again.
+    """
+
+    def __init__(self, object_list, per_page, *, cap: int = COUNT_CAP, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = cap
+
+    @functools.cached_property
+    def _counted(self) -> int:
+        qs = self.object_list
+        if hasattr(qs, "count") and not isinstance(qs, (list, tuple)):
+            return qs[: self.cap + 1].count()
+        return min(len(qs), self.cap + 1)
+
+    @functools.cached_property
+    def capped(self) -> bool:
+        """True when more rows match than were counted."""
+        return self._counted > self.cap
+
+    @functools.cached_property
+    def count(self) -> int:
+        return min(self._counted, self.cap)
 
 
 def perm_required(code: str):
@@ -45,8 +76,9 @@ def perm_required(code: str):
 
 
 def page_of(request, qs, *, size: int = PAGE_SIZE):
-    """One page of ``qs`` from ``?page=``; out-of-range pages give the last page."""
-    return Paginator(qs, size).get_page(request.GET.get("page"))
+    """One page of ``qs`` from ``?page=``; out-of-range pages give the last page; counts stop at
+    ``COUNT_CAP`` (``page.paginator.capped`` tells the template to say "more than")."""
+    return CappedPaginator(qs, size, cap=COUNT_CAP).get_page(request.GET.get("page"))
 
 
 def query_without_page(request) -> str:

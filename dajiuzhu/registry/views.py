@@ -7,6 +7,8 @@ gets 403; a domain refusal is shown as a message and changes nothing.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
@@ -19,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from dajiuzhu.core.audit import audit_read_of_identity
 from dajiuzhu.core.errors import DomainError
+from dajiuzhu.core.ids import normalise_id_number
 from dajiuzhu.core.models import AuditEvent
 from dajiuzhu.core.panels import household_panels
 from dajiuzhu.core.scoping import get_scoped, region_in_scope, scope
@@ -67,8 +70,39 @@ def search_households(actor, form: HouseholdSearchForm):
     return qs.annotate(member_count=member_count_subquery())
 
 
+def _is_id_number(text: str) -> bool:
+    """A full ID number (18 characters, or 15 digits) as typed into the search box."""
+    number = normalise_id_number(text or "")
+    return len(number) == 18 and number[:17].isdigit()
+
+
 @perm_required("registry.view")
 def household_search(request):
+    """The registry search.
+
+    The form is sent by POST and answered with a redirect (post/redirect/get), so that a full ID
+    number typed into the box never lands in a URL, the browser history or the web server's log:
+    an ID number opens the household at once; anything else becomes the GET query of the list,
+    which pages and can be bookmarked. A GET that carries an ID number (an old bookmark, a hand-
+    typed address) is not searched: it is answered with a redirect that drops the number.
+    """
+    if request.method == "POST":
+        q = request.POST.get("q", "").strip()
+        if _is_id_number(q):
+            return _open_by_id_number(request, q)
+        params = request.POST.copy()
+        for key in ("csrfmiddlewaretoken", "page"):
+            params.pop(key, None)
+        params = {k: v for k, v in params.items() if v not in ("", None)}
+        query = urlencode(params)
+        return redirect(f"{request.path}?{query}" if query else request.path)
+    if _is_id_number(request.GET.get("q", "")):
+        params = request.GET.copy()
+        params.pop("q")
+        messages.info(request, _("For privacy, ID numbers are not searched from the address bar: type the number "
+                                 "into the search box."))
+        query = params.urlencode()
+        return redirect(f"{request.path}?{query}" if query else request.path)
     form = HouseholdSearchForm(request.GET, actor=request.user)
     page = page_of(request, search_households(request.user, form))
     names = region_names(h.region_code for h in page.object_list)
@@ -76,6 +110,14 @@ def household_search(request):
     return render(request, "registry/household_search.html", {
         "form": form, "page": page, "rows": rows, "query": query_without_page(request),
     })
+
+
+def _open_by_id_number(request, id_number: str):
+    person = person_find_by_id_number(actor=request.user, id_number=id_number)
+    if person is None or person.household_id is None:
+        messages.error(request, _("No member of a household in your jurisdiction has this ID number."))
+        return redirect("registry:household_search")
+    return redirect("registry:household_detail", pk=person.household_id)
 
 
 ACTION_LABELS = {
@@ -114,11 +156,7 @@ def _changes(event: AuditEvent) -> list[tuple[str, object, object]]:
 @perm_required("registry.view")
 def person_lookup(request):
     """Find a household by a member's full ID number, sent in the body so it never lands in a URL or log."""
-    person = person_find_by_id_number(actor=request.user, id_number=request.POST.get("id_number", ""))
-    if person is None or person.household_id is None:
-        messages.error(request, _("No member of a household in your jurisdiction has this ID number."))
-        return redirect("registry:household_search")
-    return redirect("registry:household_detail", pk=person.household_id)
+    return _open_by_id_number(request, request.POST.get("id_number", ""))
 
 
 def _household_events(actor, household: Household, person_ids) -> list[AuditEvent]:

@@ -49,8 +49,46 @@ def test_search_by_name_prefix_and_by_full_id_number(client, handler):
     assert wang.number in body and zhao.number not in body
     number = zhao.head.id_number
     typed = " ".join([number[:6], number[6:14], number[14:]]).lower()  # spaced, lower-case x
-    body = client.get(reverse("registry:household_search"), {"q": typed}).content.decode()
-    assert zhao.number in body and wang.number not in body
+    response = client.post(reverse("registry:household_search"), {"q": typed})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("registry:household_detail", args=[zhao.pk])
+
+
+def test_the_search_form_posts_and_redirects_so_id_numbers_never_reach_a_url(client, handler):
+    wang = make_household(LINYI_VILLAGE, members=[member_input("王小明")])
+    url = reverse("registry:household_search")
+    # A name: post/redirect/get to a bookmarkable list (empty fields and the CSRF token dropped).
+    response = client.post(url, {"q": "王小", "area": "", "csrfmiddlewaretoken": "x"})
+    assert response.status_code == 302
+    location = response["Location"]
+    assert location.startswith(url + "?") and "csrf" not in location and "area" not in location
+    assert wang.number in client.get(location).content.decode()
+    # An ID number typed into the address bar is not searched and is dropped from the address.
+    number = wang.head.id_number
+    response = client.get(url, {"q": number, "area": "rural"})
+    assert response.status_code == 302
+    assert number not in response["Location"] and response["Location"] == url + "?area=rural"
+    body = client.get(response["Location"]).content.decode()
+    assert number not in body
+    # An unknown ID number posted: back to the search, with a message, and no number in the address.
+    response = client.post(url, {"q": "110101199003074514"}, follow=True)
+    assert all("110101199003074514" not in hop for hop, _ in response.redirect_chain)
+    assert "110101199003074514" not in response.content.decode()
+
+
+def test_lists_stop_counting_at_the_cap(client, handler, monkeypatch):
+    from dajiuzhu.core import views as core_views
+
+    for _ in range(4):
+        make_household(LINYI_VILLAGE)
+    monkeypatch.setattr(core_views, "COUNT_CAP", 3)
+    response = client.get(reverse("registry:household_search"))
+    page = response.context["page"]
+    assert page.paginator.capped and page.paginator.count == 3
+    assert "超过 3 条" in response.content.decode()  # "more than 3 matches", in Chinese by default
+    monkeypatch.setattr(core_views, "COUNT_CAP", 10)
+    page = client.get(reverse("registry:household_search")).context["page"]
+    assert not page.paginator.capped and page.paginator.count == 4
 
 
 def test_search_by_village_and_urban_or_rural(client):
