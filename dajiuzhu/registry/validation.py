@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from django.conf import settings
@@ -282,3 +282,217 @@ def parse_household_facts(raw: Mapping[str, object]) -> dict:
     if problems:
         raise RowInvalid(problems)
     return values
+
+
+# -- column-wise validation of many rows (the file import) -------------------------------------------
+#
+# ``parse_members`` and ``parse_household_facts_many`` give, for every row, exactly what
+# ``parse_member`` / ``parse_household_facts`` give for it (the clean value, or ``RowInvalid`` with the
+# same problems in the same order), but decide acceptance column by column: each distinct cell value of
+# a column is checked once (a county file has a few dozen distinct relations, codes, amounts…), ID
+# numbers are checked together with numpy (``core.ids``), and only the few rows that fail some column
+# check go through the per-row validator, which then produces the messages. A row accepted here is
+# built from the same per-cell functions the per-row validator calls, so the values are the same.
+
+_MISSING = object()
+
+
+def _column_results(column: Sequence[object], check) -> list:
+    """``check`` applied to every cell, once per distinct value (str/None cells by value, others by type and value:
+    1, 1.0 and True are equal keys in a dict but not the same cell)."""
+    plain = all(cls is str or cls is type(None) for cls in set(map(type, column)))
+    if plain:
+        results = {value: check(value) for value in set(column)}
+        return list(map(results.__getitem__, column))
+    cache: dict = {}
+    out = []
+    for value in column:
+        key = (value.__class__, value)
+        try:
+            result = cache.get(key, _MISSING)
+        except TypeError:  # unhashable: no cache
+            result = _MISSING
+            key = None
+        if result is _MISSING:
+            result = check(value)
+            if key is not None:
+                cache[key] = result
+        out.append(result)
+    return out
+
+
+def _ok(function, *args, **kwargs):
+    """(value, True) when ``function`` appends no problem, else (value, False)."""
+
+    def check(value):
+        problems: list = []
+        result = function(value, *args, problems, **kwargs)
+        return result, not problems
+
+    return check
+
+
+def _raising(function, **kwargs):
+    """(value, True), or (None, False) when ``function`` raises ValueError."""
+
+    def check(value):
+        try:
+            return function(value, **kwargs), True
+        except ValueError:
+            return None, False
+
+    return check
+
+
+def _choice_check(choices, field: str, default: str = ""):
+    def check(value):
+        problems: list = []
+        return _choice(choices, value, field, problems, default=default), not problems
+
+    return check
+
+
+_SEXES = {"男": "M", "女": "F", "m": "M", "f": "F", "male": "M", "female": "F"}
+
+
+def _declared_sex(value: object) -> str:
+    text = clean_text(value)
+    return _SEXES.get(text.lower(), "?") if text else ""
+
+
+def _declared_birth(value: object):
+    if value in (None, ""):
+        return None, True, False  # (date, parsed, given)
+    try:
+        return parse_date(value), True, True
+    except ValueError:
+        return None, False, True
+
+
+_MEMBER_FIELDS = ("name", "id_number", "sex", "birth_date", "relation", "phone", "hukou_region_code",
+                  "disability_grade", "disability_category", "adl_failed", "ethnicity", "marital_status", "education",
+                  "health", "illness", "disability_certificate", "labour", "employment")
+
+
+def parse_members(columns: Mapping[str, Sequence[object]], count: int, *, today: dt.date | None = None,
+                  known_codes=None) -> list[MemberInput | RowInvalid]:
+    """``parse_member`` for ``count`` rows given as columns (field → cells; a missing field is empty).
+
+    Returns, per row, the ``MemberInput`` that ``parse_member`` returns or the ``RowInvalid`` it raises.
+    """
+    from dajiuzhu.core.ids import _fast_id_check
+
+    today_ = today or dt.date.today()
+    none = [None] * count
+
+    def col(field: str) -> Sequence[object]:
+        values = columns.get(field)
+        return none if values is None else values
+
+    def text_check(max_length: int, required: bool = False):
+        return _ok(lambda v, field, problems, **kw: _check_text(v, field, problems, **kw), "x",
+                   max_length=max_length, required=required)
+
+    names = _column_results(col("name"), text_check(60, required=True))
+    ids = list(col("id_number"))
+    accepted, ymd, male = _fast_id_check(ids, today=today_)
+    sexes = _column_results(col("sex"), _declared_sex)
+    births = _column_results(col("birth_date"), _declared_birth)
+    relations = _column_results(col("relation"), _choice_check(Relation, "relation"))
+    phones = _column_results(col("phone"), _raising(parse_phone))
+    hukous = _column_results(col("hukou_region_code"), _ok(
+        lambda v, field, problems, **kw: check_region_code(v, field, problems, **kw), "hukou_region_code",
+        known_codes=known_codes, required=False))
+    grades = _column_results(col("disability_grade"), _raising(parse_int, minimum=1, maximum=4))
+    categories = _column_results(col("disability_category"), _choice_check(DisabilityCategory, "disability_category"))
+    adls = _column_results(col("adl_failed"), _raising(parse_int, minimum=0, maximum=6))
+    ethnicities = _column_results(col("ethnicity"), text_check(20))
+    maritals = _column_results(col("marital_status"), _choice_check(MaritalStatus, "marital_status"))
+    educations = _column_results(col("education"), _choice_check(Education, "education"))
+    healths = _column_results(col("health"), _choice_check(Health, "health", Health.HEALTHY))
+    illnesses = _column_results(col("illness"), text_check(100))
+    certificates = _column_results(col("disability_certificate"), text_check(40))
+    labours = _column_results(col("labour"), _choice_check(LabourCapacity, "labour", LabourCapacity.FULL))
+    employments = _column_results(col("employment"), _choice_check(Employment, "employment", Employment.NOT_WORKING))
+
+    dates: dict[int, dt.date] = {}
+    out: list[MemberInput | RowInvalid] = []
+    for i, (name, sex, birth, relation, phone, hukou, grade, category, adl, ethnicity, marital, education, health,
+            illness, certificate, labour, employment) in enumerate(zip(
+            names, sexes, births, relations, phones, hukous, grades, categories, adls, ethnicities, maritals,
+            educations, healths, illnesses, certificates, labours, employments, strict=True)):
+        fast = (accepted[i] and name[1] and relation[1] and relation[0] and phone[1] and hukou[1] and grade[1]
+                and category[1] and not (grade[0] and not category[0]) and adl[1] and ethnicity[1] and marital[1]
+                and education[1] and health[1] and illness[1] and certificate[1] and labour[1] and employment[1]
+                and birth[1])
+        if fast:
+            stamp = int(ymd[i])
+            birth_date = dates.get(stamp)
+            if birth_date is None:
+                birth_date = dates[stamp] = dt.date(stamp // 10000, stamp // 100 % 100, stamp % 100)
+            id_sex = "M" if male[i] else "F"
+            fast = (not sex or sex == id_sex) and (not birth[2] or birth[0] == birth_date)
+        if not fast:
+            try:
+                out.append(parse_member({f: columns[f][i] for f in _MEMBER_FIELDS if f in columns}, today=today,
+                                        known_codes=known_codes))
+            except RowInvalid as exc:
+                out.append(exc)
+            continue
+        out.append(MemberInput(
+            name=name[0], id_number=ids[i], birth_date=birth_date, sex=id_sex, relation=relation[0],
+            phone=phone[0], hukou_region_code=hukou[0], ethnicity=ethnicity[0], marital_status=marital[0],
+            education=education[0], health=health[0], illness=illness[0], disability_category=category[0],
+            disability_grade=grade[0], disability_certificate=certificate[0], adl_failed=adl[0] or 0, labour=labour[0],
+            employment=employment[0], warnings=[]))
+    return out
+
+
+def parse_household_facts_many(rows: Sequence[Mapping[str, object]]) -> list[dict | RowInvalid]:
+    """``parse_household_facts`` for many rows, column by column: per row the values it returns or the
+    ``RowInvalid`` it raises."""
+    from dajiuzhu.core.normalise import parse_bool
+
+    count = len(rows)
+    keys = (*MONEY_FIELDS, *COUNT_FIELDS, "housing", "safe_water")
+    columns = {k: [row.get(k) for row in rows] for k in keys}
+
+    def money(value):
+        try:
+            amount = parse_decimal(value)
+        except ValueError:
+            return None, False
+        if amount is not None and amount > MAX_AMOUNT:
+            return None, False
+        return (amount if amount is not None else Decimal("0.00")), True
+
+    def count_check(value):
+        try:
+            return parse_int(value, minimum=0, maximum=99) or 0, True
+        except ValueError:
+            return None, False
+
+    def water(value):
+        if value in (None, ""):
+            return True, True
+        try:
+            return parse_bool(value), True
+        except ValueError:
+            return None, False
+
+    results = {k: _column_results(columns[k], money) for k in MONEY_FIELDS}
+    results.update({k: _column_results(columns[k], count_check) for k in COUNT_FIELDS})
+    results["housing"] = _column_results(columns["housing"], _choice_check(Housing, "housing", Housing.SAFE))
+    results["safe_water"] = _column_results(columns["safe_water"], water)
+    out: list[dict | RowInvalid] = []
+    vehicles, for_disability = results["vehicles"], results["vehicles_for_disability"]
+    for i in range(count):
+        cells = [(k, results[k][i]) for k in keys]
+        if all(ok for _k, (_v, ok) in cells) and not for_disability[i][0] > vehicles[i][0]:
+            out.append({k: v for k, (v, _ok) in cells})
+            continue
+        try:
+            out.append(parse_household_facts(rows[i]))
+        except RowInvalid as exc:
+            out.append(exc)
+    return out
