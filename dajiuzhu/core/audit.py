@@ -133,8 +133,11 @@ class ChainReport:
         return self.broken_at is None
 
 
-def audit_verify(events: Iterable[AuditEvent] | None = None) -> ChainReport:
-    """Walk the chain in order; report the first event whose link or content is wrong."""
+def audit_verify(events: Iterable[AuditEvent] | None = None, *, progress=None, every: int = 5000) -> ChainReport:
+    """Walk the chain in order; report the first event whose link or content is wrong.
+
+    ``progress(checked)`` is called every ``every`` events (the background job shows it).
+    """
     if events is None:
         events = AuditEvent.objects.order_by("id").iterator(chunk_size=5000)
     previous = GENESIS
@@ -146,6 +149,8 @@ def audit_verify(events: Iterable[AuditEvent] | None = None) -> ChainReport:
             return ChainReport(checked, event.pk, "content does not match its hash (the row was altered)")
         previous = event.hash
         checked += 1
+        if progress is not None and checked % every == 0:
+            progress(checked)
     return ChainReport(checked, None)
 
 

@@ -122,3 +122,25 @@ def job_progress(job: Job, *, done: int | None = None, add: int | None = None, t
         updates["message"] = message
     if updates:
         Job.objects.filter(pk=job.pk).update(**updates)
+
+
+AUDIT_VERIFY = "core.audit_verify"
+
+
+@job_handler(AUDIT_VERIFY)
+def audit_verify_job(job: Job) -> dict:
+    """Walk the whole audit chain in the background (the page button and the nightly beat entry).
+
+    The result keeps the reason's code words; pages translate them. A broken chain is also logged
+    as an error, so monitoring that watches the log sees it without anyone opening the page.
+    """
+    from .audit import audit_verify
+    from .models import AuditEvent
+
+    job_progress(job, total=AuditEvent.objects.count())
+    report = audit_verify(progress=lambda checked: job_progress(job, done=checked))
+    job_progress(job, done=report.checked)
+    if not report.ok:
+        log.error("audit chain broken at event #%s: %s (%s events before it intact)",
+                  report.broken_at, report.reason, report.checked)
+    return {"intact": report.ok, "checked": report.checked, "broken_at": report.broken_at, "reason": report.reason}

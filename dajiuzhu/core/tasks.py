@@ -8,3 +8,15 @@ def run_job(job_id: str) -> str:
     from .jobs import job_run
 
     return job_run(job_id).status
+
+
+@shared_task(name="dajiuzhu.core.tasks.verify_audit_chain")
+def verify_audit_chain() -> str:
+    """Nightly: verify the audit chain as a job (its result shows on the audit page)."""
+    from django.db import transaction
+
+    from .jobs import AUDIT_VERIFY, job_enqueue
+
+    with transaction.atomic():
+        job = job_enqueue(kind=AUDIT_VERIFY)
+    return str(job.pk)

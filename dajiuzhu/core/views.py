@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from .audit import audit_verify
 from .errors import DomainError
 from .models import AuditEvent, Job
 from .scoping import scope
@@ -180,7 +179,7 @@ def audit_list(request):
     data = form.cleaned_data if form.is_valid() else {}
     page = page_of(request, audit_events_for(request.user, data))
     return render(request, "core/audit_list.html", {
-        "form": form, "page": page, "query": query_without_page(request),
+        "form": form, "page": page, "query": query_without_page(request), "chain": last_chain_check(),
     })
 
 
@@ -199,16 +198,48 @@ CHAIN_REASONS = {
 }
 
 
+def last_chain_check() -> dict | None:
+    """The newest finished verification of the audit chain (button or nightly), in words."""
+    from .jobs import AUDIT_VERIFY
+
+    recent = list(Job.objects.filter(kind=AUDIT_VERIFY).order_by("-created_at")[:20])  # one query
+    unfinished = (Job.Status.QUEUED, Job.Status.RUNNING)
+    running = next((j for j in recent if j.status in unfinished), None)
+    job = next((j for j in recent if j.status not in unfinished), None)
+    if job is None and running is None:
+        return None
+    out: dict = {"job": job, "running": running}
+    if job is not None and job.status == Job.Status.DONE:
+        result = job.result or {}
+        if result.get("intact"):
+            out["text"] = _("The audit chain is intact: %(n)d events checked.") % {"n": result.get("checked", 0)}
+            out["ok"] = True
+        else:
+            out["text"] = _("The audit chain is broken at event #%(id)s: %(reason)s") % {
+                "id": result.get("broken_at"), "reason": CHAIN_REASONS.get(result.get("reason"), result.get("reason"))}
+            out["ok"] = False
+    elif job is not None:
+        out["text"] = _("The last verification failed to run; see the job.")
+        out["ok"] = False
+    return out
+
+
 @require_POST
 @perm_required("audit.view")
 def audit_verify_chain(request):
-    """Walk the whole chain (as ``manage.py audit_verify`` does) and report the first broken link."""
-    report = audit_verify()
-    if report.ok:
-        messages.success(request, _("The audit chain is intact: %(n)d events checked.") % {"n": report.checked})
-    else:
-        messages.error(request, _("The audit chain is broken at event #%(id)s: %(reason)s") % {
-            "id": report.broken_at, "reason": CHAIN_REASONS.get(report.reason, report.reason)})
+    """Start a background walk of the whole chain (as ``manage.py audit_verify`` does).
+
+    At a county's size the chain holds millions of events: the walk is a job, never part of the
+    request. Its progress is on the job page; its result on the audit page.
+    """
+    from .jobs import AUDIT_VERIFY, job_enqueue
+
+    running = Job.objects.filter(kind=AUDIT_VERIFY, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).first()
+    if running is not None:
+        messages.info(request, _("A verification of the audit chain is already running."))
+        return redirect("audit_list")
+    job_enqueue(kind=AUDIT_VERIFY, actor=request.user)
+    messages.info(request, _("The verification of the audit chain has started; its result appears on this page."))
     return redirect("audit_list")
 
 

@@ -59,7 +59,7 @@ def test_audit_browser_is_scoped_to_the_supervisors_region_and_filters(client, d
     theirs = _event("thing.make", XINGLONG_VILLAGE)
     url = reverse("audit_list")
     client.get(url)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):  # + the last verification of the chain
         response = client.get(url, {"action": "thing.make"})
     ids = [e.pk for e in response.context["page"].object_list]
     assert ids == [mine.pk]
@@ -75,17 +75,55 @@ def test_audit_browser_is_for_supervisors_only(client):
     assert client.post(reverse("audit_verify")).status_code == 403
 
 
-def test_verify_button_reports_an_intact_and_a_broken_chain(client):
-    client.force_login(make_user("supervisor", LINYI_COUNTY))
+def test_verify_button_runs_a_job_and_the_page_reports_an_intact_and_a_broken_chain(
+        client, django_capture_on_commit_callbacks):
+    from dajiuzhu.core.jobs import AUDIT_VERIFY
+
+    supervisor = make_user("supervisor", LINYI_COUNTY)
+    client.force_login(supervisor)
     _event("a", LINYI_VILLAGE)
     victim = _event("b", LINYI_VILLAGE)
     _event("c", LINYI_VILLAGE)
-    response = client.post(reverse("audit_verify"), follow=True)
-    assert "完整" in str(list(response.context["messages"])[0])
+    assert client.get(reverse("audit_list")).context["chain"] is None  # never verified yet
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("audit_verify"))
+    response = client.get(reverse("audit_list"))
+    job = Job.objects.get(kind=AUDIT_VERIFY)
+    assert job.status == Job.Status.DONE and job.created_by == supervisor
+    assert job.result == {"intact": True, "checked": AuditEvent.objects.count(), "broken_at": None, "reason": ""}
+    assert job.done == job.total == AuditEvent.objects.count()
+    chain = response.context["chain"]
+    assert chain["ok"] and "完整" in chain["text"]
+    assert "完整" in response.content.decode()
     AuditEvent.objects.filter(pk=victim.pk).update(new={"tampered": True})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("audit_verify"))
+    chain = client.get(reverse("audit_list")).context["chain"]
+    assert not chain["ok"] and str(victim.pk) in chain["text"]
+    assert Job.objects.filter(kind=AUDIT_VERIFY).count() == 2
+
+
+def test_a_second_verification_is_not_started_while_one_runs(client):
+    from dajiuzhu.core.jobs import AUDIT_VERIFY
+
+    client.force_login(make_user("supervisor", LINYI_COUNTY))
+    Job.objects.create(kind=AUDIT_VERIFY, status=Job.Status.RUNNING)
     response = client.post(reverse("audit_verify"), follow=True)
-    message = str(list(response.context["messages"])[0])
-    assert str(victim.pk) in message
+    assert Job.objects.filter(kind=AUDIT_VERIFY).count() == 1
+    assert "正在进行" in response.content.decode()
+
+
+def test_the_nightly_task_verifies_the_chain(django_capture_on_commit_callbacks):
+    from dajiuzhu.core.jobs import AUDIT_VERIFY
+    from dajiuzhu.core.tasks import verify_audit_chain
+    from django.conf import settings
+
+    assert settings.CELERY_BEAT_SCHEDULE["core-audit-verify-daily"]["task"] == verify_audit_chain.name
+    _event("a", LINYI_VILLAGE)
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = verify_audit_chain()
+    job = Job.objects.get(pk=job_id)
+    assert job.kind == AUDIT_VERIFY and job.status == Job.Status.DONE and job.result["intact"] is True
 
 
 def test_audit_browser_is_read_only(client):

@@ -1,0 +1,9 @@
+"""Celery beat entries of the kernel (gathered by settings.CELERY_BEAT_SCHEDULE)."""
+
+from celery.schedules import crontab
+
+CELERY_BEAT_SCHEDULE = {
+    # The whole audit chain is re-verified every night; a broken link is logged as an error and
+    # shown on the supervisor's audit page.
+    "core-audit-verify-daily": {"task": "dajiuzhu.core.tasks.verify_audit_chain", "schedule": crontab(minute=40, hour=2)},
+}
