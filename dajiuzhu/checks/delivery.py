@@ -22,12 +22,13 @@ from django.utils.translation import gettext as _
 
 from dajiuzhu.core.audit import audit_record
 from dajiuzhu.core.errors import Conflict, DomainError, Forbidden
+from dajiuzhu.core.normalise import clean_text
 from dajiuzhu.credit.refusals import audited_refusal
 from dajiuzhu.registry.models import Person
 
 from .datatypes import DATA_TYPES, owned_types
 from .models import Channel, Delivery, DepartmentRecord
-from .parsing import CleanRecord, RowProblems, parse_row
+from .parsing import CleanRecord, RowProblems, header_map, parse_row
 
 MAX_ERRORS_KEPT = 1000
 CHUNK = 1000
@@ -65,19 +66,25 @@ def delivery_receive(*, actor, data_type: str, rows: Iterable[Mapping], channel:
     future_rows: list[int] = []
     seen: dict[tuple, int] = {}
     total = 0
-    for number, raw in enumerate(rows, start=1):
-        total = number
+    for position, raw in enumerate(rows, start=1):
+        total = position
+        number = raw.get("_line", position)  # a file's own row number; the position for the API
         try:
+            if raw.get("_problems"):
+                raise RowProblems([(f, r) for f, r in raw["_problems"]])
             record = parse_row(spec, raw, today=today)
         except RowProblems as exc:
             if exc.future:
                 future_rows.append(number)
-            errors.extend({"row": number, "field": f, "reason": r} for f, r in exc.problems)
+            if len(errors) < MAX_ERRORS_KEPT:
+                values = _row_values(spec, raw)
+                errors.extend({"row": number, "field": f, "reason": r, "values": values} for f, r in exc.problems)
             continue
         key = (record.subject_key, record.as_of)
         if key in seen:
-            errors.append({"row": number, "field": "id_number",
-                           "reason": _("the same person and date appear in row %(row)d too") % {"row": seen[key]}})
+            if len(errors) < MAX_ERRORS_KEPT:
+                errors.append({"row": number, "field": "id_number", "values": _row_values(spec, raw),
+                               "reason": _("the same person and date appear in row %(row)d too") % {"row": seen[key]}})
             continue
         seen[key] = number
         records.append(record)
@@ -94,7 +101,7 @@ def delivery_receive(*, actor, data_type: str, rows: Iterable[Mapping], channel:
 
     delivery = Delivery.objects.create(
         department=department, data_type=data_type, channel=channel, file_name=file_name[:200], digest=digest,
-        region_code=actor.region_id, submitted_by=actor, rows=total, invalid=len({e["row"] for e in errors}),
+        region_code=actor.region_id, submitted_by=actor, rows=total, invalid=total - len(records),
         errors=errors[:MAX_ERRORS_KEPT], described_from=min(r.as_of for r in records),
         described_to=max(r.as_of for r in records),
     )
@@ -193,6 +200,17 @@ def _court_record_apply(*, actor, record: DepartmentRecord) -> int:
         details=_("listed by the court as a dishonest debtor (case %(case)s)") % {"case": reference},
         source_reference=reference, department_record_id=record.pk, start=record.event_date or record.as_of)
     return 1
+
+
+def _row_values(spec, raw: Mapping) -> dict[str, str]:
+    """The refused row's cells by field name (kept so the error file can be corrected and sent again)."""
+    names = header_map(spec)
+    out: dict[str, str] = {}
+    for key, value in raw.items():
+        name = names.get(clean_text(key)) if isinstance(key, str) and not key.startswith("_") else None
+        if name is not None and value not in (None, ""):
+            out[name] = str(value)[:200]
+    return out
 
 
 def errors_as_rows(errors: list[Mapping]) -> list[list[str]]:

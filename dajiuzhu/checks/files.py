@@ -1,67 +1,115 @@
-"""Reading a delivered file (CSV in UTF-8/GBK or XLSX) into rows keyed by header.
+"""Reading a delivered file through the shared intake (``core.intake``).
 
-Deliberately small: the header is the first non-empty row; every later non-empty row is a
-dict of header → cell. The foundation's generic reader (``core.intake``) can replace it
-without changing the delivery service, which takes any iterable of mappings.
+CSV in UTF-8 or GBK/GB18030 is detected, XLSX is streamed read-only, headers are matched with the
+foundation's normalisation (brackets, stars, full-width letters, spaces) and the data type's aliases,
+formula and markup cells are named. Every row comes back as a dict of field name → cell text with
+``_line`` (its row number in the file) and ``_problems`` (the cells refused by the intake). The
+refused rows of a delivery come back in the same layout (``error_file``) with the reason in an extra
+column, so a department can correct them and deliver the file again.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from django.utils.translation import gettext as _
 
 from dajiuzhu.core.errors import DomainError
+from dajiuzhu.core.intake import Column, FileRefused, Template, cell_problem, cell_text, open_table
+
+from .datatypes import DataType
+from .parsing import LEAD_ALIASES
 
 MAX_ROWS = 200_000
+LINE_HEADER = "原文件行号"
+REASON_HEADER = "错误原因"
+_LEAD_HEADERS = {"id_number": "身份证号", "name": "姓名", "as_of": "数据日期", "region_code": "行政区划代码"}
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise DomainError(_("the file is neither UTF-8 nor GBK text"), field="file")
+def delivery_template(spec: DataType) -> Template:
+    """The file template of a data type: its lead columns, then its fields (docs/department-data.md)."""
+    lead = ["region_code", "as_of"] if spec.subject == "region" else ["id_number", "name", "as_of"]
+    columns = [
+        Column(key=key, header=_LEAD_HEADERS[key], required=key != "name",
+               aliases=tuple(alias for alias, target in LEAD_ALIASES.items() if target == key))
+        for key in lead
+    ]
+    columns += [Column(key=f.name, header=f.header, required=f.required) for f in spec.fields]
+    return Template(columns, ignored=[LINE_HEADER, REASON_HEADER])
 
 
-def _rows_from_matrix(matrix: Iterator[list]) -> list[dict]:
-    header: list[str] | None = None
+def read_rows(name: str, data: bytes, *, spec: DataType) -> list[dict]:
+    """The rows of a delivered file; a file that cannot be used at all is one ``DomainError``."""
+    template = delivery_template(spec)
+    suffix = Path(name or "").suffix.lower() or ".csv"
     rows: list[dict] = []
-    for cells in matrix:
-        values = ["" if c is None else c for c in cells]
-        if not any(str(v).strip() for v in values):
-            continue
-        if header is None:
-            header = [str(v).strip() for v in values]
-            continue
-        rows.append({h: v for h, v in zip(header, values, strict=False) if h})
-        if len(rows) > MAX_ROWS:
-            raise DomainError(_("a file may have at most %(n)d rows; split it") % {"n": MAX_ROWS}, field="file")
-    if header is None:
-        raise DomainError(_("the file is empty"), field="file")
-    return rows
-
-
-def read_rows(name: str, data: bytes) -> list[dict]:
-    lowered = name.lower()
-    if lowered.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        handle.write(data)
+        handle.flush()
         try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # noqa: BLE001 - any unreadable workbook is one refusal
-            raise DomainError(_("the spreadsheet cannot be read"), field="file") from None
-        sheet = book.worksheets[0]
-        return _rows_from_matrix(list(row) for row in sheet.iter_rows(values_only=True))
-    if lowered.endswith(".csv") or lowered.endswith(".txt"):
-        return _rows_from_matrix(csv.reader(io.StringIO(_decode(data))))
-    raise DomainError(_("deliver a .csv or .xlsx file"), field="file")
+            with open_table(handle.name, template, filename=name or "") as table:
+                for line, record in table.rows():
+                    values = table.header_map.extract(record)
+                    row: dict = {key: cell_text(value) for key, value in values.items()}
+                    problems = [(key, problem) for key, value in values.items() if (problem := cell_problem(value))]
+                    row["_line"] = line
+                    if problems:
+                        row["_problems"] = problems
+                    rows.append(row)
+                    if len(rows) > MAX_ROWS:
+                        raise DomainError(_("a file may have at most %(n)d rows; split it") % {"n": MAX_ROWS},
+                                          field="file")
+        except FileRefused as exc:
+            raise DomainError(str(exc), field="file") from None
+    if not rows:
+        raise DomainError(_("the file has a header but no data row"), field="file")
+    return rows
 
 
 def template_csv(headers: list[str]) -> bytes:
     out = io.StringIO()
     csv.writer(out).writerow(headers)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def error_file(spec: DataType, errors: Iterable[Mapping]) -> bytes:
+    """The refused rows in the template's layout, with the file's row number first and the reasons
+    last (both ignored when the corrected file is delivered again). UTF-8 with BOM, for Excel."""
+    template = delivery_template(spec)
+    keys = [c.key for c in template.columns]
+    by_row: dict[object, dict] = {}
+    for error in errors:
+        entry = by_row.setdefault(error.get("row"), {"values": error.get("values") or {}, "reasons": []})
+        entry["reasons"].append(f"{_field_label(spec, error.get('field', ''))}: {error.get('reason', '')}")
+        entry["values"] = entry["values"] or error.get("values") or {}
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([LINE_HEADER, *template.headers(), REASON_HEADER])
+    for row, entry in by_row.items():
+        writer.writerow([row, *[_safe(entry["values"].get(key, "")) for key in keys], "; ".join(entry["reasons"])])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _field_label(spec: DataType, key: str) -> str:
+    for field in spec.fields:
+        if field.name == key:
+            return field.header
+    return _LEAD_HEADERS.get(key, key)
+
+
+def _safe(value: object) -> str:
+    """A cell written back for correction; a formula is neutralised so a spreadsheet shows it as text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -22,7 +19,7 @@ from . import batch as batch_mod
 from . import selectors
 from .datatypes import DATA_TYPES, owned_types
 from .delivery import delivery_receive
-from .files import read_rows, template_csv
+from .files import error_file, read_rows, template_csv
 from .forms import BatchForm, DecisionForm, DeliveryForm, VerifyForm
 from .models import Channel, ReportStatus
 from .services import report_decide as report_decide_service
@@ -47,7 +44,8 @@ def deliveries(request):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                rows = read_rows(upload.name, upload.read())
+                # The form offers only the department's own data types.
+                rows = read_rows(upload.name, upload.read(), spec=DATA_TYPES[form.cleaned_data["data_type"]])
                 with context.source("web"):
                     delivery = delivery_receive(actor=user, data_type=form.cleaned_data["data_type"], rows=rows,
                                                 channel=Channel.UPLOAD, file_name=upload.name)
@@ -73,14 +71,13 @@ def delivery_detail(request, pk: int):
 
 @login_required
 def delivery_errors(request, pk: int):
+    """The refused rows in the data type's file layout, with the reasons: correct them and deliver again."""
     delivery = selectors.delivery_get(actor=request.user, pk=pk)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("row"), _("field"), _("reason")])
-    for error in delivery.errors:
-        writer.writerow([error.get("row"), error.get("field"), error.get("reason")])
-    response = HttpResponse(("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="delivery-{delivery.pk}-errors.csv"'
+    spec = DATA_TYPES.get(delivery.data_type)
+    if spec is None:
+        raise Http404
+    response = HttpResponse(error_file(spec, delivery.errors), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="delivery-{delivery.pk}-refused-rows.csv"'
     return response
 
 
