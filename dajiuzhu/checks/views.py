@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from dajiuzhu.core import context
 from dajiuzhu.core.errors import DomainError
+from dajiuzhu.core.views import require_perm
 from dajiuzhu.registry.selectors import household_get
 
 from . import batch as batch_mod
@@ -24,11 +25,6 @@ from .forms import BatchForm, DecisionForm, DeliveryForm, VerifyForm
 from .models import Channel, ReportStatus
 from .services import report_decide as report_decide_service
 from .services import verify_household
-
-
-def _require(request, code: str) -> None:
-    if not request.user.has_perm_code(code):
-        raise PermissionDenied
 
 
 @login_required
@@ -93,7 +89,7 @@ def template_download(request, data_type: str):
 
 @login_required
 def reports(request):
-    _require(request, "checks.view")
+    require_perm(request, "checks.view")
     status = request.GET.get("status", "")
     qs = selectors.report_list(actor=request.user, status=status, outcome=request.GET.get("outcome", ""))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
@@ -136,7 +132,7 @@ def report_decide(request, pk: int):
 @login_required
 @require_POST
 def household_verify(request, household_id: int):
-    _require(request, "checks.run")
+    require_perm(request, "checks.run")
     household = household_get(actor=request.user, pk=household_id)
     form = VerifyForm(request.POST)
     if not form.is_valid():
@@ -153,10 +149,10 @@ def household_verify(request, household_id: int):
 
 @login_required
 def batch(request):
-    _require(request, "checks.view")
+    require_perm(request, "checks.view")
     form = BatchForm(request.POST or None)
     if request.method == "POST":
-        _require(request, "checks.run")
+        require_perm(request, "checks.run")
         if form.is_valid():
             try:
                 with context.source("web"):
@@ -172,7 +168,7 @@ def batch(request):
 
 @login_required
 def batch_detail(request, job_id):
-    _require(request, "checks.view")
+    require_perm(request, "checks.view")
     job = batch_mod.batch_job_get(actor=request.user, pk=job_id)
     worklist = batch_mod.worklist(actor=request.user, job=job)
     template = "checks/_batch_progress.html" if request.headers.get("HX-Request") else "checks/batch_detail.html"

@@ -43,8 +43,9 @@ def job_handler(kind: str) -> Callable[[Handler], Handler]:
 def handler_for(kind: str) -> Handler:
     if kind not in _HANDLERS:
         # Handlers register on import of their app's jobs module.
-        from django.apps import apps
         from importlib import import_module
+
+        from django.apps import apps
 
         for app in apps.get_app_configs():
             if app.name.startswith("dajiuzhu."):

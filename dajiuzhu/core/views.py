@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,6 +56,17 @@ class CappedPaginator(Paginator):
     @functools.cached_property
     def count(self) -> int:
         return min(self._counted, self.cap)
+
+
+def require_perm(request, *codes: str, not_found: bool = False) -> None:
+    """Inside a view: the user must hold one of the role permissions ``codes``.
+
+    Otherwise 403, or 404 with ``not_found=True`` (for pages whose existence a role should not learn).
+    """
+    if not any(request.user.has_perm_code(code) for code in codes):
+        if not_found:
+            raise Http404
+        raise PermissionDenied(_("Your role may not use this page."))
 
 
 def perm_required(code: str):

@@ -4,26 +4,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from dajiuzhu.core.views import run_service
+from dajiuzhu.core.views import require_perm, run_service
 
 from . import selectors, services
 from .forms import AppealDecisionForm, AppealForm, LiftForm, SearchForm
 from .models import Appeal, AppealStatus
 
 
-def _require(request, code: str) -> None:
-    if not request.user.has_perm_code(code):
-        raise PermissionDenied
-
-
 @login_required
 def record_list(request):
-    _require(request, "credit.view")
+    require_perm(request, "credit.view")
     form = SearchForm(request.GET or None)
     q = status = ""
     if form.is_valid():

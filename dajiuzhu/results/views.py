@@ -19,17 +19,13 @@ from django.views.decorators.http import require_POST
 from dajiuzhu.core.errors import DomainError
 from dajiuzhu.core.normalise import parse_date, parse_decimal
 from dajiuzhu.core.scoping import actor_prefix
+from dajiuzhu.core.views import require_perm
 
 from . import payments, reports, selectors, services, xlsx
 from .intake import read_delivery_file
 from .models import BatchStatus, Kind, LineStatus, Source
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _need(request, *perms: str) -> None:
-    if not any(request.user.has_perm_code(p) for p in perms):
-        raise Http404
 
 
 def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
@@ -78,7 +74,7 @@ def _record_row(r) -> list:
 
 @login_required
 def record_list(request):
-    _need(request, "results.view", "results.deliver")
+    require_perm(request, "results.view", "results.deliver", not_found=True)
     filters = _filters(request)
     qs = selectors.record_list(actor=request.user, filters=filters)
     if request.GET.get("format") == "xlsx":
@@ -107,7 +103,7 @@ def _item_choices() -> list[tuple[str, str]]:
 
 @login_required
 def household_history(request, pk: int):
-    _need(request, "results.view")
+    require_perm(request, "results.view", not_found=True)
     history = selectors.household_history(actor=request.user, household_id=pk)
     can_record = request.user.has_perm_code("results.record")
     if request.method == "POST":
@@ -147,10 +143,10 @@ def household_history(request, pk: int):
 
 @login_required
 def delivery_list(request):
-    _need(request, "results.deliver", "results.record", "results.view")
+    require_perm(request, "results.deliver", "results.record", "results.view", not_found=True)
     result = None
     if request.method == "POST":
-        _need(request, "results.deliver", "results.record")
+        require_perm(request, "results.deliver", "results.record", not_found=True)
         upload = request.FILES.get("file")
         if upload is None:
             messages.error(request, _("choose a file to upload"))
@@ -193,7 +189,7 @@ def delivery_detail(request, pk: int):
 
 @login_required
 def batch_list(request):
-    _need(request, "results.view")
+    require_perm(request, "results.view", not_found=True)
     if request.method == "POST":
         try:
             month = dt.date.fromisoformat(request.POST.get("month", "") + "-01")
@@ -289,7 +285,7 @@ def batch_action(request, pk: int, action: str):
 
 @login_required
 def recovery_list(request):
-    _need(request, "results.view")
+    require_perm(request, "results.view", not_found=True)
     recoveries = selectors.recovery_list(actor=request.user, open_only=request.GET.get("open") == "1")
     if request.GET.get("format") == "xlsx":
         headers = [_("household"), _("region"), _("item"), _("reason"), _("overpaid"), _("recovered"), _("balance"),
@@ -305,7 +301,7 @@ def recovery_list(request):
 
 @login_required
 def monthly_report(request):
-    _need(request, "results.view")
+    require_perm(request, "results.view", not_found=True)
     today = timezone.localdate()
     month = request.GET.get("month") or f"{today:%Y-%m}"
     region = request.GET.get("region") or request.user.region_id
@@ -320,7 +316,7 @@ def monthly_report(request):
 
 @login_required
 def outcome_list(request):
-    _need(request, "results.view")
+    require_perm(request, "results.view", not_found=True)
     rows = selectors.outcomes(actor=request.user, region=request.GET.get("region", ""))
     if request.GET.get("format") == "xlsx":
         headers = [_("household"), _("first assistance"), _("records"), _("total"), _("development before"),

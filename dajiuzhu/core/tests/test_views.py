@@ -114,9 +114,10 @@ def test_a_second_verification_is_not_started_while_one_runs(client):
 
 
 def test_the_nightly_task_verifies_the_chain(django_capture_on_commit_callbacks):
+    from django.conf import settings
+
     from dajiuzhu.core.jobs import AUDIT_VERIFY
     from dajiuzhu.core.tasks import verify_audit_chain
-    from django.conf import settings
 
     assert settings.CELERY_BEAT_SCHEDULE["core-audit-verify-daily"]["task"] == verify_audit_chain.name
     _event("a", LINYI_VILLAGE)
