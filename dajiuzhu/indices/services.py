@@ -14,7 +14,7 @@ from dajiuzhu.core.audit import audit_record
 from dajiuzhu.core.errors import DomainError, Forbidden
 from dajiuzhu.registry.facts import FactFrame, household_frame
 
-from .bulk import CONFLICT_ERRORS, copy_rows, lock_region
+from .bulk import CONFLICT_ERRORS, Same, copy_columns, lock_region
 from .catalogue import fact_risk_types
 from .config import config_problems, default_config
 from .engine import Scored, score_development, score_hardship
@@ -116,18 +116,19 @@ def _json_rows(parts: np.ndarray) -> list[str]:
 
 
 def _risk_strings(frame: FactFrame) -> list[str]:
+    """The risk types of each household, comma-separated in catalogue order (one string per
+    combination of flags, looked up with numpy)."""
     flags = fact_risk_types(frame)
     names = list(flags)
-    matrix = np.column_stack([flags[name] for name in names]) if len(frame) else np.zeros((0, len(names)), bool)
-    lookup: dict[bytes, str] = {}
-    out = []
-    for row in np.packbits(matrix, axis=1):
-        key = row.tobytes()
-        if key not in lookup:
-            bits = np.unpackbits(row)[: len(names)]
-            lookup[key] = ",".join(name for name, bit in zip(names, bits) if bit)
-        out.append(lookup[key])
-    return out
+    if not len(frame):
+        return []
+    key = np.zeros(len(frame), dtype=object if len(names) > 62 else np.int64)
+    for bit, name in enumerate(names):
+        key = key + np.asarray(flags[name], dtype=bool).astype(np.int64) * (1 << bit)
+    combinations, inverse = np.unique(key, return_inverse=True)
+    texts = np.array([",".join(name for bit, name in enumerate(names) if int(k) >> bit & 1) for k in combinations],
+                     dtype=object)
+    return texts[inverse.reshape(-1)].tolist()
 
 
 SCORE_COLUMNS = ("household_id", "region_code", "on", "household_size", "hardship_model_id", "hardship",
@@ -135,23 +136,32 @@ SCORE_COLUMNS = ("household_id", "region_code", "on", "household_size", "hardshi
                  "development", "development_band", "development_coverage", "development_parts", "risk_types")
 
 
-def _score_rows(frame: FactFrame, hard: Scored, dev: Scored, hmodel: IndexModel, dmodel: IndexModel):
+def _score_columns(frame: FactFrame, hard: Scored, dev: Scored, hmodel: IndexModel, dmodel: IndexModel) -> dict:
+    """The rows to store, column by column (numpy arrays, lists, ``Same`` values; see ``bulk.column_texts``)."""
     hbands = [b["code"] for b in hmodel.config["bands"]] + [""]
     dbands = [b["code"] for b in dmodel.config["bands"]] + [""]
     hb = np.array(hbands, dtype=object)[hard.band_index]  # -1 picks the trailing ""
     db = np.array(dbands, dtype=object)[dev.band_index]
-    hscore = np.where(np.isnan(hard.score), None, hard.score).astype(object)
-    dscore = np.where(np.isnan(dev.score), None, dev.score).astype(object)
-    columns = [
-        frame.household_ids.tolist(), frame.region_codes.tolist(), [frame.on] * len(frame),
-        frame.columns["household_size"].tolist(), [hmodel.pk] * len(frame), hscore.tolist(), hb.tolist(),
-        hard.coverage.tolist(), hard.poor.tolist(), _json_rows(hard.parts), [dmodel.pk] * len(frame),
-        dscore.tolist(), db.tolist(), dev.coverage.tolist(), _json_rows(dev.parts), _risk_strings(frame),
+    values = [
+        frame.household_ids, frame.region_codes.tolist(), Same(frame.on), frame.columns["household_size"],
+        Same(hmodel.pk), hard.score, hb.tolist(), hard.coverage, hard.poor, _json_rows(hard.parts), Same(dmodel.pk),
+        dev.score, db.tolist(), dev.coverage, _json_rows(dev.parts), _risk_strings(frame),
     ]
-    return list(zip(*columns))
+    return dict(zip(SCORE_COLUMNS, values, strict=True))
 
 
-def _write_postgres(rows) -> None:
+def _score_rows(frame: FactFrame, hard: Scored, dev: Scored, hmodel: IndexModel, dmodel: IndexModel):
+    """The same rows as tuples (a nan score is None)."""
+    n = len(frame)
+    columns = _score_columns(frame, hard, dev, hmodel, dmodel)
+    for name in ("hardship", "development"):
+        columns[name] = np.where(np.isnan(columns[name]), None, columns[name]).astype(object)
+    lists = [[v.value] * n if isinstance(v, Same) else (v.tolist() if isinstance(v, np.ndarray) else v)
+             for v in columns.values()]
+    return list(zip(*lists))
+
+
+def _write_postgres(columns: dict, n: int) -> None:
     """COPY into a temporary table, then one upsert on (household, on)."""
     cols = ", ".join(f'"{c}"' for c in SCORE_COLUMNS)
     changing = [c for c in SCORE_COLUMNS if c not in ("household_id", "on")]
@@ -162,10 +172,7 @@ def _write_postgres(rows) -> None:
     with connection.cursor() as cursor:
         cursor.execute("CREATE TEMP TABLE IF NOT EXISTS indices_score_load (LIKE indices_indexscore) ON COMMIT DROP")
         cursor.execute("ALTER TABLE indices_score_load ALTER COLUMN id DROP NOT NULL")
-        raw = cursor.cursor  # psycopg 3
-        with raw.copy(f"COPY indices_score_load ({cols}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        copy_columns("indices_score_load", columns, n)
         cursor.execute(
             f"INSERT INTO indices_indexscore ({cols}) SELECT {cols} FROM indices_score_load "
             f'ON CONFLICT (household_id, "on") DO UPDATE SET {updates} WHERE {differs}'
@@ -173,11 +180,11 @@ def _write_postgres(rows) -> None:
         cursor.execute("DROP TABLE indices_score_load")
 
 
-def _copy_new(rows) -> bool:
+def _copy_new(columns: dict, n: int) -> bool:
     """COPY rows that should all be new; False (nothing written) if any already exists."""
     try:
         with transaction.atomic():
-            copy_rows(IndexScore, SCORE_COLUMNS, rows)
+            copy_columns("indices_indexscore", columns, n)
     except CONFLICT_ERRORS:
         return False
     return True
@@ -223,18 +230,18 @@ def index_scores_compute(*, on: dt.date, region_prefix: str = "", actor=None, fr
     if not len(frame):
         return {"households": 0}
     hard, dev = score_frame(frame, hardship=hmodel, development=dmodel)
-    rows = _score_rows(frame, hard, dev, hmodel, dmodel)
     lock_region(region_prefix)
     if connection.vendor == "postgresql":
+        columns = _score_columns(frame, hard, dev, hmodel, dmodel)
         first = not IndexScore.objects.filter(on=on, region_code__startswith=region_prefix).exists()
         # A first computation of this date for the region: one straight COPY (a household moved in and
         # already scored today under its old region is a conflict: then the upsert path).
-        if not (first and _copy_new(rows)):
-            _write_postgres(rows)
+        if not (first and _copy_new(columns, len(frame))):
+            _write_postgres(columns, len(frame))
     elif connection.vendor == "sqlite":
-        _write_sqlite(rows)
+        _write_sqlite(_score_rows(frame, hard, dev, hmodel, dmodel))
     else:
-        _write_orm(rows)
+        _write_orm(_score_rows(frame, hard, dev, hmodel, dmodel))
     counts = {
         "households": len(frame), "poor": int(hard.poor.sum()),
         "without_facts": int((~frame.columns["has_facts"].astype(bool)).sum()),

@@ -164,14 +164,21 @@ _MEMBER_COLUMNS = (
 _SEND = {">i8": "int8send", ">i4": "int4send"}
 
 
-def _fetch_columns(cursor, sql: str, params: list, columns) -> dict[str, np.ndarray]:
-    """The rows of ``sql`` (PostgreSQL) as int64 arrays, one per column, without a Python object per row.
+def fetch_int_columns(cursor, sql: str, params: list, columns) -> dict[str, np.ndarray]:
+    """The rows of ``sql`` as int64 arrays, one per column (in no particular row order).
 
-    Every column is a non-NULL fixed-width integer: the server packs each row into bytes
+    ``sql`` has a ``{columns}`` placeholder for the select list; ``columns`` are (name, ">i8" or
+    ">i4", SQL expression). On PostgreSQL without a Python object per row: every column is a
+    non-NULL fixed-width integer, the server packs each row into bytes
     (``int8send``/``int4send``, big-endian) and concatenates them (``string_agg``) into one
     ``bytea`` value, which numpy reads as a structured array. (A binary COPY would do, but the
     server sends one message per row, and reading those costs Python time per row.) ``count(*)``
     checks that no row was lost (a NULL anywhere in a row would make its bytes NULL)."""
+    if connection.vendor != "postgresql":
+        cursor.execute(sql.replace("{columns}", ", ".join(expression for _n, _c, expression in columns)), params)
+        rows = cursor.fetchall()
+        return {name: np.array([row[i] for row in rows], dtype=np.int64).reshape(-1)
+                for i, (name, _code, _sql) in enumerate(columns)}
     packed = " || ".join(f"{_SEND[code]}(q.c{i})" for i, (_name, code, _sql) in enumerate(columns))
     selected = ", ".join(f"{expression} AS c{i}" for i, (_name, _code, expression) in enumerate(columns))
     cursor.execute(f"SELECT count(*), string_agg({packed}, ''::bytea) FROM ({sql.replace('{columns}', selected)}) q",
@@ -214,14 +221,14 @@ def _read_postgres(cursor, on: dt.date, where: list[str], params: list):
     """The household facts and members of the households in scope (PostgreSQL; set-based, binary COPY)."""
     scope = ("WHERE " + " AND ".join(where) + " AND") if where else "WHERE"
     clause = ("WHERE " + " AND ".join(where)) if where else ""
-    hf = _fetch_columns(
+    hf = fetch_int_columns(
         cursor,
         "SELECT {columns} FROM registry_household h "
         "CROSS JOIN LATERAL (SELECT * FROM registry_householdfacts f1 WHERE f1.household_id = h.id "
         "                    AND f1.as_of <= %s ORDER BY f1.as_of DESC LIMIT 1) f "
         f"{clause}",
         [on, *params], _HF_COLUMNS)
-    members = _fetch_columns(
+    members = fetch_int_columns(
         cursor,
         "SELECT {columns} "
         "FROM registry_membership m JOIN registry_household h ON h.id = m.household_id "

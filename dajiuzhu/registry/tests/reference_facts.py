@@ -9,7 +9,16 @@ import numpy as np
 from django.db import connection
 
 from dajiuzhu.registry.facts import (
-    FACTS, HEALTH_CODES, HOUSING_CODES, LABOUR_CODES, FactFrame, _age_on, _divide_half_up, _empty, _fen, _yyyymmdd,
+    FACTS,
+    HEALTH_CODES,
+    HOUSING_CODES,
+    LABOUR_CODES,
+    FactFrame,
+    _age_on,
+    _divide_half_up,
+    _empty,
+    _fen,
+    _yyyymmdd,
 )
 
 
