@@ -82,11 +82,13 @@ def main(argv: list[str] | None = None) -> int:
         common.ensure_database(url)
         call_command("migrate", verbosity=0)
     log(f"database {name} ready; machine: {common.machine()}")
+    results_file = Path(args.results)
+    report_file = common.report_file_for(results_file)
     results = common.run_suite(people=args.people, seed=args.seed, county=args.county, only=args.only,
                                repeat=args.repeat, in_process=args.in_process, database_url=url, log=log,
-                               results_file=Path(args.results))
+                               results_file=results_file, report_file=report_file)
     failed = [n for n, r in results.items() if r.get("error")]
-    log(f"wrote {common.REPORT_FILE.relative_to(common.ROOT)} ({len(results)} benchmarks"
+    log(f"wrote {report_file} ({len(results)} benchmarks"
         + (f", failed: {', '.join(failed)}" if failed else "") + ")")
     return 1 if failed else 0
 

@@ -29,6 +29,16 @@ FRAMEWORK_FILES = {"__init__", "__main__", "common", "test_smoke"}
 RESULT_MARK = "BENCH-RESULT "
 
 
+def report_file_for(results_file: Path) -> Path:
+    """``docs/benchmarks.md`` for the suite's own results file; ``<results>.md`` beside any other one.
+
+    An engineer's partial run (``--results var/bench/results-me.json``) never rewrites the published report.
+    """
+    if Path(results_file).resolve() == RESULTS_FILE.resolve():
+        return REPORT_FILE
+    return Path(results_file).with_suffix(".md")
+
+
 class Skip(Exception):  # noqa: N818 - reads as "raise Skip(reason)"
     """A module cannot run here (e.g. it needs PostgreSQL)."""
 
