@@ -61,4 +61,33 @@ def blind_index(value: str) -> str:
     if not value:
         return ""
     _, key = _current()
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, value.encode(), hashlib.sha256).hex()  # the one-shot form of hmac.new(…).hexdigest()
+
+
+def encrypt_many(plaintexts) -> list[str]:
+    """``encrypt`` of many values, in the same stored format (``v1:`` + base64 of nonce + sealed).
+
+    The random nonces of the whole list come from one ``os.urandom`` call: on some virtual machines one
+    call costs about 100 µs, more than the encryption itself.
+    """
+    values = list(plaintexts)
+    if not values:
+        return []
+    aead, _ = _current()
+    nonces = os.urandom(12 * len(values))
+    seal, b64 = aead.encrypt, base64.b64encode
+    out = []
+    for i, text in enumerate(values):
+        if text is None or text == "":
+            out.append("")
+            continue
+        nonce = nonces[12 * i:12 * i + 12]
+        out.append(_PREFIX + b64(nonce + seal(nonce, text.encode(), None)).decode())
+    return out
+
+
+def blind_index_many(values) -> list[str]:
+    """``blind_index`` of many values."""
+    _, key = _current()
+    digest, sha256 = hmac.digest, hashlib.sha256
+    return [digest(key, value.encode(), sha256).hex() if value else "" for value in values]

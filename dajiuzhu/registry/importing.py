@@ -24,6 +24,7 @@ from __future__ import annotations
 import array
 import dataclasses
 import datetime as dt
+import itertools
 import queue
 import re
 import threading
@@ -59,7 +60,15 @@ from dajiuzhu.core.normalise import clean_text, parse_date
 from .models import FactSource, Relation
 from .policies import can_register_in
 from .template import HOUSEHOLD_FACT_KEYS, MEMBER_FACT_KEYS, REGISTRY_TEMPLATE
-from .validation import MemberInput, RowInvalid, check_region_code, parse_household_facts, parse_member
+from .validation import (
+    MemberInput,
+    RowInvalid,
+    check_region_code,
+    parse_household_facts,
+    parse_household_facts_many,
+    parse_member,
+    parse_members,
+)
 
 DEFAULT_BATCH_ROWS = 5000
 _CHECK_VALUES = {c: i for i, c in enumerate("0123456789X")}
@@ -203,8 +212,6 @@ class _Importer:
         self._id_at = index["id_number"]
         self._fact_defaults = parse_household_facts({})
         self._residences: dict[str, tuple[str, list[str]]] = {}
-        self.next_number: dict[str, int] = {}
-        self.numbered_counties: set[str] = set()
         self._text_cells = table.kind == "csv"  # CSV cells are text already
         if actor is not None:
             actor.jurisdiction_prefix  # noqa: B018 - loads the actor's region now: the validating thread never queries
@@ -368,22 +375,21 @@ class _Importer:
         started = time.perf_counter()
         try:
             with translation.override(language):
-                batch: list[PlannedHousehold] = []
+                pending: list[tuple[str, list[tuple[int, tuple]]]] = []
                 rows_in_batch = 0
-                for rows, planned in self._validated(scan, stop):
+                for key, rows in self.households(scan):
                     if stop.is_set():
                         return
-                    with self.lock:
-                        self.counts.rows += len(rows)
-                    if planned is not None:
-                        batch.append(planned)
+                    pending.append((key, rows))
                     rows_in_batch += len(rows)
                     if rows_in_batch >= self.batch_rows:
+                        batch = self.validate_many(pending, scan)
                         self.seconds["validate"] += time.perf_counter() - started
                         if not put(("batch", batch, rows_in_batch)):
                             return
                         started = time.perf_counter()
-                        batch, rows_in_batch = [], 0
+                        pending, rows_in_batch = [], 0
+                batch = self.validate_many(pending, scan)
                 self.seconds["validate"] += time.perf_counter() - started
                 put(("end", batch, rows_in_batch))
         except BaseException as exc:  # noqa: BLE001 - handed to the merging thread, which raises it
@@ -391,12 +397,6 @@ class _Importer:
         finally:
             connections.close_all()  # this thread's connections only (none, unless a validator queried)
 
-    def _validated(self, scan: _Scan, stop: threading.Event) -> Iterator[tuple[list, PlannedHousehold | None]]:
-        """(rows, plan or None) per household, in file order; rejected households are in the report."""
-        for key, rows in self.households(scan):
-            if stop.is_set():
-                return
-            yield rows, self.validate(key, rows, scan)
 
     def _region(self) -> str:
         return getattr(self.actor, "region_id", "") or ""
@@ -413,6 +413,118 @@ class _Importer:
             return outcome
         self.reject(key, rows, outcome)
         return None
+
+    def validate_many(self, households: list[tuple[str, list[tuple[int, tuple]]]], scan: _Scan) -> list[PlannedHousehold]:
+        """``validate`` for a batch of households (file order): the plans; the rejected ones go to the report."""
+        planned: list[PlannedHousehold] = []
+        rows = 0
+        for (key, household_rows), outcome in zip(households, self.check_many(households, scan), strict=True):
+            rows += len(household_rows)
+            if isinstance(outcome, PlannedHousehold):
+                planned.append(outcome)
+            else:
+                self.reject(key, household_rows, outcome)
+        with self.lock:
+            self.counts.rows += rows
+        return planned
+
+    def check_many(self, households: list[tuple[str, list[tuple[int, tuple]]]],
+                   scan: _Scan) -> list[PlannedHousehold | dict[int, list[str]]]:
+        """``check`` of many households at once, column-wise: exactly ``[self.check(k, rows, scan) for …]``.
+
+        Every column of the batch is validated at once (``registry.validation.parse_members``: each distinct
+        cell value once, ID numbers with numpy); a household that is clean in every column and passes the
+        household rules is planned here, and any other household goes through ``check`` row by row, which
+        finds and words its problems. So the plans and the messages are those of the per-row path.
+        XLSX cells (typed values) always take the per-row path.
+        """
+        if not self._text_cells or not households:
+            return [self.check(key, rows, scan) for key, rows in households]
+        index = self.header_map.index
+        width = max(index.values()) + 1
+        table = []
+        for _key, rows in households:
+            for _number, values in rows:
+                table.append(values if len(values) >= width else (*values, *([None] * (width - len(values)))))
+        transposed = list(zip(*table, strict=False))
+        columns = {key: transposed[position] for key, position in index.items()}
+        members = parse_members(columns, len(table), today=self.today, known_codes=self.known_codes)
+        suspect = _SUSPECT.search("\x1f" + "\x1f".join(itertools.chain.from_iterable(table))) is not None
+        optional = [k for k in (*PERSON_OPTIONAL, *MEMBER_FACT_KEYS) if k in columns]
+        given_of: dict[tuple, frozenset] = {}
+        marks = list(zip(*([bool(v and v.strip()) for v in columns[k]] for k in optional), strict=True)) \
+            if optional else [()] * len(table)
+        region_column = columns["region_code"]
+
+        outcomes: list = [None] * len(households)
+        heads: list[tuple[int, dict]] = []  # (household position, given household facts of its head row)
+        draft: list = [None] * len(households)
+        at = 0
+        for h, (key, rows) in enumerate(households):
+            start, at = at, at + len(rows)
+            fast = not key.startswith("\x00")
+            if fast and suspect:
+                fast = not any(_SUSPECT.search("\x1f" + "\x1f".join(values)) for _n, values in rows)
+            regions = []
+            if fast:
+                for i in range(start, at):
+                    if isinstance(members[i], RowInvalid):
+                        fast = False
+                        break
+                    region, problems = self.residence(region_column[i])
+                    if problems:
+                        fast = False
+                        break
+                    regions.append(region)
+            if fast and scan.duplicates:
+                fast = not any(self._id_of(values) in scan.duplicates for _n, values in rows)
+            if fast:
+                head_at = [i for i in range(start, at) if members[i].relation == Relation.HEAD]
+                fast = len(head_at) == 1 and all(r == regions[0] for r in regions)
+            if not fast:
+                outcomes[h] = self.check(key, rows, scan)
+                continue
+            head = head_at[0]
+            head_values = table[head]
+            given_facts = {k: head_values[index[k]] for k in HOUSEHOLD_FACT_KEYS
+                           if k in index and (head_values[index[k]] or "").strip()}
+            as_of, address = self.today, None
+            if "as_of" in index and (head_values[index["as_of"]] or "").strip():
+                try:
+                    as_of = parse_date(head_values[index["as_of"]]) or self.today
+                except ValueError:
+                    as_of = None
+                if as_of is None or as_of > self.today:
+                    outcomes[h] = self.check(key, rows, scan)
+                    continue
+            if "address" in index and (head_values[index["address"]] or "").strip():
+                address = clean_text(head_values[index["address"]])
+                if len(address) > 200:
+                    outcomes[h] = self.check(key, rows, scan)
+                    continue
+            planned_members = []
+            for i, (number, _values) in zip(range(start, at), rows, strict=True):
+                mark = marks[i]
+                given = given_of.get(mark)
+                if given is None:
+                    given = given_of[mark] = frozenset(k for k, m in zip(optional, mark, strict=True) if m)
+                planned_members.append(PlannedMember(row=number, member=members[i], given=given))
+            head_index = head - start
+            hukou = members[head].hukou_region_code if "hukou_region_code" in planned_members[head_index].given else None
+            draft[h] = PlannedHousehold(key=key, rows=rows, members=planned_members, head=head_index,
+                                        region_code=regions[0], hukou_region_code=hukou, address=address, facts={},
+                                        as_of=as_of)
+            if given_facts:
+                heads.append((h, given_facts))
+        if heads:
+            for (h, given_facts), values in zip(heads, parse_household_facts_many([g for _h, g in heads]), strict=True):
+                if isinstance(values, RowInvalid):
+                    draft[h] = None
+                    key, rows = households[h]
+                    outcomes[h] = self.check(key, rows, scan)
+                else:
+                    draft[h].facts = {k: values[k] for k in given_facts}
+        return [outcome if outcome is not None else draft[h] for h, outcome in enumerate(outcomes)]
 
     def check(self, key: str, rows: list[tuple[int, tuple]], scan: _Scan) -> PlannedHousehold | dict[int, list[str]]:
         """Validate one household: the plan, or its problems by row number (no side effects)."""
@@ -482,21 +594,21 @@ class _Importer:
                         problems.setdefault(number, []).append(f"{self.label('region_code')}: " + _(
                             "differs from the head's residence %(code)s") % {"code": head_region})
                 head_problems = problems.setdefault(head_number, [])
-                given_facts = {k: head_raw[k] for k in HOUSEHOLD_FACT_KEYS if head_raw.get(k, "").strip()}
+                given_facts = {k: head_raw[k] for k in HOUSEHOLD_FACT_KEYS if (head_raw.get(k) or "").strip()}
                 if given_facts:
                     try:
                         values = parse_household_facts(given_facts)
                         facts = {k: values[k] for k in given_facts}
                     except RowInvalid as exc:
                         head_problems.extend(f"{self.label(f)}: {r}" for f, r in exc.problems)
-                if head_raw.get("as_of", "").strip():
+                if (head_raw.get("as_of") or "").strip():
                     try:
                         as_of = parse_date(head_raw["as_of"]) or self.today
                         if as_of > self.today:
                             head_problems.append(f"{self.label('as_of')}: " + _("facts cannot describe a future date"))
                     except ValueError as exc:
                         head_problems.append(f"{self.label('as_of')}: {exc}")
-                if "address" in head_raw and head_raw["address"].strip():
+                if (head_raw.get("address") or "").strip():
                     address = clean_text(head_raw["address"])
                     if len(address) > 200:
                         head_problems.append(f"{self.label('address')}: " + _("is longer than %(n)d characters")
@@ -507,7 +619,7 @@ class _Importer:
             return problems
         members = []
         for _number, raw, member, _region in parsed:
-            given = frozenset(k for k in (*PERSON_OPTIONAL, *MEMBER_FACT_KEYS) if raw.get(k, "").strip())
+            given = frozenset(k for k in (*PERSON_OPTIONAL, *MEMBER_FACT_KEYS) if (raw.get(k) or "").strip())
             members.append(PlannedMember(row=_number, member=member, given=given))
         head = parsed[head_index]
         hukou = head[2].hukou_region_code if "hukou_region_code" in members[head_index].given else None
@@ -545,9 +657,54 @@ class _Importer:
             self.counts.add(counts)
 
 
+def _next_code(code: str) -> str:
+    """The code after ``code`` (same width): every number of a village sorts in [code, next code)."""
+    return str(int(code) + 1).zfill(len(code))
+
+
+def reserve_household_numbers(cursor, regions) -> dict[str, int]:
+    """The next free household number of each village (or township) in ``regions``, held until commit.
+
+    On PostgreSQL a transaction-level advisory lock per village (taken in code order, so two importers
+    never wait for each other in a cycle) makes a second transaction that numbers households of the
+    same village wait until this one commits; it then reads the highest number again and continues
+    after it. So two imports into one village at the same moment never collide on the number. The
+    highest number of a village is an index probe (``number`` is unique and sorts by village). SQLite
+    has one writer at a time.
+    """
+    codes = sorted(c for c in regions if c and c.isdigit())
+    if not codes:
+        return {}
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(v)) FROM unnest(%s::text[]) WITH ORDINALITY "
+                       "AS t(v, n) ORDER BY n", [_NUMBER_LOCK, codes])
+        cursor.execute("SELECT v, (SELECT MAX(number) FROM registry_household WHERE number >= v AND number < u) "
+                       "FROM unnest(%s::text[], %s::text[]) AS t(v, u)", [codes, [_next_code(c) for c in codes]])
+        highest = dict(cursor.fetchall())
+    else:
+        highest = {}
+        for code in codes:
+            cursor.execute("SELECT MAX(number) FROM registry_household WHERE number >= %s AND number < %s",
+                           [code, _next_code(code)])
+            highest[code] = cursor.fetchone()[0]
+    result = {}
+    for code in codes:
+        tail = (highest.get(code) or "").rsplit("-", 1)[-1]
+        result[code] = int(tail) + 1 if tail.isdigit() else 1
+    return result
+
+
+_NUMBER_LOCK = 0x4A5A  # the advisory-lock class of household numbering (with the village code's hash)
+
+
 def _rows_in(cursor, sql: str, values: list, chunk: int = 900) -> list[tuple]:
-    """``sql`` has one ``IN (%s)`` placeholder list; run it in chunks."""
+    """``sql`` has one ``IN (%s)`` placeholder list; run it in chunks (PostgreSQL: one ``= ANY(array)``)."""
     result: list[tuple] = []
+    if not values:
+        return result
+    if connection.vendor == "postgresql":
+        cursor.execute(sql.replace(" IN (%s)", " = ANY(%s)"), [list(values)])
+        return cursor.fetchall()
     for start in range(0, len(values), chunk):
         part = values[start:start + chunk]
         cursor.execute(sql.replace("(%s)", "(" + ", ".join(["%s"] * len(part)) + ")"), part)
@@ -577,10 +734,10 @@ class _BatchMerge:
 
     def run(self) -> ImportCounts:
         cursor = connection.cursor()
-        for household in self.batch:
-            for planned in household.members:
-                planned.id_hash = crypto.blind_index(planned.member.id_number)
-        hashes = [m.id_hash for h in self.batch for m in h.members]
+        planned_all = [m for h in self.batch for m in h.members]
+        hashes = crypto.blind_index_many([m.member.id_number for m in planned_all])
+        for planned, hashed in zip(planned_all, hashes, strict=True):
+            planned.id_hash = hashed
         lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
         people = {row[1]: dict(zip(_PERSON_COLUMNS, row, strict=True)) for row in _rows_in(
             cursor, f"SELECT {', '.join(_PERSON_COLUMNS)} FROM registry_person WHERE id_hash IN (%s){lock}", hashes)}
@@ -602,7 +759,15 @@ class _BatchMerge:
         heads: list[tuple] = []  # (registry household without a head, head id_hash)
         member_fact_rows: list[tuple] = []  # (id_hash, region, as_of, *values)
         household_fact_rows: list[tuple] = []  # (household ref, region, as_of, *values)
-        next_number = self.importer.next_number
+        next_number = reserve_household_numbers(cursor, {
+            h.region_code for h in self.batch
+            if not any((people.get(m.id_hash) or {}).get("household_id") for m in h.members)})
+        # The ciphers of new people, in bulk (one os.urandom for the batch's nonces).
+        fresh = [m.member for m in planned_all if m.id_hash not in people]
+        ciphers = crypto.encrypt_many([v for member in fresh for v in (member.id_number, member.phone)])
+        phone_hashes = crypto.blind_index_many([member.phone for member in fresh])
+        self.sealed = {id(member): (ciphers[2 * i], ciphers[2 * i + 1], phone_hashes[i])
+                       for i, member in enumerate(fresh)}
 
         for household in self.batch:
             existing = [people.get(m.id_hash) for m in household.members]
@@ -627,7 +792,7 @@ class _BatchMerge:
             region = household.region_code
             household_changed = False
             if home is None:
-                ref: object = ("new", self._number(cursor, region, next_number))
+                ref: object = ("new", self._number(region, next_number))
                 new_households.append((ref[1], region, household.hukou_region_code or "", household.address or "",
                                        regioncodes.is_urban_village(region), household.members[household.head].id_hash))
                 self.counts.households_created += 1
@@ -680,24 +845,9 @@ class _BatchMerge:
         return self.counts
 
     # -- decisions -----------------------------------------------------------------------------
-    def _number(self, cursor, region: str, next_number: dict[str, int]) -> str:
-        """Registry numbering (``<village code>-00001``), continued from the highest number in use.
-
-        The highest number of every village of the county is read in one query, once per import;
-        numbers of later batches continue from there.
-        """
-        if region not in next_number:
-            county = region[:6]
-            if county not in self.importer.numbered_counties:
-                self.importer.numbered_counties.add(county)
-                upper = county[:-1] + chr(ord(county[-1]) + 1)
-                cursor.execute("SELECT substr(number, 1, 12), MAX(number) FROM registry_household "
-                               "WHERE number >= %s AND number < %s GROUP BY substr(number, 1, 12)", [county, upper])
-                for village, highest in cursor.fetchall():
-                    tail = highest.rsplit("-", 1)[-1]
-                    if tail.isdigit():
-                        next_number.setdefault(village, int(tail) + 1)
-            next_number.setdefault(region, 1)
+    @staticmethod
+    def _number(region: str, next_number: dict[str, int]) -> str:
+        """Registry numbering (``<village code>-00001``), continued from the highest number in use."""
         sequence = next_number[region]
         next_number[region] = sequence + 1
         return f"{region}-{sequence:05d}"
@@ -707,10 +857,11 @@ class _BatchMerge:
         member, given = planned.member, planned.given
         if person is None:
             phone = member.phone
+            id_cipher, phone_cipher, phone_hash = self.sealed[id(member)]
             person_rows.append((
-                planned.id_hash, member.name, crypto.encrypt(member.id_number), mask_id_number(member.id_number),
-                member.sex, member.birth_date, member.ethnicity or "汉族", crypto.encrypt(phone),
-                crypto.blind_index(phone), mask_phone(phone), member.hukou_region_code, ref, member.relation, region,
+                planned.id_hash, member.name, id_cipher, mask_id_number(member.id_number),
+                member.sex, member.birth_date, member.ethnicity or "汉族", phone_cipher,
+                phone_hash, mask_phone(phone), member.hukou_region_code, ref, member.relation, region,
                 member.marital_status, member.education,
             ))
             memberships.append((planned.id_hash, ref, member.relation, as_of))
@@ -799,17 +950,11 @@ class _BatchMerge:
         def resolve(ref) -> int:
             return household_ids[ref[1]] if isinstance(ref, tuple) else ref
 
-        if new_households:
-            stage(cursor, "import_household", [("id", "bigint"), ("number", "text"), ("region_code", "text"),
-                                               ("hukou", "text"), ("address", "text"), ("is_urban", "boolean"),
-                                               ("head_id", "bigint")],
-                  ((household_ids[number], number, region, hukou, address, urban, person_ids[head])
-                   for number, region, hukou, address, urban, head in new_households))
-            cursor.execute(
-                "INSERT INTO registry_household (id, number, region_code, hukou_region_code, address, is_urban, head_id, "
-                "created_at, updated_at) SELECT id, number, region_code, hukou, address, is_urban, head_id, %s, %s "
-                "FROM import_household", [now, now])
-            drop_stage(cursor, "import_household")
+        if new_households:  # straight into the table (COPY): their numbers are reserved (see ``_reserve_numbers``)
+            load_rows(cursor, "registry_household", ["id", "number", "region_code", "hukou_region_code", "address",
+                                                     "is_urban", "head_id", "created_at", "updated_at"],
+                      ((household_ids[number], number, region, hukou, address, urban, person_ids[head], self.now,
+                        self.now) for number, region, hukou, address, urban, head in new_households))
 
         if household_updates:
             stage(cursor, "import_household_update", [("id", "bigint"), ("region_code", "text"), ("hukou", "text"),
@@ -829,15 +974,22 @@ class _BatchMerge:
                        ("phone", "text"), ("phone_hash", "text"), ("phone_masked", "text"),
                        ("hukou_region_code", "text"), ("household_id", "bigint"), ("relation", "text"),
                        ("region_code", "text"), ("marital_status", "text"), ("education", "text")]
-            stage(cursor, "import_person", columns,
-                  ((person_ids[row[0]], *row[:11], resolve(row[11]), *row[12:]) for row in person_rows))
-            names = ", ".join(c for c, _k in columns)
-            updates = ", ".join(f"{c} = excluded.{c}" for c, _k in columns if c not in ("id", "id_hash"))
-            cursor.execute(
-                f"INSERT INTO registry_person ({names}, created_at, updated_at) SELECT {names}, %s, %s FROM import_person "
-                f"WHERE true ON CONFLICT (id_hash) DO UPDATE SET {updates}, updated_at = excluded.updated_at",
-                [now, now])
-            drop_stage(cursor, "import_person")
+            # New people straight into the table (COPY): a person another transaction inserts at the same moment
+            # fails the batch on the unique id_hash (as the one open membership would fail it anyway).
+            load_rows(cursor, "registry_person", [c for c, _k in columns] + ["created_at", "updated_at"],
+                      ((person_ids[row[0]], *row[:11], resolve(row[11]), *row[12:], self.now, self.now)
+                       for row in person_rows if row[0] not in people))
+            known = [row for row in person_rows if row[0] in people]  # locked above (FOR UPDATE)
+            if known:
+                stage(cursor, "import_person", columns,
+                      ((person_ids[row[0]], *row[:11], resolve(row[11]), *row[12:]) for row in known))
+                names = ", ".join(c for c, _k in columns)
+                updates = ", ".join(f"{c} = excluded.{c}" for c, _k in columns if c not in ("id", "id_hash"))
+                cursor.execute(
+                    f"INSERT INTO registry_person ({names}, created_at, updated_at) SELECT {names}, %s, %s "
+                    f"FROM import_person WHERE true ON CONFLICT (id_hash) DO UPDATE SET {updates}, "
+                    "updated_at = excluded.updated_at", [now, now])
+                drop_stage(cursor, "import_person")
 
         if memberships:
             load_rows(cursor, "registry_membership", ["person_id", "household_id", "relation", "start"],
