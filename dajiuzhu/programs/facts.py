@@ -23,13 +23,21 @@ def _age(birth: dt.date, on: dt.date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
-def applicant_facts(person: Person | int | None, *, on: dt.date) -> dict:
-    """The applicant facts of ``person`` on ``on`` (all zero / false without an applicant)."""
+_READ = object()
+
+
+def applicant_facts(person: Person | int | None, *, on: dt.date, latest: MemberFacts | None | object = _READ) -> dict:
+    """The applicant facts of ``person`` on ``on`` (all zero / false without an applicant).
+
+    ``latest``: the person's latest ``MemberFacts`` on or before ``on`` (None: there is none) when the
+    caller has read it already (e.g. with the household's members); otherwise it is read here.
+    """
     if person is None:
         return dict(APPLICANT_DEFAULTS)
     if not isinstance(person, Person):
         person = Person.objects.get(pk=person)
-    latest = MemberFacts.objects.filter(person=person, as_of__lte=on).order_by("-as_of").first()
+    if latest is _READ:
+        latest = MemberFacts.objects.filter(person=person, as_of__lte=on).order_by("-as_of").first()
     return {
         "applicant_age": _age(person.birth_date, on),
         "applicant_disability_grade": (latest.disability_grade or 0) if latest else 0,
@@ -40,17 +48,19 @@ def applicant_facts(person: Person | int | None, *, on: dt.date) -> dict:
     }
 
 
-def facts_for(*, household_id: int, on: dt.date, applicant: Person | int | None = None) -> dict:
+def facts_for(*, household_id: int, on: dt.date, applicant: Person | int | None = None,
+              applicant_latest: MemberFacts | None | object = _READ) -> dict:
     """Household facts (``registry.facts.household_facts``) plus the applicant's, ready for ``item_evaluate``.
 
-    Without an applicant the head of household is the applicant.
+    Without an applicant the head of household is the applicant. ``applicant_latest``: as ``latest`` of
+    ``applicant_facts``.
     """
     facts = household_facts(household_id, on=on)
     if applicant is None:
         from dajiuzhu.registry.models import Household
 
         applicant = Household.objects.filter(pk=household_id).values_list("head_id", flat=True).first()
-    facts.update(applicant_facts(applicant, on=on))
+    facts.update(applicant_facts(applicant, on=on, latest=applicant_latest))
     return facts
 
 
