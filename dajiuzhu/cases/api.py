@@ -61,6 +61,11 @@ class CaseOut(Schema):
 
     @staticmethod
     def resolve_items(obj):
+        # The instant decision hands back its case with the items it has just written (``submitted_items``,
+        # each with its catalogue item): no second read of what this request wrote.
+        written = getattr(obj, "submitted_items", None)
+        if written is not None:
+            return sorted(written, key=lambda ci: ci.pk)
         return list(obj.items.select_related("item").order_by("id"))
 
 
@@ -262,7 +267,7 @@ def application_submit(request, payload: CaseApplicationIn):
             authorisation_signed=payload.authorisation_signed, id_number=payload.id_number,
             household_id=payload.household_id, new_household=new, channel=payload.channel, note=payload.note,
         )
-    return 201, Case.objects.select_related("household").get(pk=case.pk)
+    return 201, case
 
 
 @router.get("/cases", response=list[CaseSummaryOut], operation_id="cases_list")

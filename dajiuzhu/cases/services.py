@@ -82,11 +82,18 @@ def living_members(household, on: dt.date):
     return [p for p in household_members(household=household, on=on) if not p.deceased_on or p.deceased_on > on]
 
 
-def irregular_income(household, on: dt.date, members=None) -> bool:
-    """Business or farming income is irregular: the review then falls due after 6 months, not 12."""
+_READ = object()
+
+
+def irregular_income(household, on: dt.date, members=None, latest_facts=_READ) -> bool:
+    """Business or farming income is irregular: the review then falls due after 6 months, not 12.
+
+    ``members``: the living members with their member facts up to ``on`` prefetched (``living_members``);
+    ``latest_facts``: the household's latest ``HouseholdFacts`` on or before ``on`` if the caller holds it.
+    """
     from dajiuzhu.registry.selectors import household_facts_on
 
-    facts = household_facts_on(household=household, on=on)
+    facts = household_facts_on(household=household, on=on) if latest_facts is _READ else latest_facts
     if facts is not None and facts.monthly_business_income > 0:
         return True
     for person in members if members is not None else living_members(household, on):
@@ -139,19 +146,18 @@ class ItemOutcome:
     reasons: list[str]
 
 
-def _load_items(codes: Sequence[str]):
-    """The requested items (in order) and the catalogue's active tier items, in one query."""
-    from django.db.models import Q
-
-    from dajiuzhu.programs.models import AssistanceItem
+def _load_items(codes: Sequence[str], catalogue=None):
+    """The requested items (in order) and the catalogue's active tier items, from the process's copy of the
+    catalogue (``programs.cache``: one small query checks it is current)."""
+    from dajiuzhu.programs.cache import catalogue as current
 
     codes = [c.strip() for c in codes if c and c.strip()]
     if not codes:
         raise DomainError(_("choose at least one assistance item"), field="items")
     if len(set(codes)) != len(codes):
         raise DomainError(_("an item is chosen twice"), field="items")
-    loaded = list(AssistanceItem.objects.filter(Q(code__in=codes) | (~Q(tier="") & Q(active=True)))
-                  .prefetch_related("excludes"))
+    catalogue = catalogue or current()
+    loaded = [i for i in catalogue.items if i.code in codes or (i.tier != "" and i.active)]
     by_code = {i.code: i for i in loaded}
     unknown = [c for c in codes if c not in by_code]
     if unknown:
@@ -180,7 +186,22 @@ def open_items(household_id: int, on: dt.date):
     )
 
 
-def check_duplicates(*, household, items, members, on: dt.date, held=None) -> None:
+def _attach_catalogue_items(case_items, catalogue=None) -> None:
+    """Set each case item's ``item`` from the process's catalogue copy (with its "not together with" links)."""
+    from dajiuzhu.programs.cache import catalogue as current
+
+    case_items = list(case_items)
+    if not case_items:
+        return
+    by_id = {i.pk: i for i in (catalogue or current()).items}
+    for ci in case_items:
+        item = by_id.get(ci.item_id)
+        if item is None:  # not in the copy (cannot happen for a committed row): read it
+            item = type(ci).item.field.related_model.objects.prefetch_related("excludes").get(pk=ci.item_id)
+        ci.item = item
+
+
+def check_duplicates(*, household, items, members, on: dt.date, held=None, catalogue=None) -> None:
     """Refuse, with the reason, an item the household or one of its members already receives or has
     asked for (also through another household or another window), and items that exclude each other.
     ``held``: the household's open items, if the caller has them already."""
@@ -188,12 +209,16 @@ def check_duplicates(*, household, items, members, on: dt.date, held=None) -> No
     if held is None:
         held = list(open_items(household.pk, on).select_related("item", "case"))
     held = list(held)
-    held += list(
-        CaseItem.objects.filter(status__in=(ItemStatus.PENDING, ItemStatus.APPROVED), covered__in=member_ids)
+    # Items covering a member through another household: an IN over the covered links (no DISTINCT over
+    # the wide joined rows, which cost more to plan than to run); the catalogue items come from the copy.
+    covering = CaseItem.covered.through.objects.filter(person_id__in=member_ids).values("caseitem_id")
+    others = list(
+        CaseItem.objects.filter(status__in=(ItemStatus.PENDING, ItemStatus.APPROVED), pk__in=covering)
         .exclude(household=household)
-        .select_related("item", "case", "household")
-        .distinct()
+        .select_related("case", "household")
     )
+    _attach_catalogue_items(others, catalogue)
+    held += others
     month = on.replace(day=1)
     for ci in held:
         if ci.status == ItemStatus.APPROVED and not ci.periodic and (ci.effective_to or month) < month:
@@ -266,6 +291,8 @@ def application_submit(
     applicant=None,
     note: str = "",
     on: dt.date | None = None,
+    latest_facts=None,
+    before_audit=None,
 ) -> Case:
     """一次申请、分类认定: accept one application, decide its trust-first items at once on the declared
     facts, and sort the household into every tier it qualifies for.
@@ -275,9 +302,14 @@ def application_submit(
     the household or a member already receives or has asked for, items that exclude each other, a
     benefit that computes negative or over the item's household ceiling, and a second window
     submitting the same application at the same moment.
+
+    ``latest_facts``: the household's ``HouseholdFacts`` of ``on`` when the caller has just recorded it
+    (the window's one form), so it is not read again. ``before_audit``: called just before the case's
+    audit event (the window's own audit of the declared facts), once the application is accepted.
     """
+    from dajiuzhu.programs.cache import catalogue as current_catalogue
     from dajiuzhu.programs.facts import facts_for
-    from dajiuzhu.programs.services import item_evaluate
+    from dajiuzhu.programs.services import HouseholdEvaluator
     from dajiuzhu.registry.models import Household
 
     on = on or timezone.localdate()
@@ -291,20 +323,26 @@ def application_submit(
     if not authorisation_signed:
         raise DomainError(_("the applicant and the adult members must sign the data-check authorisation (授权书)"),
                           field="authorisation_signed")
-    items, tier_items = _load_items(item_codes)
+    catalogue = current_catalogue()
+    items, tier_items = _load_items(item_codes, catalogue)
     members = living_members(household, on)
     if not members:
         raise DomainError(_("the household has no living members"))
     applicant = applicant or next((p for p in members if p.pk == household.head_id), members[0])
     if applicant.pk not in {p.pk for p in members}:
         raise DomainError(_("the applicant must be a member of the household"), field="applicant")
-    facts = facts_for(household_id=household.pk, on=on, applicant=applicant)
+    # The member read just now, with the member facts up to ``on`` (latest first) that living_members prefetched.
+    applicant = next(p for p in members if p.pk == applicant.pk)
+    facts = facts_for(household_id=household.pk, on=on, applicant=applicant,
+                      applicant_latest=next(iter(applicant.facts.all()), None))
     if not facts.get("has_facts"):
         raise DomainError(_("record the household's declared income and assets before applying"), field="facts")
-    held = list(open_items(household.pk, on).select_related("item", "case").prefetch_related("item__excludes"))
-    check_duplicates(household=household, items=items, members=members, on=on, held=held)
+    held = list(open_items(household.pk, on).select_related("case"))
+    _attach_catalogue_items(held, catalogue)
+    check_duplicates(household=household, items=items, members=members, on=on, held=held, catalogue=catalogue)
     restriction = hooks.restriction_reason(household)
-    irregular = irregular_income(household, on, members)
+    irregular = irregular_income(household, on, members,
+                                 **({} if latest_facts is None else {"latest_facts": latest_facts}))
 
     user = _user(actor)
     accepted_region = (user.region_id if user and user.role != "resident" else household.region_code)
@@ -334,6 +372,7 @@ def application_submit(
 
     outcomes: list[ItemOutcome] = []
     now = timezone.now()
+    evaluator = HouseholdEvaluator(facts=facts, on=on, region_code=household.region_code, catalogue=catalogue)
     for item, requested in candidates:
         check_first = bool(restriction) or item.acceptance == Path.CHECK_FIRST
         ci = CaseItem(case=case, household=household, region_code=household.region_code, item=item,
@@ -344,7 +383,7 @@ def application_submit(
                 raise DomainError(_("“%(item)s” cannot be given together with “%(other)s”")
                                   % {"item": _item_name(item), "other": blocked[item.pk]}, field="items")
             continue
-        evaluation = item_evaluate(item=item, facts=facts, on=on, region_code=household.region_code)
+        evaluation = evaluator.evaluate(item)
         if requested and evaluation.refusal in ("negative", "over_ceiling", "error"):
             # Bad input, not a decision: refuse the whole application and change nothing.
             why = evaluation.reasons[-1] if evaluation.reasons else _("the benefit cannot be computed")
@@ -405,6 +444,8 @@ def application_submit(
         events.append(_event(case, "decided", None, from_status=CaseStatus.ACCEPTED, to_status=CaseStatus.DECIDED,
                              save=False))
     CaseEvent.objects.bulk_create(events)
+    if before_audit is not None:
+        before_audit()
     audit_record(actor=actor, action="case.submit", obj=case,
                  new={"number": case.number, "household": household.pk, "channel": channel, "status": case.status,
                       "restriction": restriction,
@@ -413,6 +454,10 @@ def application_submit(
                                 for o in outcomes]})
     if any(o.case_item.status == ItemStatus.APPROVED for o in outcomes):
         _enqueue_verification(case, actor)
+    # The items just written (the case's whole list, as it stands at the end of the application): the API
+    # answers with them instead of reading them back. Not Django's prefetch cache, which later steps on
+    # the same case object (the standard path) would see stale.
+    case.submitted_items = [o.case_item for o in outcomes]
     return case
 
 

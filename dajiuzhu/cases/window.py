@@ -44,20 +44,25 @@ def household_lookup(*, actor, id_number: str):
 
 def lookup_person(*, actor, id_number: str):
     """The person (in a household) with this full ID number whose application the actor may take."""
+    from dajiuzhu.core.scoping import region_in_scope
     from dajiuzhu.registry.models import Person
-    from dajiuzhu.registry.selectors import person_find_by_id_number
 
     try:
         number = parse_id_number(id_number).number
     except InvalidIdNumber as exc:
         raise DomainError(str(exc), field="id_number") from None
-    person = person_find_by_id_number(actor=actor, id_number=number)
-    if person is None and getattr(actor, "role", None) == "township_handler" and actor.has_perm_code("cases.create"):
-        person = (Person.objects.select_related("household")
-                  .filter(id_hash=crypto.blind_index(number), region_code__startswith=actor.region_id[:6]).first())
+    # One query: the blind index is unique, so the person is fetched once and the two rules are applied to
+    # it — the registry's (``scope(..., perm="registry.view")``, as ``person_find_by_id_number``) and the
+    # township window's (anywhere in its own county, by the exact number only).
+    person = Person.objects.select_related("household").filter(id_hash=crypto.blind_index(number)).first()
     if person is None or person.household is None:
         return None
-    return person
+    if region_in_scope(actor, person.region_code, perm="registry.view"):
+        return person
+    if (getattr(actor, "role", None) == "township_handler" and actor.has_perm_code("cases.create")
+            and person.region_code.startswith(actor.region_id[:6])):
+        return person
+    return None
 
 
 def _parse_members(raw_members: Sequence[Mapping]):
@@ -126,7 +131,7 @@ def window_submit(
         except Http404:
             if not id_number:
                 raise
-    applicant = None
+    applicant = latest_facts = facts_audit = None
     if household is None and id_number:
         applicant = lookup_person(actor=actor, id_number=id_number)
         household = applicant.household if applicant is not None else None
@@ -155,17 +160,21 @@ def window_submit(
         from dajiuzhu.registry.policies import can_edit_household
 
         own = can_edit_household(actor, household)
-        household_facts_record(actor=actor, household=household, as_of=on, values=values, source=FactSource.DECLARED,
-                               audit=own)
+        latest_facts = household_facts_record(actor=actor, household=household, as_of=on, values=values,
+                                              source=FactSource.DECLARED, audit=own)
         if not own:
-            audit_record(actor=actor, action="household.facts", obj=household,
-                         new={**values, "as_of": on, "source": FactSource.DECLARED, "for": "application"})
+            # Audited at the end of this transaction, just before the case's own event: the audit chain is
+            # serialised on a lock held until commit, so taking it last keeps concurrent windows apart for
+            # the least time. Same transaction, same event.
+            facts_audit = {**values, "as_of": on, "source": FactSource.DECLARED, "for": "application"}
         if applicant is None and id_number:
             from dajiuzhu.registry.models import Person
 
             applicant = Person.objects.filter(id_hash=crypto.blind_index(parse_id_number(id_number).number),
                                               household=household).first()
     # Already inside this function's transaction: call the service's body without another savepoint.
-    return application_submit.__wrapped__(actor=actor, household=household, item_codes=item_codes, channel=channel,
-                              promise_signed=promise_signed, authorisation_signed=authorisation_signed,
-                              applicant=applicant, note=note, on=on)
+    return application_submit.__wrapped__(
+        actor=actor, household=household, item_codes=item_codes, channel=channel, promise_signed=promise_signed,
+        authorisation_signed=authorisation_signed, applicant=applicant, note=note, on=on, latest_facts=latest_facts,
+        before_audit=(lambda: audit_record(actor=actor, action="household.facts", obj=household, new=facts_audit))
+        if facts_audit is not None else None)

@@ -225,7 +225,7 @@ def test_the_instant_decision_query_count_is_pinned(catalogue, client, linyi_han
     client.force_login(linyi_handler)
     payload = {"items": ["dibao"], "facts": {"monthly_wages": "600"}, "promise_signed": True,
                "authorisation_signed": True, "id_number": household.head.id_number}
-    with django_assert_max_num_queries(60):
+    with django_assert_max_num_queries(40):  # (with the savepoints of the test's transaction; was 60)
         response = client.post("/api/v1/cases/applications", payload, content_type="application/json")
     assert response.status_code == 201
 

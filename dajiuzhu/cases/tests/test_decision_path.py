@@ -1,0 +1,208 @@
+"""The instant decision's fast path: the per-process catalogue copy and its invalidation, the evaluation on
+that copy against ``item_evaluate``, the answer built from what was written, and pinned query counts."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from dajiuzhu.accounts.models import ApiToken
+from dajiuzhu.cases.models import ItemStatus
+from dajiuzhu.core.testing import LINYI_COUNTY, XINGLONG_VILLAGE, make_household, make_user, member_input
+from dajiuzhu.programs import cache
+from dajiuzhu.programs.models import AssistanceItem, RuleVersion, Standard
+from dajiuzhu.programs.services import HouseholdEvaluator, item_evaluate, item_update, standard_set
+
+from .conftest import today
+from .test_application import item_of, submit_new_family
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def county_admin(db):
+    return make_user("county_admin", LINYI_COUNTY)
+
+
+def _post(client, key, payload):
+    return client.post("/api/v1/cases/applications", json.dumps(payload), content_type="application/json",
+                       HTTP_AUTHORIZATION=f"Bearer {key}")
+
+
+def _token(user) -> str:
+    return ApiToken.issue(user=user, name="test")[1]
+
+
+# --------------------------------------------------------------------------- the catalogue copy
+
+
+def test_the_stamp_changes_with_every_kind_of_catalogue_write(catalogue, county_admin):
+    stamps = [cache.catalogue_stamp()]
+
+    def changed() -> bool:
+        stamps.append(cache.catalogue_stamp())
+        return stamps[-1] != stamps[-2]
+
+    dibao = AssistanceItem.objects.get(code="dibao")
+    item_update(actor=county_admin, item=dibao, data={"reason_eligible": "changed"}, note="t")
+    assert changed()
+    standard_set(actor=county_admin, year=today().year, county_code="371424", area="rural", name="dibao",
+                 amount="800")
+    assert changed()
+    item_update(actor=county_admin, item=dibao, data={"excludes": ["near_poor"]}, note="t")
+    assert changed()
+    # Written around the services: a bulk insert, and pointing an item at a new version by QuerySet.update.
+    Standard.objects.bulk_create([Standard(year=2001, county_code="371424", area="rural", name="dibao",
+                                           amount=Decimal("1"))])
+    assert changed()
+    version = RuleVersion.objects.create(item=dibao, number=99, snapshot=dibao.current_version.snapshot)
+    AssistanceItem.objects.filter(pk=dibao.pk).update(current_version=version)
+    assert changed()
+    assert not changed()  # nothing written: the same stamp
+
+
+def test_a_process_keeps_its_copy_while_nothing_changes(catalogue, django_assert_num_queries):
+    first = cache.catalogue()
+    with django_assert_num_queries(1):  # the stamp only
+        assert cache.catalogue() is first
+
+
+def test_a_changed_standard_is_used_by_the_next_decision(catalogue, linyi_handler, county_admin):
+    # Rural 低保 standard 720, two adults with wages 600: (720 − 300) × 2 = 840.
+    assert item_of(submit_new_family(linyi_handler), "dibao").amount == Decimal("840.00")
+    standard_set(actor=county_admin, year=today().year, county_code="371424", area="rural", name="dibao",
+                 amount="800")
+    assert item_of(submit_new_family(linyi_handler), "dibao").amount == Decimal("1000.00")
+
+
+def test_a_new_rule_version_is_used_and_recorded_by_the_next_decision(catalogue, linyi_handler, county_admin):
+    before = item_of(submit_new_family(linyi_handler), "dibao")
+    dibao = AssistanceItem.objects.get(code="dibao")
+    item_update(actor=county_admin, item=dibao, data={"benefit": "(std.dibao - per_capita_income) * household_size + 1"},
+                note="plus one")
+    after = item_of(submit_new_family(linyi_handler), "dibao")
+    assert after.amount == before.amount + 1
+    assert after.rule_version_id == AssistanceItem.objects.get(code="dibao").current_version_id
+    assert after.rule_version_id != before.rule_version_id
+
+
+def test_an_item_switched_off_is_refused_at_the_next_application(catalogue, linyi_handler, county_admin):
+    from dajiuzhu.core.errors import DomainError
+
+    submit_new_family(linyi_handler, items=("elderly_allowance",), head_age=70, spouse_age=68)
+    item_update(actor=county_admin, item=AssistanceItem.objects.get(code="elderly_allowance"),
+                data={"active": False}, note="off")
+    with pytest.raises(DomainError, match="no longer offered"):
+        submit_new_family(linyi_handler, items=("elderly_allowance",), head_age=70, spouse_age=68)
+
+
+def test_a_new_exclusion_is_used_by_the_next_decision(catalogue, linyi_handler, county_admin):
+    from dajiuzhu.core.errors import DomainError
+
+    # 低保 and the elderly allowance may be asked for together …
+    case = submit_new_family(linyi_handler, items=("dibao", "elderly_allowance"), head_age=70, spouse_age=68)
+    assert item_of(case, "dibao").status == ItemStatus.APPROVED
+    # … until the catalogue says they exclude each other.
+    item_update(actor=county_admin, item=AssistanceItem.objects.get(code="dibao"),
+                data={"excludes": ["near_poor", "rigid", "dibao_single", "elderly_allowance"]}, note="t")
+    with pytest.raises(DomainError, match="cannot be given together"):
+        submit_new_family(linyi_handler, items=("dibao", "elderly_allowance"), head_age=70, spouse_age=68)
+
+
+# --------------------------------------------------------------------------- same results as item_evaluate
+
+
+FACT_SETS = [
+    {"monthly_wages": "600"}, {"monthly_wages": "1600"}, {"monthly_wages": "0", "deposits": "90000"},
+    {"monthly_wages": "2400", "annual_medical_expense": "60000"}, {"monthly_wages": "300", "vehicles": "1"},
+]
+
+
+@pytest.mark.parametrize("declared", FACT_SETS)
+@pytest.mark.parametrize("ages", [(45, 43), (72, 70)])
+def test_the_household_evaluator_gives_what_item_evaluate_gives_for_every_item(catalogue, declared, ages):
+    from dajiuzhu.programs.facts import facts_for
+    from dajiuzhu.registry.validation import parse_household_facts
+
+    household = make_household(XINGLONG_VILLAGE, members=[
+        member_input("张三", age=ages[0]), member_input("李四", relation="spouse", sex="F", age=ages[1])])
+    from dajiuzhu.registry.models import HouseholdFacts
+
+    HouseholdFacts.objects.update_or_create(household=household, as_of=today(), defaults={
+        **parse_household_facts(declared), "region_code": household.region_code})
+    facts = facts_for(household_id=household.pk, on=today())
+    evaluator = HouseholdEvaluator(facts=facts, on=today(), region_code=household.region_code)
+    items = [i for i in cache.catalogue().items if i.current_version_id]
+    assert len(items) > 10
+    for item in items:
+        expected = item_evaluate(item=AssistanceItem.objects.get(pk=item.pk), facts=facts, on=today(),
+                                 region_code=household.region_code)
+        assert evaluator.evaluate(item) == expected, item.code
+
+
+# --------------------------------------------------------------------------- the answer and the query count
+
+
+def test_the_answer_is_what_the_case_reads_back(catalogue, client, linyi_handler):
+    key = _token(linyi_handler)
+    for wages in ("600", "1600"):  # approved; refused with a tier found
+        household = make_household(XINGLONG_VILLAGE)
+        response = _post(client, key, {"items": ["dibao"], "facts": {"monthly_wages": wages}, "promise_signed": True,
+                                       "authorisation_signed": True, "id_number": household.head.id_number})
+        assert response.status_code == 201, response.content
+        answer = response.json()
+        read_back = client.get(f"/api/v1/cases/cases/{answer['id']}", HTTP_AUTHORIZATION=f"Bearer {key}").json()
+        assert answer == read_back
+        assert answer["items"]
+
+
+@pytest.mark.parametrize("wages", ["600", "1600"])
+def test_the_instant_decision_through_the_api_reads_a_pinned_number_of_queries(catalogue, client, linyi_handler,
+                                                                              wages):
+    """The window's whole operation for an existing household of another township (apply anywhere): the
+    token, the lookup, the declared facts (registry), the catalogue stamp, members, facts (registry),
+    duplicates, the restriction hook (credit), the writes, two audit events, the verification job."""
+    key = _token(linyi_handler)
+    household = make_household(XINGLONG_VILLAGE)
+    payload = {"items": ["dibao"], "facts": {"monthly_wages": wages}, "promise_signed": True,
+               "authorisation_signed": True, "id_number": household.head.id_number}
+    _post(client, key, {**payload, "id_number": make_household(XINGLONG_VILLAGE).head.id_number})  # warm
+    with CaptureQueriesContext(connection) as ctx:
+        response = _post(client, key, payload)
+    assert response.status_code == 201, response.content
+    statements = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+    # 37-49 before the catalogue copy, the single lookup, the answer from what was written and the lighter
+    # duplicate check; 29-30 after, of which 13 are the cases app's own (lookup, household lock, catalogue
+    # stamp, members and their facts, two duplicate checks, six writes) and the rest the token (2), the
+    # declared facts (3) and the fact frame (3) of the registry, credit's hook (1), the audit chain (6)
+    # and the verification job (1).
+    assert len(statements) <= 31, "\n".join(s[:120] for s in statements)
+    # The catalogue (items, versions, links, standards, labels) comes from the process's copy: only the stamp.
+    assert sum(1 for s in statements if "programs_" in s) == 1, [s[:200] for s in statements if "programs_" in s]
+
+
+def test_the_refused_path_reads_no_more_than_the_approved_one(catalogue, client, linyi_handler):
+    key = _token(linyi_handler)
+    counts = []
+    for wages in ("600", "600", "1600"):
+        household = make_household(XINGLONG_VILLAGE)
+        with CaptureQueriesContext(connection) as ctx:
+            response = _post(client, key, {"items": ["dibao"], "facts": {"monthly_wages": wages},
+                                           "promise_signed": True, "authorisation_signed": True,
+                                           "id_number": household.head.id_number})
+        assert response.status_code == 201
+        counts.append(len(ctx.captured_queries))
+    # The refused 低保 sorts the household into the other tiers (more items evaluated, one more written),
+    # with no more reads.
+    assert counts[2] <= counts[1]
+
+
+def test_the_day_of_the_standards_is_the_day_of_the_decision(catalogue, linyi_handler, county_admin):
+    # Next year's standard does not apply to this year's decision (the copy is keyed by year).
+    standard_set(actor=county_admin, year=today().year + 1, county_code="371424", area="rural", name="dibao",
+                 amount="900")
+    assert item_of(submit_new_family(linyi_handler), "dibao").amount == Decimal("840.00")
