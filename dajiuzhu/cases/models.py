@@ -94,10 +94,9 @@ class Case(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
+        # No explicit LIKE indexes on the region codes: db_index=True already makes Django create a
+        # varchar_pattern_ops ("…_like") index beside the plain one on PostgreSQL.
         indexes = [
-            models.Index(fields=["region_code"], name="case_region_like", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["accepted_region_code"], name="case_accepted_like",
-                         opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["status"], name="case_status_idx"),
         ]
 
@@ -156,7 +155,7 @@ class CaseItem(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "item"], name="case_item_status_item"),
-            models.Index(fields=["region_code"], name="case_item_region_like", opclasses=["varchar_pattern_ops"]),
+            # (region_code has db_index=True: Django's own LIKE index serves prefix lookups on PostgreSQL.)
         ]
 
     def __str__(self) -> str:
