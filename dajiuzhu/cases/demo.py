@@ -113,9 +113,19 @@ def _irregular(county: str, on: dt.date) -> set[int]:
     return business | farming
 
 
-def _bulk_approved(ctx, plan, hits, regions, heads, names, irregular, items, handlers) -> list[int]:
+def _bulk_approved(ctx, plan, hits, regions, heads, names, irregular, items, handlers, *, fast=None) -> list[int]:
+    """The year of approved cases, in batches of ``BATCH`` households (one audit event per batch).
+
+    On PostgreSQL the rows are written with COPY (ids taken from the tables' own sequences, in the same
+    order as ``bulk_create`` would take them); elsewhere, or with ``fast=False``, with ``bulk_create``.
+    Both write the same rows (``tests/test_demo.py`` compares them).
+    """
+    from django.db import connection
+
     from dajiuzhu.registry.models import Person
 
+    if fast is None:
+        fast = connection.vendor == "postgresql"
     ids: list[int] = []
     for start in range(0, len(plan), BATCH):
         chunk = plan[start:start + BATCH]
@@ -123,58 +133,117 @@ def _bulk_approved(ctx, plan, hits, regions, heads, names, irregular, items, han
         for pk, household_id in Person.objects.filter(household_id__in=[p[0] for p in chunk],
                                                       deceased_on__isnull=True).values_list("pk", "household_id"):
             members[household_id].append(pk)
-        with transaction.atomic():
-            cases = []
-            for n, (household_id, _codes, decided) in enumerate(chunk, start=start):
-                region = regions[household_id]
-                at = timezone.make_aware(dt.datetime.combine(decided, dt.time(9 + n % 8, (n * 7) % 60)))
-                handler = handlers.get(region[:9])
-                cases.append(Case(
-                    number=f"{decided:%Y}{region[6:9]}D{n:06d}", household_id=household_id,
-                    applicant_id=heads[household_id], region_code=region,
-                    accepted_region_code=handler.region_id if handler else region,
-                    channel=Channel.PROXY if n % 5 == 0 else Channel.WINDOW, status=CaseStatus.DECIDED,
-                    irregular_income=household_id in irregular, created_by=handler, created_at=at, decided_at=at,
+        cases, case_items, signatures, events = [], [], [], []
+        for n, (household_id, codes, decided) in enumerate(chunk, start=start):
+            region = regions[household_id]
+            at = timezone.make_aware(dt.datetime.combine(decided, dt.time(9 + n % 8, (n * 7) % 60)))
+            handler = handlers.get(region[:9])
+            case = dict(
+                number=f"{decided:%Y}{region[6:9]}D{n:06d}", household_id=household_id,
+                applicant_id=heads[household_id], region_code=region,
+                accepted_region_code=handler.region_id if handler else region,
+                channel=Channel.PROXY if n % 5 == 0 else Channel.WINDOW, status=CaseStatus.DECIDED,
+                irregular_income=household_id in irregular, created_by_id=handler.pk if handler else None,
+                created_at=at, decided_at=at,
+            )
+            cases.append(case)
+            start_on = next_cycle(decided)
+            for code in codes:
+                item = items[code]
+                case_items.append(dict(
+                    case=len(cases) - 1, household_id=household_id, region_code=region, item_id=item.pk,
+                    requested=code in ("tekun", "dibao") or code == codes[0], periodic=item.periodic,
+                    path=Path.TRUST_FIRST if item.acceptance == "trust_first" else Path.CHECK_FIRST,
+                    status=ItemStatus.APPROVED, amount=hits[household_id][code], effective_from=start_on,
+                    effective_to=None if item.periodic else month_end(start_on),
+                    review_due=add_months(start_on, 6 if household_id in irregular else 12) if item.periodic
+                    else None,
+                    rule_version_id=item.current_version_id, decided_at=at,
+                    reasons=["按申报信息即时认定（演示数据）"],
                 ))
-            Case.objects.bulk_create(cases, batch_size=BATCH)
-            case_items, signatures, events = [], [], []
-            for case, (household_id, codes, decided) in zip(cases, chunk, strict=True):
-                start_on = next_cycle(decided)
-                for code in codes:
-                    item = items[code]
-                    case_items.append(CaseItem(
-                        case=case, household_id=household_id, region_code=case.region_code, item=item,
-                        requested=code in ("tekun", "dibao") or code == codes[0], periodic=item.periodic,
-                        path=Path.TRUST_FIRST if item.acceptance == "trust_first" else Path.CHECK_FIRST,
-                        status=ItemStatus.APPROVED, amount=hits[household_id][code], effective_from=start_on,
-                        effective_to=None if item.periodic else month_end(start_on),
-                        review_due=add_months(start_on, 6 if household_id in irregular else 12) if item.periodic
-                        else None,
-                        rule_version_id=item.current_version_id, decided_at=case.decided_at,
-                        reasons=["按申报信息即时认定（演示数据）"],
-                    ))
-                signatures.append(Signature(case=case, kind=Signature.Kind.PROMISE, person_id=case.applicant_id,
-                                            signer_name=names.get(case.applicant_id) or "", text_version="XY-2026.1", signed_at=case.created_at))
-                signatures.append(Signature(case=case, kind=Signature.Kind.AUTHORISATION,
-                                            person_id=case.applicant_id, signer_name=names.get(case.applicant_id) or "",
-                                            text_version="SQ-2026.1",
-                                            signed_at=case.created_at))
-                events.append(CaseEvent(case=case, action="submit", to_status=CaseStatus.ACCEPTED,
-                                        actor=case.created_by, at=case.created_at,
-                                        actor_name=case.created_by.display_name if case.created_by else "",
-                                        data={"items": codes, "demo": True}))
-                events.append(CaseEvent(case=case, action="decided", from_status=CaseStatus.ACCEPTED,
-                                        to_status=CaseStatus.DECIDED, at=case.decided_at, actor_name="平台"))
-            CaseItem.objects.bulk_create(case_items, batch_size=BATCH)
-            Signature.objects.bulk_create(signatures, batch_size=BATCH)
-            CaseEvent.objects.bulk_create(events, batch_size=BATCH)
-            through = CaseItem.covered.through
-            through.objects.bulk_create([through(caseitem_id=ci.pk, person_id=p) for ci in case_items
-                                         for p in members[ci.household_id]], batch_size=5000)
+            name = names.get(case["applicant_id"]) or ""
+            signatures.append(dict(case=len(cases) - 1, kind=Signature.Kind.PROMISE, person_id=case["applicant_id"],
+                                   signer_name=name, text_version="XY-2026.1", signed_at=at))
+            signatures.append(dict(case=len(cases) - 1, kind=Signature.Kind.AUTHORISATION,
+                                   person_id=case["applicant_id"], signer_name=name, text_version="SQ-2026.1",
+                                   signed_at=at))
+            events.append(dict(case=len(cases) - 1, action="submit", to_status=CaseStatus.ACCEPTED,
+                               actor_id=handler.pk if handler else None, at=at,
+                               actor_name=handler.display_name if handler else "",
+                               data={"items": codes, "demo": True}))
+            events.append(dict(case=len(cases) - 1, action="decided", from_status=CaseStatus.ACCEPTED,
+                               to_status=CaseStatus.DECIDED, at=at, actor_name="平台"))
+        with transaction.atomic():
+            writer = _copy_rows if fast else _orm_rows
+            case_ids = writer(Case, cases)
+            for row in (*case_items, *signatures, *events):
+                row["case_id"] = case_ids[row.pop("case")]
+            item_ids = writer(CaseItem, case_items)
+            writer(Signature, signatures, returning=False)
+            writer(CaseEvent, events, returning=False)
+            writer(CaseItem.covered.through,
+                   [{"caseitem_id": pk, "person_id": p} for pk, ci in zip(item_ids, case_items, strict=True)
+                    for p in members[ci["household_id"]]], returning=False)
             audit_record(actor=None, action="cases.demo_batch", object_type="cases.case",
-                         object_id=f"{cases[0].pk}-{cases[-1].pk}", region_code=ctx.county_code.ljust(12, "0"),
+                         object_id=f"{case_ids[0]}-{case_ids[-1]}", region_code=ctx.county_code.ljust(12, "0"),
                          source="demo", new={"cases": len(cases), "items": len(case_items)})
-            ids += [c.pk for c in cases]
+            ids += case_ids
+    return ids
+
+
+def _orm_rows(model, rows: list[dict], *, returning: bool = True) -> list[int]:
+    objects = model.objects.bulk_create([model(**row) for row in rows], batch_size=BATCH)
+    return [o.pk for o in objects] if returning else []
+
+
+def _copy_rows(model, rows: list[dict], *, returning: bool = True) -> list[int]:
+    """PostgreSQL COPY of ``rows`` (field attname -> value; a missing field takes its default, as a model
+    instance would); with ``returning``, ids are drawn from the table's sequence first (ascending, as
+    ``bulk_create`` gets them) and returned."""
+    import json
+
+    from django.db import connection, models
+
+    if not rows:
+        return []
+    table = model._meta.db_table
+    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and not returning)]
+    now = timezone.now()
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        if returning:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                           [table, len(rows)])
+            ids = [r[0] for r in cursor.fetchall()]
+        converters = []
+        for field in fields:
+            if field.primary_key:
+                converters.append(None)
+            elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                converters.append(("now", None))
+            elif isinstance(field, models.JSONField):
+                converters.append(("json", field))
+            else:
+                converters.append(("plain", field))
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for index, row in enumerate(rows):
+                out = []
+                for field, converter in zip(fields, converters, strict=True):
+                    if converter is None:
+                        out.append(ids[index])
+                        continue
+                    kind, f = converter
+                    if kind == "now":
+                        out.append(row.get(field.attname, now))
+                        continue
+                    value = row[f.attname] if f.attname in row else f.get_default()
+                    if kind == "json":
+                        value = json.dumps(value, cls=f.encoder, ensure_ascii=False)
+                    elif isinstance(value, str):
+                        value = str(value)  # a TextChoices member as its plain value
+                    out.append(value)
+                copy.write_row(out)
     return ids
 
 
