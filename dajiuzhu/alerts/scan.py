@@ -25,7 +25,7 @@ from dajiuzhu.core.regioncodes import prefix_of
 from dajiuzhu.indices.integration import model_ready
 from dajiuzhu.indices.models import IndexScore, RosterEntry, RosterEvent, Tier
 from dajiuzhu.indices.roster import _align, add_months, money_on
-from dajiuzhu.registry.facts import FactFrame, household_frame
+from dajiuzhu.registry.facts import FactFrame, fetch_columns, household_frame
 from dajiuzhu.registry.models import HouseholdFacts, MemberFacts, Membership
 
 from .models import LEVEL_RANK, Alert, AlertSignal, DisasterEvent, FollowUp
@@ -108,15 +108,14 @@ def _frame_signals(frames: _Frames, config: dict, month_key: str, add) -> None:
 
 
 def _development_on(day: dt.date, prefix: str) -> tuple[np.ndarray, np.ndarray]:
-    """(sorted household ids, development index) of the scores of one date (one plain query)."""
+    """(sorted household ids, development index) of the scores of one date (one query, packed columns)."""
     with connection.cursor() as cursor:
-        cursor.execute('SELECT household_id, development FROM indices_indexscore WHERE "on" = %s '
-                       "AND region_code LIKE %s AND development IS NOT NULL ORDER BY household_id",
-                       [day, prefix + "%"])
-        rows = cursor.fetchall()
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    values = np.fromiter((r[1] for r in rows), dtype=float, count=len(rows))
-    return ids, values
+        got = fetch_columns(
+            cursor, 'SELECT {columns} FROM indices_indexscore WHERE "on" = %s AND region_code LIKE %s '
+                    "AND development IS NOT NULL",
+            [day, prefix + "%"], (("ids", ">i8", "household_id"), ("development", ">f8", "development")))
+    order = np.argsort(got["ids"], kind="stable")
+    return got["ids"][order], got["development"][order]
 
 
 def _development_signals(on: dt.date, prefix: str, config: dict, month_key: str, add) -> None:
@@ -263,10 +262,12 @@ def _disaster_signals(frames: _Frames, config: dict, add) -> None:
                                                hardship__gte=float(p["severe_hardship"]))
                      .values_list("household_id", flat=True)) if day else set()
         vulnerable = np.isin(frame.household_ids, list(severe)) | (frame.columns["housing_code"] >= 1)
+    in_frame = None
     for event in events:
         listed = event.households
         if listed:
-            targets = [h for h in listed if h in set(frame.household_ids.tolist())]
+            in_frame = set(frame.household_ids.tolist()) if in_frame is None else in_frame
+            targets = [h for h in listed if h in in_frame]
         else:
             mask = np.char.startswith(codes, event.prefix)
             if vulnerable is not None:

@@ -76,12 +76,15 @@ def column_texts(values, n: int) -> list[str]:
             return np.where(values, "t", "f").tolist()
         if values.dtype.kind in "iu":
             return list(map(str, values.tolist()))
+        if values.dtype.kind == "f":  # repr: the shortest text that reads back the same double; nan is NULL
+            return [repr(v) if v == v else r"\N" for v in values.tolist()]
         values = values.tolist()
     values = list(values)
     if len(values) != n:
         raise ValueError(f"a column has {len(values)} values for {n} rows")
     if all(type(v) is str for v in values):
-        return [_escape(v) for v in values] if any(c in v for v in values for c in _SPECIAL) else values
+        joined = "".join(values)  # one scan in C for the characters that need escaping
+        return [_escape(v) for v in values] if any(c in joined for c in _SPECIAL) else values
     return [_field(v) for v in values]
 
 

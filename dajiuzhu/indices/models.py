@@ -55,17 +55,20 @@ class IndexModel(models.Model):
 class IndexScore(models.Model):
     """Both indices of one household on one reference date."""
 
-    household = models.ForeignKey("registry.Household", on_delete=models.CASCADE, related_name="index_scores")
+    # Indexes: the unique (household, on) serves lookups by household; the model links are not indexed
+    # (a model is never deleted, and every index costs on each of the million rows written a month).
+    household = models.ForeignKey("registry.Household", on_delete=models.CASCADE, related_name="index_scores",
+                                  db_index=False)
     region_code = models.CharField(max_length=12)
     on = models.DateField(_("reference date"))
     household_size = models.PositiveSmallIntegerField(default=0)
-    hardship_model = models.ForeignKey(IndexModel, on_delete=models.PROTECT, related_name="+")
+    hardship_model = models.ForeignKey(IndexModel, on_delete=models.PROTECT, related_name="+", db_index=False)
     hardship = models.FloatField(_("hardship index"), null=True)
     hardship_band = models.CharField(_("hardship band"), max_length=32, blank=True)
     hardship_coverage = models.FloatField(default=0)
     poor = models.BooleanField(_("multidimensionally poor"), default=False)
     hardship_parts = models.JSONField(default=list)
-    development_model = models.ForeignKey(IndexModel, on_delete=models.PROTECT, related_name="+")
+    development_model = models.ForeignKey(IndexModel, on_delete=models.PROTECT, related_name="+", db_index=False)
     development = models.FloatField(_("development index"), null=True)
     development_band = models.CharField(_("development band"), max_length=32, blank=True)
     development_coverage = models.FloatField(default=0)
@@ -129,7 +132,9 @@ class RosterEvent(models.Model):
         ENTER = "enter", _("entered")
         LEAVE = "leave", _("left")
 
-    household = models.ForeignKey("registry.Household", on_delete=models.CASCADE, related_name="roster_events")
+    # The unique (household, tier, kind, on) serves lookups by household: no separate index.
+    household = models.ForeignKey("registry.Household", on_delete=models.CASCADE, related_name="roster_events",
+                                  db_index=False)
     region_code = models.CharField(max_length=12, db_index=True)
     tier = models.CharField(_("tier"), max_length=24, choices=Tier.choices)
     kind = models.CharField(_("event"), max_length=8, choices=Kind.choices)

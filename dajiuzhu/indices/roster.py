@@ -36,7 +36,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from dajiuzhu.core.audit import audit_record
-from dajiuzhu.registry.facts import FactFrame, fetch_int_columns, household_frame
+from dajiuzhu.registry.facts import FactFrame, fetch_columns, household_frame
 
 from .bulk import Same, insert_columns, lock_region
 from .models import RosterEntry, RosterEvent, Tier
@@ -107,7 +107,7 @@ def money_on(*, on: dt.date, region_prefix: str) -> dict[str, np.ndarray]:
     On PostgreSQL one index lookup per household (LATERAL), the columns packed server-side."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            got = fetch_int_columns(
+            got = fetch_columns(
                 cursor,
                 "SELECT {columns} FROM registry_household h CROSS JOIN LATERAL ("
                 "  SELECT * FROM registry_householdfacts f1 WHERE f1.household_id = h.id AND f1.as_of <= %s"
@@ -145,16 +145,22 @@ def _align(ids: np.ndarray, other_ids: np.ndarray, values: np.ndarray) -> tuple[
     return np.where(found, values[position], 0), found
 
 
+def _id_array(ids) -> np.ndarray:
+    return np.fromiter(ids, dtype=np.int64, count=len(ids))
+
+
 def tier_masks(frame: FactFrame, *, year_before: dict[str, np.ndarray], benefits: dict[str, set[int]], former: set[int],
-               left_recently: set[int]) -> dict[str, np.ndarray]:
-    """Which households qualify for each tier (boolean arrays aligned with ``frame``)."""
+               left_recently: set[int], std=None) -> dict[str, np.ndarray]:
+    """Which households qualify for each tier (boolean arrays aligned with ``frame``); ``std``: the
+    frame's ``standards_for`` if already known."""
     c = frame.columns
     ids = frame.household_ids
-    std = standards_for(on=frame.on, region_codes=frame.region_codes, is_urban=c["is_urban"])
+    if std is None:
+        std = standards_for(on=frame.on, region_codes=frame.region_codes, is_urban=c["is_urban"])
     has = c["has_facts"].astype(bool)
     rural = ~c["is_urban"].astype(bool)
-    dibao = np.isin(ids, list(benefits.get(Tier.DIBAO, ())))
-    tekun = np.isin(ids, list(benefits.get(Tier.TEKUN, ())))
+    dibao = np.isin(ids, _id_array(benefits.get(Tier.DIBAO, ())))
+    tekun = np.isin(ids, _id_array(benefits.get(Tier.TEKUN, ())))
     assisted = dibao | tekun
     pc = c["per_capita_income"]
     income = np.maximum(c["annual_income"], 0)
@@ -163,14 +169,14 @@ def tier_masks(frame: FactFrame, *, year_before: dict[str, np.ndarray], benefits
     near_poor = has & ~assisted & (pc < std.near_poor_factor * std.dibao) & assets_ok
     rigid = has & ~assisted & (c["annual_rigid_expense"] > std.rigid_share * income) & (pc * 12 < std.disposable_income)
     under_line = pc * 12 < RULES["monitoring_factor"] * std.monitoring_line
-    was_poor = np.isin(ids, list(former))
+    was_poor = np.isin(ids, _id_array(former))
     unstable = rural & has & ~assisted & was_poor & under_line
     edge = rural & has & ~assisted & ~was_poor & under_line
     previous_income, found = _align(ids, year_before["ids"], year_before["monthly_income"])
     fell = found & (previous_income > 0) & (
         c["monthly_income"] < (1 - RULES["sudden_income_fall"]) * previous_income)
     sudden = rural & has & ~assisted & (((c["annual_rigid_expense"] >= income) & (c["annual_rigid_expense"] > 0)) | fell)
-    leaver = np.isin(ids, list(left_recently)) & ~assisted
+    leaver = np.isin(ids, _id_array(left_recently)) & ~assisted
     return {Tier.DIBAO: dibao, Tier.TEKUN: tekun, Tier.NEAR_POOR: near_poor, Tier.RIGID: rigid,
             Tier.UNSTABLE_ESCAPED: unstable, Tier.EDGE_AT_RISK: edge, Tier.SUDDEN_HARDSHIP: sudden,
             Tier.RECENT_LEAVER: leaver}
@@ -245,7 +251,7 @@ def _open_entries(region_prefix: str, on: dt.date) -> dict[str, _Open]:
     tiers = list(Tier.values)
     code = "CASE e.tier " + " ".join(f"WHEN '{t}' THEN {i}" for i, t in enumerate(tiers)) + " ELSE -1 END"
     with connection.cursor() as cursor:
-        got = fetch_int_columns(
+        got = fetch_columns(
             cursor,
             "SELECT {columns} FROM indices_rosterentry e WHERE e.region_code LIKE %s AND e.until IS NULL",
             [on, region_prefix + "%"],
@@ -273,12 +279,13 @@ def roster_compute(*, on: dt.date, region_prefix: str = "", actor=None, frame: F
     open_entries = _open_entries(region_prefix, on)
     counts: dict[str, dict] = {}
     # First the benefit tiers, so that a 低保 exit today is seen by the leaver rules below.
-    masks = tier_masks(frame, year_before=year_before, benefits=benefits, former=set(), left_recently=set())
+    std = standards_for(on=frame.on, region_codes=frame.region_codes, is_urban=frame.columns["is_urban"])
+    masks = tier_masks(frame, year_before=year_before, benefits=benefits, former=set(), left_recently=set(), std=std)
     for tier in (Tier.DIBAO, Tier.TEKUN):
         _apply(tier, masks[tier], frame, on, open_entries, counts)
     former = _left_since(region_prefix, add_months(on, -12 * RULES["former_years"]), on)
     recent = _left_since(region_prefix, add_months(on, -RULES["recent_leaver_months"]), on)
-    masks = tier_masks(frame, year_before=year_before, benefits=benefits, former=former, left_recently=recent)
+    masks = tier_masks(frame, year_before=year_before, benefits=benefits, former=former, left_recently=recent, std=std)
     for tier in Tier.values:
         if tier not in (Tier.DIBAO, Tier.TEKUN):
             _apply(tier, masks[tier], frame, on, open_entries, counts)

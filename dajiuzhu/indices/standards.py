@@ -75,7 +75,8 @@ def standards_for(*, on: dt.date, region_codes: np.ndarray, is_urban: np.ndarray
     demo = configured_standards()
     out: dict[str, np.ndarray] = {}
     sources: dict[str, str] = {}
-    counties = np.array([str(c)[:6] for c in region_codes]) if n else np.zeros(0, dtype="<U6")
+    # The county of each household: the first 6 characters (numpy truncates to a shorter string type).
+    counties = np.asarray(region_codes).astype(str).astype("<U6") if n else np.zeros(0, dtype="<U6")
     for name in DEMO_STANDARDS:
         is_money = name in MONEY_STANDARDS
         values = np.zeros(n, dtype=np.int64 if is_money else float)

@@ -161,14 +161,15 @@ _MEMBER_COLUMNS = (
     ("labour", ">i4", "CAST(" + _case("mf.labour", LABOUR_CODES) + " AS INTEGER)"),
     ("employment", ">i4", "CAST(" + _case("mf.employment", EMPLOYMENT_CODES) + " AS INTEGER)"),
 )
-_SEND = {">i8": "int8send", ">i4": "int4send"}
+_SEND = {">i8": "int8send", ">i4": "int4send", ">f8": "float8send"}
 
 
-def fetch_int_columns(cursor, sql: str, params: list, columns) -> dict[str, np.ndarray]:
-    """The rows of ``sql`` as int64 arrays, one per column (in no particular row order).
+def fetch_columns(cursor, sql: str, params: list, columns) -> dict[str, np.ndarray]:
+    """The rows of ``sql`` as numpy arrays, one per column (in no particular row order): int64
+    for integer columns, float64 for ``">f8"`` ones.
 
-    ``sql`` has a ``{columns}`` placeholder for the select list; ``columns`` are (name, ">i8" or
-    ">i4", SQL expression). On PostgreSQL without a Python object per row: every column is a
+    ``sql`` has a ``{columns}`` placeholder for the select list; ``columns`` are (name, ">i8",
+    ">i4" or ">f8", SQL expression). On PostgreSQL without a Python object per row: every column is a
     non-NULL fixed-width integer, the server packs each row into bytes
     (``int8send``/``int4send``, big-endian) and concatenates them (``string_agg``) into one
     ``bytea`` value, which numpy reads as a structured array. (A binary COPY would do, but the
@@ -177,8 +178,8 @@ def fetch_int_columns(cursor, sql: str, params: list, columns) -> dict[str, np.n
     if connection.vendor != "postgresql":
         cursor.execute(sql.replace("{columns}", ", ".join(expression for _n, _c, expression in columns)), params)
         rows = cursor.fetchall()
-        return {name: np.array([row[i] for row in rows], dtype=np.int64).reshape(-1)
-                for i, (name, _code, _sql) in enumerate(columns)}
+        return {name: np.array([row[i] for row in rows], dtype=_dtype(code)).reshape(-1)
+                for i, (name, code, _sql) in enumerate(columns)}
     packed = " || ".join(f"{_SEND[code]}(q.c{i})" for i, (_name, code, _sql) in enumerate(columns))
     selected = ", ".join(f"{expression} AS c{i}" for i, (_name, _code, expression) in enumerate(columns))
     cursor.execute(f"SELECT count(*), string_agg({packed}, ''::bytea) FROM ({sql.replace('{columns}', selected)}) q",
@@ -189,7 +190,11 @@ def fetch_int_columns(cursor, sql: str, params: list, columns) -> dict[str, np.n
     if len(data) != count * dtype.itemsize:
         raise ValueError("a row of the frame read has a NULL column")
     rows = np.frombuffer(data, dtype=dtype, count=count)
-    return {name: rows[name].astype(np.int64) for name, _code, _sql in columns}
+    return {name: rows[name].astype(_dtype(code)) for name, code, _sql in columns}
+
+
+def _dtype(code: str):
+    return np.float64 if code == ">f8" else np.int64
 
 
 def _yyyymmdd_of_days(days: np.ndarray) -> np.ndarray:
@@ -221,14 +226,14 @@ def _read_postgres(cursor, on: dt.date, where: list[str], params: list):
     """The household facts and members of the households in scope (PostgreSQL; set-based, binary COPY)."""
     scope = ("WHERE " + " AND ".join(where) + " AND") if where else "WHERE"
     clause = ("WHERE " + " AND ".join(where)) if where else ""
-    hf = fetch_int_columns(
+    hf = fetch_columns(
         cursor,
         "SELECT {columns} FROM registry_household h "
         "CROSS JOIN LATERAL (SELECT * FROM registry_householdfacts f1 WHERE f1.household_id = h.id "
         "                    AND f1.as_of <= %s ORDER BY f1.as_of DESC LIMIT 1) f "
         f"{clause}",
         [on, *params], _HF_COLUMNS)
-    members = fetch_int_columns(
+    members = fetch_columns(
         cursor,
         "SELECT {columns} "
         "FROM registry_membership m JOIN registry_household h ON h.id = m.household_id "
