@@ -321,6 +321,36 @@ def _read_generic(cursor, on: dt.date, where: list[str], params: list, ids: list
     return hf, {name: np.array(v, dtype=np.int64) for name, v in members.items()}
 
 
+def _households_rows(cursor, clause: str, params: list):
+    """(ids, region codes, is_urban, head ids or -1) of the households in scope, ordered by id."""
+    cursor.execute(f"SELECT h.id, h.region_code, h.is_urban, h.head_id FROM registry_household h {clause} "
+                   "ORDER BY h.id", params)
+    rows = cursor.fetchall()
+    n = len(rows)
+    return (np.fromiter((r[0] for r in rows), dtype=np.int64, count=n),
+            np.array([r[1] for r in rows]),
+            np.fromiter((bool(r[2]) for r in rows), dtype=bool, count=n),
+            np.fromiter((-1 if r[3] is None else r[3] for r in rows), dtype=np.int64, count=n))
+
+
+def _households_packed(cursor, clause: str, params: list):
+    """The same as ``_households_rows`` in one row (PostgreSQL): the integers packed as in
+    ``fetch_columns``, the region codes joined by newlines; None if a code holds a newline."""
+    cursor.execute(
+        "SELECT count(*), string_agg(int8send(h.id) || int8send(COALESCE(h.head_id, -1))"
+        " || int4send(CASE WHEN h.is_urban THEN 1 ELSE 0 END), ''::bytea ORDER BY h.id),"
+        f" string_agg(h.region_code, E'\\n' ORDER BY h.id) FROM registry_household h {clause}", params)
+    count, data, text = cursor.fetchone()
+    if not count:
+        return np.zeros(0, np.int64), np.zeros(0, "<U12"), np.zeros(0, bool), np.zeros(0, np.int64)
+    codes = text.split("\n")
+    dtype = np.dtype([("id", ">i8"), ("head", ">i8"), ("urban", ">i4")])
+    if len(codes) != count or len(data) != count * dtype.itemsize:
+        return None
+    rows = np.frombuffer(bytes(data), dtype=dtype, count=count)
+    return (rows["id"].astype(np.int64), np.array(codes), rows["urban"].astype(bool), rows["head"].astype(np.int64))
+
+
 def household_frame(*, on: dt.date, region_prefix: str = "", household_ids=None) -> FactFrame:
     """Facts of every household under ``region_prefix`` (or of ``household_ids``) on ``on``.
 
@@ -333,21 +363,21 @@ def household_frame(*, on: dt.date, region_prefix: str = "", household_ids=None)
         return _empty(on)
     clause = ("WHERE " + " AND ".join(where)) if where else ""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT h.id, h.region_code, h.is_urban, h.head_id FROM registry_household h {clause} "
-                       "ORDER BY h.id", params)
-        households = cursor.fetchall()
-        if not households:
+        packed = connection.vendor == "postgresql" and ids is None
+        households = _households_packed(cursor, clause, params) if packed else None
+        if households is None:
+            households = _households_rows(cursor, clause, params)
+        hh_ids, codes, is_urban, heads = households
+        if not len(hh_ids):
             return _empty(on)
         if connection.vendor == "postgresql":
             with _without_jit(cursor) if ids is None else contextlib.nullcontext():
                 hf, members = _read_postgres(cursor, on, where, params)
         else:
             hf, members = _read_generic(cursor, on, where, params, ids)
-    n = len(households)
-    hh_ids = np.fromiter((r[0] for r in households), dtype=np.int64, count=n)
-    heads = np.fromiter((-1 if r[3] is None else r[3] for r in households), dtype=np.int64, count=n)
+    n = len(hh_ids)
     cols: dict[str, np.ndarray] = {name: np.zeros(n, dtype=np.int64) for name in FACTS}
-    cols["is_urban"] = np.fromiter((bool(r[2]) for r in households), dtype=bool, count=n)
+    cols["is_urban"] = is_urban
     cols["safe_water"] = np.ones(n, dtype=bool)
     cols["has_facts"] = np.zeros(n, dtype=bool)
 
@@ -396,7 +426,6 @@ def household_frame(*, on: dt.date, region_prefix: str = "", household_ids=None)
     cols["per_capita_income"] = _divide_half_up(np.maximum(cols["monthly_income"], 0), size)
     cols["per_capita_financial_assets"] = _divide_half_up(cols["financial_assets"], size)
     cols["annual_income"] = cols["monthly_income"] * 12
-    codes = np.array([r[1] for r in households])
     return FactFrame(on=on, household_ids=hh_ids, region_codes=codes, columns=cols)
 
 
