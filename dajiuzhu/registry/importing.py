@@ -206,6 +206,9 @@ class _Importer:
         self._labels: dict[str, str] = {}
         self.batches = 0
         self.seconds = {"scan": 0.0, "validate": 0.0, "merge": 0.0}
+        # Inside the merge (main thread): prepare (blind index, reading the registry, numbers, encryption), plan
+        # (deciding what changes, Python), write (COPY and SQL), commit (deferred foreign-key checks, WAL flush).
+        self.merge_seconds = {"prepare": 0.0, "plan": 0.0, "write": 0.0, "commit": 0.0}
         self.lock = threading.Lock()  # the error report and the counts are shared by the two threads
         index = self.header_map.index
         self._key_at = index["household_key"]
@@ -258,6 +261,8 @@ class _Importer:
 
     def _key(self, number: int, values: tuple) -> str:
         value = values[self._key_at] if self._key_at < len(values) else None
+        if value.__class__ is str and value.isascii() and value.isalnum():  # "H00000001": clean already
+            return value
         key = clean_text(cell_text(value))
         return key or f"\x00{number}"
 
@@ -349,9 +354,10 @@ class _Importer:
             producer.join(timeout=60)
         report_path = self.report.close()
         self.seconds["total"] = time.perf_counter() - started
+        seconds = {**self.seconds, **{f"merge_{k}": v for k, v in self.merge_seconds.items()}}
         result = ImportResult(counts=self.counts, digest=self.digest, source=self.table.describe(),
                               report_path=report_path, unknown_columns=self.header_map.unknown, batches=self.batches,
-                              seconds={k: round(v, 3) for k, v in self.seconds.items()})
+                              seconds={k: round(v, 3) for k, v in seconds.items()})
         with transaction.atomic():
             audit_record(actor=self.actor, action="registry.import", object_type="core.job" if self.job else "file",
                          object_id=str(self.job.pk) if self.job else self.digest[:16], region_code=self._region(),
@@ -445,14 +451,15 @@ class _Importer:
         table = []
         for _key, rows in households:
             for _number, values in rows:
-                table.append(values if len(values) >= width else (*values, *([None] * (width - len(values)))))
+                # a short row's missing cells are empty (the validators treat None and "" alike)
+                table.append(values if len(values) >= width else (*values, *([""] * (width - len(values)))))
         transposed = list(zip(*table, strict=False))
         columns = {key: transposed[position] for key, position in index.items()}
         members = parse_members(columns, len(table), today=self.today, known_codes=self.known_codes)
         suspect = _SUSPECT.search("\x1f" + "\x1f".join(itertools.chain.from_iterable(table))) is not None
         optional = [k for k in (*PERSON_OPTIONAL, *MEMBER_FACT_KEYS) if k in columns]
         given_of: dict[tuple, frozenset] = {}
-        marks = list(zip(*([bool(v and v.strip()) for v in columns[k]] for k in optional), strict=True)) \
+        marks = list(zip(*(map(bool, map(str.strip, columns[k])) for k in optional), strict=True)) \
             if optional else [()] * len(table)
         region_column = columns["region_code"]
 
@@ -650,7 +657,10 @@ class _Importer:
                          new={"job": str(self.job.pk) if self.job else "", "digest": self.digest,
                               "batch": self.batches,
                               "counts": {**counts.as_dict(), "rows": sum(len(h.rows) for h in batch)}})
-        self.seconds["merge"] += time.perf_counter() - started
+            committing = time.perf_counter()
+        finished = time.perf_counter()
+        self.merge_seconds["commit"] += finished - committing  # deferred foreign-key checks, WAL flush
+        self.seconds["merge"] += finished - started
         for household, reason in merger.rejected:
             self.reject(household.key, household.rows, {n: [reason] for n, _v in household.rows})
         with self.lock:
@@ -734,6 +744,7 @@ class _BatchMerge:
 
     def run(self) -> ImportCounts:
         cursor = connection.cursor()
+        clock = time.perf_counter()
         planned_all = [m for h in self.batch for m in h.members]
         hashes = crypto.blind_index_many([m.member.id_number for m in planned_all])
         for planned, hashed in zip(planned_all, hashes, strict=True):
@@ -768,6 +779,9 @@ class _BatchMerge:
         phone_hashes = crypto.blind_index_many([member.phone for member in fresh])
         self.sealed = {id(member): (ciphers[2 * i], ciphers[2 * i + 1], phone_hashes[i])
                        for i, member in enumerate(fresh)}
+        phases = self.importer.merge_seconds
+        phases["prepare"] += time.perf_counter() - clock
+        clock = time.perf_counter()
 
         for household in self.batch:
             existing = [people.get(m.id_hash) for m in household.members]
@@ -840,8 +854,11 @@ class _BatchMerge:
                 else:
                     self.counts.households_unchanged += 1
 
+        phases["plan"] += time.perf_counter() - clock
+        clock = time.perf_counter()
         self._write(cursor, people, new_households, household_updates, person_rows, memberships, relation_updates,
                     heads, member_fact_rows, household_fact_rows)
+        phases["write"] += time.perf_counter() - clock
         return self.counts
 
     # -- decisions -----------------------------------------------------------------------------

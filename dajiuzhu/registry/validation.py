@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
@@ -295,6 +297,8 @@ def parse_household_facts(raw: Mapping[str, object]) -> dict:
 # built from the same per-cell functions the per-row validator calls, so the values are the same.
 
 _MISSING = object()
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_AMOUNT = re.compile(r"[0-9]{1,12}\.[0-9]{2}")
 
 
 def _column_results(column: Sequence[object], check) -> list:
@@ -393,13 +397,35 @@ def parse_members(columns: Mapping[str, Sequence[object]], count: int, *, today:
         return _ok(lambda v, field, problems, **kw: _check_text(v, field, problems, **kw), "x",
                    max_length=max_length, required=required)
 
-    names = _column_results(col("name"), text_check(60, required=True))
+    plain_name = text_check(60, required=True)
+
+    def name_check(value):
+        # A name of letters only (no space, no formula character), NFC already: clean_text leaves it as it is.
+        if value.__class__ is str and value.isalpha() and len(value) <= 60 and unicodedata.is_normalized("NFC", value):
+            return value, True
+        return plain_name(value)
+
+    plain_phone = _raising(parse_phone)
+
+    def phone_check(value):
+        # 11 ASCII digits of a mobile number: parse_phone returns it unchanged.
+        if value.__class__ is str and _MOBILE.fullmatch(value):
+            return value, True
+        return plain_phone(value)
+
+    names = _column_results(col("name"), name_check)
     ids = list(col("id_number"))
     accepted, ymd, male = _fast_id_check(ids, today=today_)
     sexes = _column_results(col("sex"), _declared_sex)
-    births = _column_results(col("birth_date"), _declared_birth)
+    births_raw = col("birth_date")
+    iso_same = [v.__class__ is str and len(v) == 10 and v[4] == "-" and v[7] == "-" and accepted[i]
+                and v[:4] == ids[i][6:10] and v[5:7] == ids[i][10:12] and v[8:] == ids[i][12:14]
+                for i, v in enumerate(births_raw)]
+    # A declared birth date written "YYYY-MM-DD" with the ID number's own digits parses to that date.
+    births = _column_results([None if same else v for v, same in zip(births_raw, iso_same, strict=True)],
+                             _declared_birth)
     relations = _column_results(col("relation"), _choice_check(Relation, "relation"))
-    phones = _column_results(col("phone"), _raising(parse_phone))
+    phones = _column_results(col("phone"), phone_check)
     hukous = _column_results(col("hukou_region_code"), _ok(
         lambda v, field, problems, **kw: check_region_code(v, field, problems, **kw), "hukou_region_code",
         known_codes=known_codes, required=False))
@@ -458,6 +484,9 @@ def parse_household_facts_many(rows: Sequence[Mapping[str, object]]) -> list[dic
     columns = {k: [row.get(k) for row in rows] for k in keys}
 
     def money(value):
+        if value.__class__ is str and _AMOUNT.fullmatch(value):  # "766.00": parse_decimal gives Decimal(value)
+            amount = Decimal(value)
+            return (amount, True) if amount <= MAX_AMOUNT else (None, False)
         try:
             amount = parse_decimal(value)
         except ValueError:
