@@ -160,3 +160,168 @@ def test_seed_demo_builds_a_small_county_once(capsys):
     call_command("seed_demo", people=300, seed=5, if_empty=True)
     assert Person.objects.count() == 300
     assert "nothing to do" in capsys.readouterr().out
+
+
+# --- the fast paths give exactly the county and the rows of the original generator and loader --------------------
+# Digests taken with the generator and loader as they were before they were made fast (stdlib
+# random.Random draws, psycopg write_row COPY into indexed tables): the same seed must still give
+# the same county, and the same rows in the database.
+DRAFTS_DIGEST = "f71178b8a316f4a4b3d289eb0793914d599396b1c8f39ea3e40bcb9693f6a7fb"  # 5,000 people, seed 7
+ROWS_DIGEST = "9a4de2869a1f8f19ddfb0ad69a60ec4f4f340daf0af864f21902d63a0eb088eb"  # 1,200 people, seed 3
+PLAIN_DIGEST = "28f375ffc5f6c14afa01e086b105e3c432597e912b811ed8b29c84e27ce36789"  # their ID numbers and phones
+
+
+def _drafts_digest(people: int, seed: int) -> str:
+    import dataclasses
+    import hashlib
+
+    county = SyntheticCounty(people=people, seed=seed, today=TODAY)
+    digest = hashlib.sha256()
+    for draft in county.households():
+        digest.update(repr(dataclasses.asdict(draft)).encode())
+    digest.update(county.disaster_township.encode())
+    return digest.hexdigest()
+
+
+def _rows_digest() -> tuple[str, str]:
+    """Every loaded row (ids relative to the first; not the random ciphertexts and the load time)."""
+    import hashlib
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT (SELECT MIN(id) FROM registry_person), (SELECT MIN(id) FROM registry_household)")
+        p, h = cursor.fetchone()
+        digest = hashlib.sha256()
+        for table, columns in (
+            ("registry_household", f"id-{h}, number, region_code, hukou_region_code, address, is_urban, head_id-{p}"),
+            ("registry_person", f"id-{p}, name, id_hash, id_masked, sex, birth_date, ethnicity, phone_hash, "
+                                f"phone_masked, hukou_region_code, household_id-{h}, relation, region_code, "
+                                "marital_status, education, deceased_on"),
+            ("registry_membership", f'person_id-{p}, household_id-{h}, relation, start, "end"'),
+            ("registry_memberfacts", f"person_id-{p}, region_code, as_of, source, health, illness, disability_category, "
+                                     "disability_grade, disability_certificate, adl_failed, labour, employment, "
+                                     "recorded_by_id"),
+            ("registry_householdfacts", f"household_id-{h}, region_code, as_of, source, monthly_wages, "
+                                        "monthly_business_income, monthly_property_income, monthly_transfer_income, "
+                                        "monthly_excluded_income, deposits, securities, commercial_insurance, "
+                                        "annual_medical_expense, annual_education_expense, "
+                                        "annual_rehabilitation_expense, annual_basic_living_expense, vehicles, "
+                                        "vehicles_for_disability, extra_houses, housing, safe_water, recorded_by_id"),
+        ):
+            cursor.execute(f"SELECT {columns} FROM {table} ORDER BY id")
+            for row in cursor.fetchall():
+                digest.update(repr(row).encode())
+    plain = hashlib.sha256()
+    for person in Person.objects.order_by("id"):
+        plain.update(f"{person.id_number}|{person.phone}".encode())
+    return digest.hexdigest(), plain.hexdigest()
+
+
+def _schema(tables) -> list[tuple]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+            WHERE conrelid = ANY(%s::regclass[])
+            UNION ALL
+            SELECT indrelid::regclass::text, indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index
+            WHERE indrelid = ANY(%s::regclass[]) ORDER BY 1, 2""", [list(tables), list(tables)])
+        return cursor.fetchall()
+
+
+def test_the_fast_generator_drafts_the_county_of_the_stdlib_generator():
+    assert _drafts_digest(5000, 7) == DRAFTS_DIGEST
+
+
+def test_fast_draws_are_the_stdlib_draws():
+    import random
+
+    from dajiuzhu.registry.synthetic import _Random, _Weighted
+
+    ours, theirs = _Random(99), random.Random(99)
+    for n in (1, 2, 3, 7, 120, 365, 1000, 999_999_999):
+        assert [ours.randint(0, n) for _i in range(50)] == [theirs.randint(0, n) for _i in range(50)]
+        assert [ours.choice(range(n)) for _i in range(50)] == [theirs.choice(range(n)) for _i in range(50)]
+    weights = (2, 5, 3, 0.4)
+    picker = _Weighted(("a", "b", "c", "d"), weights)
+    assert [picker.pick(ours) for _i in range(200)] == [theirs.choices("abcd", weights)[0] for _i in range(200)]
+    theirs.gauss()  # an odd number of draws: the next one is the cached half of a pair
+    ours.gauss()
+    assert ours.normals(7) == [theirs.gauss() for _i in range(7)]
+    assert ours.normals(4) == [theirs.gauss() for _i in range(4)] and ours.random() == theirs.random()
+    with pytest.raises(ValueError):
+        ours.randint(3, 2)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("parallel", [False, True], ids=["one-process", "generator-process"])
+def test_the_fast_load_writes_the_rows_of_the_original_loader(parallel):
+    from django.db import connection
+
+    from dajiuzhu.registry.synthetic import REGISTRY_TABLES
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the COPY path is PostgreSQL's")
+    schema = _schema(REGISTRY_TABLES)
+    result = load_county(people=1200, seed=3, today=TODAY, batch_size=100, parallel=parallel)
+    assert result.parallel is parallel and result.deferred_indexes  # empty tables: indexes rebuilt at the end
+    assert result.batches == AuditEvent.objects.filter(action="registry.bulk_load").count()
+    assert _rows_digest() == (ROWS_DIGEST, PLAIN_DIGEST)
+    assert _schema(REGISTRY_TABLES) == schema  # every index and constraint is back, unchanged
+    assert audit_verify().ok
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_fast_load_into_indexed_tables_writes_the_same_rows():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the COPY path is PostgreSQL's")
+    generator = SyntheticCounty(people=1200, seed=3, today=TODAY)
+    result = bulk_load(generator.households(), batch_size=100, defer_indexes=False)
+    assert not result.deferred_indexes
+    assert _rows_digest() == (ROWS_DIGEST, PLAIN_DIGEST)
+    with pytest.raises(ValueError, match="empty registry tables"):
+        bulk_load(drafts(people=10, seed=1), defer_indexes=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_text_that_copy_would_misread_is_written_as_given():
+    county = drafts(people=30)
+    county[0].address = "东街\t3号\\甲\n后院"
+    county[0].members[0].name = "王\\N"
+    county[0].members[0].illness = "a\rb"
+    bulk_load(county, batch_size=10)
+    household = Household.objects.get(head__name="王\\N")
+    assert household.address == "东街\t3号\\甲\n后院"
+    assert MemberFacts.objects.filter(person=household.head).order_by("as_of").first().illness == "a\rb"
+    assert Person.objects.filter(deceased_on__isnull=False).count() == sum(len(d.deaths) for d in county)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_generator_process_leaves_nothing_half_written(monkeypatch):
+    from django.db import connection
+
+    from dajiuzhu.registry import synthetic
+    from dajiuzhu.registry.synthetic import REGISTRY_TABLES
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the generator process is used on PostgreSQL")
+    schema = _schema(REGISTRY_TABLES)
+
+    def broken(self, rng, draft, pending):
+        if draft.key == "H00000150":
+            raise RuntimeError("planted failure")
+        return original(self, rng, draft, pending)
+
+    original = synthetic.SyntheticCounty._history
+    monkeypatch.setattr(synthetic.SyntheticCounty, "_history", broken)
+    with pytest.raises(RuntimeError, match="planted failure"):
+        load_county(people=1200, seed=3, today=TODAY, batch_size=50, parallel=True)
+    assert not Household.objects.exists() and not Person.objects.exists()
+    assert _schema(REGISTRY_TABLES) == schema
