@@ -92,6 +92,14 @@ def test_the_frame_equals_the_reference_read_for_every_scope_and_date(county):
                           reference_household_frame(on=on, household_ids=[]))
 
 
+def test_the_set_based_read_of_listed_households_equals_the_reference_too(county, monkeypatch):
+    monkeypatch.setattr(facts_mod, "ROWS_PATH_MAX_HOUSEHOLDS", 0)  # listed households take the set-based path
+    ids = [h.pk for h in county[:40]] + [10**9]
+    for on in dates():
+        assert_same_frame(facts_mod.household_frame(on=on, household_ids=ids),
+                          reference_household_frame(on=on, household_ids=ids))
+
+
 def test_the_county_has_the_awkward_cases(county):
     frame = facts_mod.household_frame(on=TODAY, region_prefix="371424")
     c = frame.columns
