@@ -74,6 +74,7 @@ def seed(ctx: DemoContext) -> None:
     pending_pool = [h for h in sorted(hits) if "tekun" in hits[h] and h not in planted and heads.get(h)]
     rng.shuffle(pending_pool)
     pending_households = set(pending_pool[: 2 * len(PENDING_STEPS) + 2])
+    excluded = {code: {other.code for other in item.excludes.all()} for code, item in items.items()}
     plan = []
     for household_id in sorted(hits):
         if household_id in pending_households or not heads.get(household_id):
@@ -84,7 +85,7 @@ def seed(ctx: DemoContext) -> None:
         for code in GRANTED:
             if code in hits[household_id] and code not in blocked:
                 chosen.append(code)
-                blocked |= {other.code for other in items[code].excludes.all()}
+                blocked |= excluded[code]
         if chosen:
             decided = ctx.today - dt.timedelta(days=rng.randint(35, 365))
             plan.append((household_id, chosen, decided))
@@ -215,36 +216,31 @@ def _copy_rows(model, rows: list[dict], *, returning: bool = True) -> list[int]:
             cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
                            [table, len(rows)])
             ids = [r[0] for r in cursor.fetchall()]
-        converters = []
+        getters = []
         for field in fields:
+            name = field.attname
             if field.primary_key:
-                converters.append(None)
+                getters.append(None)
             elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-                converters.append(("now", None))
+                getters.append(lambda row, name=name: row.get(name, now))
             elif isinstance(field, models.JSONField):
-                converters.append(("json", field))
+                getters.append(lambda row, f=field: json.dumps(row[f.attname] if f.attname in row else f.get_default(),
+                                                               cls=f.encoder, ensure_ascii=False))
+            elif field.has_default() and callable(field.default):
+                getters.append(lambda row, f=field: _plain(row[f.attname] if f.attname in row else f.get_default()))
             else:
-                converters.append(("plain", field))
+                default = field.get_default()  # a constant: read once
+                getters.append(lambda row, name=name, default=default: _plain(row.get(name, default)))
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for index, row in enumerate(rows):
-                out = []
-                for field, converter in zip(fields, converters, strict=True):
-                    if converter is None:
-                        out.append(ids[index])
-                        continue
-                    kind, f = converter
-                    if kind == "now":
-                        out.append(row.get(field.attname, now))
-                        continue
-                    value = row[f.attname] if f.attname in row else f.get_default()
-                    if kind == "json":
-                        value = json.dumps(value, cls=f.encoder, ensure_ascii=False)
-                    elif isinstance(value, str):
-                        value = str(value)  # a TextChoices member as its plain value
-                    out.append(value)
-                copy.write_row(out)
+                copy.write_row([ids[index] if get is None else get(row) for get in getters])
     return ids
+
+
+def _plain(value):
+    """A TextChoices member as its plain string (COPY writes the value, as the ORM does)."""
+    return str(value) if isinstance(value, str) else value
 
 
 def _pending(ctx, households, handlers, county_admin) -> list[int]:
