@@ -33,11 +33,16 @@ test: install
 	$(PY) -m pytest -q -p no:cacheprovider
 
 ## The benchmark suite on PostgreSQL (results in docs/benchmarks.md; see bench/README.md).
-## make bench [SIZE=1000000] [REPEAT=3] [ONLY=screening,indices]; DATABASE_URL defaults to .../dajiuzhu_bench
-REPEAT ?= 3
-ONLY   ?=
+## make bench [SIZE=1000000] [REPEAT=3] [ONLY=screening,indices] [FRESH=1] [RESULTS=var/bench/results-me.json]
+## DATABASE_URL defaults to .../dajiuzhu_bench; RESULTS elsewhere than var/bench/results.json writes its own
+## report beside it (<results>.md) instead of docs/benchmarks.md.
+REPEAT  ?= 3
+ONLY    ?=
+FRESH   ?=
+RESULTS ?=
 bench: install
-	$(PY) -m bench --people $(SIZE) --repeat $(REPEAT) $(if $(ONLY),--only $(ONLY))
+	$(PY) -m bench --people $(SIZE) --repeat $(REPEAT) $(if $(ONLY),--only $(ONLY)) $(if $(FRESH),--fresh) \
+		$(if $(RESULTS),--results $(RESULTS))
 
 lint: install
 	$(VENV)/bin/ruff check .

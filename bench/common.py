@@ -99,12 +99,13 @@ def ensure_registry(*, people: int, seed: int, county: str, log: Callable[[str],
     marker = Job.objects.filter(kind="bench.registry", status=Job.Status.DONE).order_by("-created_at").first()
     if marker and marker.params == params and Household.objects.exists():
         log(f"registry: reusing {people:,} people (seed {seed}) loaded {marker.finished_at:%Y-%m-%d %H:%M}")
-        return {**marker.result, "reused": True}
+        return {**marker.result, "loaded_at": f"{marker.finished_at:%Y-%m-%d %H:%M} UTC", "reused": True}
     if Household.objects.exists():
         raise RuntimeError("the benchmark database holds another registry; use a fresh database (--fresh)")
     if not Region.objects.filter(code=county.ljust(12, "0")).exists():
         load_default()
-    log(f"registry: generating and loading {people:,} people (seed {seed}) …")
+    load = load_average()
+    log(f"registry: generating and loading {people:,} people (seed {seed}; load average {load}) …")
     result = load_county(people=people, seed=seed, county=county, batch_size=batch_size,
                          log=lambda m: log("registry:" + m))
     counts = {
@@ -112,6 +113,10 @@ def ensure_registry(*, people: int, seed: int, county: str, log: Callable[[str],
         "household_facts": result.household_facts, "member_facts": result.member_facts,
         "load_seconds": result.seconds, "load_people_per_s": round(result.people / max(result.seconds, 1e-9)),
         "planted": {k: len(v) for k, v in result.planted.items()},
+        "parallel": result.parallel, "deferred_indexes": result.deferred_indexes,
+        "index_seconds": result.index_seconds, "generator_cpu_seconds": result.generator_cpu_seconds,
+        "writer_cpu_seconds": result.writer_cpu_seconds, "load_average": load,
+        "loaded_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
     assert Person.objects.count() >= people
     Job.objects.create(kind="bench.registry", status=Job.Status.DONE, params=params, result=counts,
@@ -153,12 +158,44 @@ def call_module(name: str, *, people: int, context: dict) -> dict:
     report = None
     if "report" in accepted:
         report = kwargs["report"] = Report()
+    load = load_average()
     started = time.perf_counter()
     raw = run(people, **{k: v for k, v in kwargs.items() if k != first})
     elapsed = time.perf_counter() - started
     if raw is None and report is not None:
         raw = report.as_dict()
-    return normalise(module, raw or {}, elapsed)
+    result = normalise(module, raw or {}, elapsed)
+    result["load_average"] = load
+    return result
+
+
+def load_average() -> float | None:
+    """The machine's 1-minute load average (runnable processes; > cores means the figures are pessimistic)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
+def call_setup(name: str, *, people: int, context: dict) -> dict | None:
+    """Run the module's ``setup(people, **context)`` once (its data set-up), timed; None when it has none.
+
+    Its return value reaches every timed run as ``context["setup"]``. It returns a dict; the keys
+    ``reused`` (bool: the data was there already) and ``what`` (words) are shown in the report.
+    """
+    module = _import(name)
+    setup = getattr(module, "setup", None)
+    if not callable(setup):
+        return None
+    accepted = inspect.signature(setup).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
+        kwargs = dict(context)
+    else:
+        kwargs = {k: v for k, v in context.items() if k in accepted}
+    started = time.perf_counter()
+    state = setup(people, **kwargs) or {}
+    state.setdefault("seconds", round(time.perf_counter() - started, 2))
+    return state
 
 
 class Report:
@@ -211,7 +248,7 @@ def normalise(module, raw: dict, elapsed: float) -> dict:
 
 
 def median_of(runs: list[dict]) -> dict:
-    """Median of every figure over the runs (matched by name); notes of the last run."""
+    """Median of every figure over the runs (matched by name), with its min and max; notes of the last run."""
     by_name: dict[str, list[dict]] = {}
     for run in runs:
         for figure in run["figures"]:
@@ -221,21 +258,31 @@ def median_of(runs: list[dict]) -> dict:
         merged = dict(series[-1])
         values = [f["value"] for f in series if isinstance(f["value"], int | float)]
         merged["value"] = statistics.median(values) if values else None
+        merged["min"] = min(values) if values else None
+        merged["max"] = max(values) if values else None
         refs = [f["reference_value"] for f in series if isinstance(f.get("reference_value"), int | float)]
         merged["reference_value"] = statistics.median(refs) if refs else None
         merged["runs"] = len(values)
         merged["name"] = name
         figures.append(merged)
     return {"figures": figures, "notes": runs[-1]["notes"] if runs else "",
-            "elapsed": [r["elapsed"] for r in runs]}
+            "elapsed": [r["elapsed"] for r in runs],
+            "load_averages": [r.get("load_average") for r in runs]}
 
 
 def run_in_process(name: str, *, people: int, repeat: int, context: dict) -> dict:
+    """The module's set-up once (if it has ``setup``), then ``repeat`` timed runs; medians of the runs."""
     module = _import(name)
+    setup_load = load_average()
+    setup = call_setup(name, people=people, context=context)
     runs = []
     for index in range(repeat):
-        runs.append(call_module(name, people=people, context={**context, "repeat_index": index}))
+        runs.append(call_module(name, people=people, context={**context, "repeat_index": index,
+                                                              **({"setup": setup} if setup is not None else {})}))
     result = median_of(runs)
+    if setup is not None:
+        result["setup"] = {k: v for k, v in setup.items() if isinstance(v, str | int | float | bool) or v is None}
+        result["setup"]["load_average"] = setup_load
     result["title"] = getattr(module, "TITLE", name)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     result["figures"].append({"name": "peak memory (whole process)", "value": result["peak_rss_mb"], "unit": "MB",
@@ -310,10 +357,48 @@ def ratio(figure: dict) -> tuple[str, str]:
     return f"{r:.2f}", "✓" if met else "✗ missed"
 
 
+def _value_text(figure: dict) -> str:
+    """The median, and the spread of the runs (min–max) when there were several that differ."""
+    unit = figure.get("unit", "")
+    text = _fmt(figure.get("value"), unit)
+    low, high = figure.get("min"), figure.get("max")
+    if (figure.get("runs") or 1) > 1 and isinstance(low, int | float) and isinstance(high, int | float) and low != high:
+        text += f" ({_fmt(low)}–{_fmt(high)})"
+    return text
+
+
+def _conditions(entry: dict) -> list[str]:
+    """Load average, data reused or generated, set-up: what a reader needs to judge the figures."""
+    out = []
+    loads = [x for x in entry.get("load_averages") or [] if x is not None]
+    if entry.get("load_average") is not None or loads:
+        text = f"- Machine load average (1 min) at the start: {entry.get('load_average', '?')}"
+        if loads:
+            text += " · at each timed run: " + ", ".join(f"{x:g}" for x in loads)
+        cores = (entry.get("machine") or {}).get("cores")
+        if cores and max([entry.get("load_average") or 0, *loads]) > cores:
+            text += f" (above the {cores} cores: other work shared the machine, figures are pessimistic)"
+        out.append(text)
+    if entry.get("registry_data"):
+        out.append(f"- Data: {entry['registry_data']}")
+    setup = entry.get("setup")
+    if setup:
+        what = setup.get("what") or "module data"
+        if setup.get("reused"):
+            text = f"- Set-up (once, before the timed runs): {what} reused from an earlier run"
+        else:
+            text = f"- Set-up (once, before the timed runs): {what} generated in {_fmt(setup.get('seconds'), 's')}"
+        if setup.get("load_average") is not None:
+            text += f" (load average {setup['load_average']})"
+        out.append(text)
+    return out
+
+
 def render(results: dict, *, header: str = "") -> str:
     lines = ["# Benchmarks", "",
              "Generated by `python -m bench` (`make bench`); do not edit by hand — see `bench/README.md`.",
-             "Figures are medians of the runs shown; the ratio is figure ÷ target (≤ 1 meets a “lower is better”",
+             "Figures are medians of the runs shown, with the spread of the runs (min–max) in brackets when they",
+             "differ; the ratio is figure ÷ target (≤ 1 meets a “lower is better”",
              "target, ≥ 1 a “higher is better” one); the reference is measured in the same run on the same machine.",
              ""]
     if header:
@@ -329,6 +414,7 @@ def render(results: dict, *, header: str = "") -> str:
         lines.append(f"- Machine: {m.get('cores')} cores, {m.get('memory_gb')} GB, {m.get('cpu', '?')}; "
                      f"{m.get('database', '?')}; Python {m.get('python', '?')}")
         lines.append(f"- Command: `{entry.get('command', '')}`")
+        lines += _conditions(entry)
         lines.append("")
         if entry.get("error"):
             lines += [f"**Failed:** {entry['error']}", ""]
@@ -346,8 +432,7 @@ def render(results: dict, *, header: str = "") -> str:
             reference = figure.get("reference") or ""
             if figure.get("reference_value") is not None:
                 reference = f"{reference}: {_fmt(figure['reference_value'], figure.get('unit', ''))}"
-            lines.append(f"| {figure['name']} | {_fmt(figure.get('value'), figure.get('unit', ''))} | {target_text} | "
-                         f"{r} {met} | {reference} |")
+            lines.append(f"| {figure['name']} | {_value_text(figure)} | {target_text} | {r} {met} | {reference} |")
         if entry.get("notes"):
             lines += ["", *[f"> {line}" if line else ">" for line in str(entry["notes"]).splitlines()]]
         lines.append("")
@@ -386,7 +471,7 @@ def run_suite(*, people: int, seed: int, county: str = "371424", only: str = "",
     if not registry.get("reused"):
         results["registry_load"] = {
             "title": "Synthetic registry: generation and bulk load", "source": "dajiuzhu/registry/synthetic.py",
-            "people": people, "repeat": 1, "at": at,
+            "people": people, "repeat": 1, "at": at, "load_average": registry.get("load_average"),
             "machine": info, "command": command,
             "figures": [
                 {"name": "people loaded per second (generate + encrypt + write)", "value": registry["load_people_per_s"],
@@ -397,16 +482,29 @@ def run_suite(*, people: int, seed: int, county: str = "371424", only: str = "",
             "notes": (f"{registry['households']:,} households, {registry['people']:,} people, "
                       f"{registry['household_facts']:,} household observations (12 months), "
                       f"{registry['member_facts']:,} member observations; one audit event per batch; "
-                      f"{'COPY' if connection.vendor == 'postgresql' else 'batched INSERT'} into indexed tables."),
+                      + ("COPY text; " if connection.vendor == "postgresql" else "batched INSERT; ")
+                      + ("households drafted in a second process while this one encrypts and writes; "
+                         if registry.get("parallel") else "")
+                      + (f"indexes and constraints rebuilt after the load ({registry.get('index_seconds')} s of the "
+                         "total)" if registry.get("deferred_indexes") else "into indexed tables")
+                      + (f"; CPU: generator process {registry['generator_cpu_seconds']} s, writer process "
+                         f"{registry['writer_cpu_seconds']} s" if registry.get("generator_cpu_seconds") else "")
+                      + ". Loaded once and reused by later runs of the same size and seed."),
         }
     context = {"seed": seed, "county": county, "registry": {k: v for k, v in registry.items() if k != "planted"},
                "smoke": smoke}
+    if registry.get("reused"):
+        registry_note = (f"registry reused (loaded {registry.get('loaded_at', 'earlier')} in "
+                         f"{registry.get('load_seconds', '?')} s)")
+    else:
+        registry_note = f"registry generated and loaded in this run ({registry.get('load_seconds', '?')} s)"
     for name in discover(only):
         module = _import(name)
         log(f"{name}: running ×{repeat} at {people:,} people …")
         started = time.perf_counter()
         entry: dict[str, Any] = {"title": getattr(module, "TITLE", name), "people": people, "repeat": repeat,
-                                 "at": at, "machine": info, "command": command}
+                                 "at": at, "machine": info, "command": command, "load_average": load_average(),
+                                 "registry_data": registry_note}
         if getattr(module, "POSTGRES_ONLY", False) and connection.vendor != "postgresql":
             entry["skipped"] = "needs PostgreSQL"
         else:

@@ -26,7 +26,9 @@ from celery import shared_task
 
 TITLE = "Fan-out of per-township jobs to two Celery workers (one broker)"
 POSTGRES_ONLY = True  # the workers must share the database with this process
-BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
+# BENCH_BROKER_URL, else the environment's Celery broker (each engineer's own Redis database), else db 14;
+# the queue name is unique per run, so runs never take each other's jobs.
+BROKER_URL = os.environ.get("BENCH_BROKER_URL") or os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/14"
 JOB_KIND = "bench.township_frame"
 ROOT = Path(__file__).resolve().parent.parent
 _worker_name = ""
@@ -96,7 +98,8 @@ def _producer():
     return Celery("bench-fanout", broker=BROKER_URL, set_as_current=False)
 
 
-def wait_ready(producer, names: list[str], workers: list[subprocess.Popen], *, timeout: float = 60.0) -> float:
+def wait_ready(producer, names: list[str], workers: list[subprocess.Popen], *, timeout: float = 180.0) -> float:
+    """Seconds until every worker answers a ping (start-up takes ~10 s; much longer on a loaded machine)."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         if any(p.poll() is not None for p in workers):
@@ -105,7 +108,8 @@ def wait_ready(producer, names: list[str], workers: list[subprocess.Popen], *, t
         answered = {name for reply in replies for name in reply}
         if answered >= set(names):
             return time.monotonic() - started
-    raise RuntimeError(f"workers did not answer a ping within {timeout:.0f} s")
+    raise RuntimeError(f"workers did not answer a ping within {timeout:.0f} s (load average "
+                       f"{os.getloadavg()[0]:.1f}; see var/bench/fanout-worker*.log)")
 
 
 def run(people: int, *, county: str = "371424", smoke: bool = False, **_context) -> dict:

@@ -50,3 +50,52 @@ def test_flat_results_are_normalised_with_module_targets_and_medians():
     assert figure["value"] == 110000.0 and figure["reference_value"] == 220000.0
     assert common.ratio(figure) == ("1.10", "✓")
     assert "file: x.csv" in merged["notes"]
+
+
+def test_medians_keep_the_spread_of_the_runs_and_the_report_shows_it():
+    runs = [common.normalise(None, {"figures": [{"name": "p95", "value": v, "unit": "ms", "target": 200}]}, 1.0)
+            for v in (12.0, 30.0, 15.0)]
+    for run, load in zip(runs, (0.5, 3.5, 1.0)):
+        run["load_average"] = load
+    merged = common.median_of(runs)
+    figure = merged["figures"][0]
+    assert (figure["value"], figure["min"], figure["max"], figure["runs"]) == (15.0, 12.0, 30.0, 3)
+    assert merged["load_averages"] == [0.5, 3.5, 1.0]
+    entry = {**merged, "title": "T", "people": 10, "repeat": 3, "machine": {"cores": 2}, "load_average": 2.5,
+             "registry_data": "registry reused (loaded 2026-11-30 09:00 UTC in 12 s)",
+             "setup": {"what": "1,000 records", "reused": False, "seconds": 4.2, "load_average": 0.7}}
+    report = common.render({"x": entry})
+    assert "| p95 | 15 ms (12–30) | ≤ 200 ms |" in report
+    assert "load average (1 min) at the start: 2.5 · at each timed run: 0.5, 3.5, 1" in report
+    assert "above the 2 cores" in report
+    assert "Data: registry reused" in report
+    assert "Set-up (once, before the timed runs): 1,000 records generated in 4.20 s (load average 0.7)" in report
+
+
+def test_a_module_setup_runs_once_and_every_timed_run_gets_it(monkeypatch):
+    import sys
+    import types
+
+    calls = {"setup": 0, "run": []}
+    module = types.ModuleType("bench._fake_setup")
+
+    def setup(people, **context):
+        calls["setup"] += 1
+        return {"what": "fake data", "reused": False, "rows": people * 2, "ids": [1, 2, 3]}
+
+    def run(people, **context):
+        calls["run"].append(context["setup"]["rows"])
+        return {"figures": [{"name": "t", "value": float(len(calls["run"])), "unit": "s"}]}
+
+    module.setup, module.run, module.TITLE = setup, run, "Fake"
+    monkeypatch.setitem(sys.modules, "bench._fake_setup", module)
+    result = common.run_in_process("_fake_setup", people=5, repeat=3, context={"seed": 1})
+    assert calls == {"setup": 1, "run": [10, 10, 10]}
+    assert result["figures"][0]["value"] == 2.0 and result["figures"][0]["min"] == 1.0
+    assert result["setup"]["what"] == "fake data" and "ids" not in result["setup"]  # only plain values are kept
+    assert isinstance(result["setup"]["seconds"], float) and len(result["load_averages"]) == 3
+
+
+def test_a_run_with_its_own_results_file_never_rewrites_the_published_report(tmp_path):
+    assert common.report_file_for(common.RESULTS_FILE) == common.REPORT_FILE
+    assert common.report_file_for(tmp_path / "results-me.json") == tmp_path / "results-me.md"
