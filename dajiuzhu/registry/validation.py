@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import operator
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -479,7 +480,6 @@ def parse_household_facts_many(rows: Sequence[Mapping[str, object]]) -> list[dic
     ``RowInvalid`` it raises."""
     from dajiuzhu.core.normalise import parse_bool
 
-    count = len(rows)
     keys = (*MONEY_FIELDS, *COUNT_FIELDS, "housing", "safe_water")
     columns = {k: [row.get(k) for row in rows] for k in keys}
 
@@ -513,12 +513,14 @@ def parse_household_facts_many(rows: Sequence[Mapping[str, object]]) -> list[dic
     results.update({k: _column_results(columns[k], count_check) for k in COUNT_FIELDS})
     results["housing"] = _column_results(columns["housing"], _choice_check(Housing, "housing", Housing.SAFE))
     results["safe_water"] = _column_results(columns["safe_water"], water)
+    first, second = operator.itemgetter(0), operator.itemgetter(1)
+    values = [list(map(first, results[k])) for k in keys]
+    accepted = list(map(all, zip(*(map(second, results[k]) for k in keys), strict=True)))
+    vehicles, for_disability = values[keys.index("vehicles")], values[keys.index("vehicles_for_disability")]
     out: list[dict | RowInvalid] = []
-    vehicles, for_disability = results["vehicles"], results["vehicles_for_disability"]
-    for i in range(count):
-        cells = [(k, results[k][i]) for k in keys]
-        if all(ok for _k, (_v, ok) in cells) and not for_disability[i][0] > vehicles[i][0]:
-            out.append({k: v for k, (v, _ok) in cells})
+    for i, row_values in enumerate(zip(*values, strict=True)):
+        if accepted[i] and not for_disability[i] > vehicles[i]:
+            out.append(dict(zip(keys, row_values, strict=True)))
             continue
         try:
             out.append(parse_household_facts(rows[i]))
