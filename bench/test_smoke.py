@@ -99,3 +99,52 @@ def test_a_module_setup_runs_once_and_every_timed_run_gets_it(monkeypatch):
 def test_a_run_with_its_own_results_file_never_rewrites_the_published_report(tmp_path):
     assert common.report_file_for(common.RESULTS_FILE) == common.REPORT_FILE
     assert common.report_file_for(tmp_path / "results-me.json") == tmp_path / "results-me.md"
+
+
+def _schema(table: str) -> list[tuple]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass
+            UNION ALL
+            SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = %s::regclass
+            """, [table, table])
+        return sorted(cursor.fetchall())
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_benchmark_data_set_ups_rebuild_the_indexes_and_write_the_rows_of_the_plain_queries():
+    import datetime as dt
+
+    from django.db import connection
+
+    from bench import dashboards, verification
+    from dajiuzhu.registry.synthetic import load_county
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL set-up paths")
+    load_county(people=400, seed=9, parallel=False)
+    on = dt.date.today()
+    before = _schema("checks_departmentrecord"), _schema("results_assistancerecord")
+    records, reused, _seconds = verification._ensure_department_data(on)
+    assert not reused and records > 0
+    # The rows the plain window-function query (the SQLite path, and the set-up as it was) selects.
+    with connection.cursor() as cursor:
+        expected = set()
+        for data_type, _department, field, column in verification.DATA_TYPES:
+            value = (f"CAST(ROUND(f.{field} * 100) AS BIGINT)" if column == "amount" else f"f.{field} + 1")
+            if data_type == "wage":
+                value = f"({value} + CASE WHEN h.id %% {verification.PLANT_EVERY} = 0 THEN 200000 ELSE 0 END)"
+            cursor.execute(f"""
+                SELECT %s, p.id_hash, p.id, {value} FROM registry_household h
+                JOIN registry_person p ON p.id = h.head_id JOIN {verification.LATEST_FACTS}""", [data_type, on])
+            expected |= set(cursor.fetchall())
+        cursor.execute("SELECT data_type, subject_key, person_id, COALESCE(amount, quantity) "
+                       "FROM checks_departmentrecord")
+        assert set(cursor.fetchall()) == expected and len(expected) == records
+    assert verification._ensure_department_data(on)[1] is True  # reused the second time
+    generated = dashboards.ensure_records(5000, log=lambda m: None)
+    assert generated["generated"] == 5000 and dashboards.ensure_records(5000, log=lambda m: None)["generated"] == 0
+    assert (_schema("checks_departmentrecord"), _schema("results_assistancerecord")) == before
