@@ -72,7 +72,7 @@ from .validation import (
     parse_members,
 )
 
-DEFAULT_BATCH_ROWS = 5000
+DEFAULT_BATCH_ROWS = 10_000  # rows per transaction: about eight statements and one audit event each
 _CHECK_VALUES = {c: i for i, c in enumerate("0123456789X")}
 _DANGEROUS_FIRST = frozenset("=+-@\t\r")
 _SUSPECT = re.compile("\x1f[ \u3000]*[=+\\-@\t\r]|[<:]")  # a cell starting like a formula, or markup/script
