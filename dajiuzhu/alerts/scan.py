@@ -391,6 +391,34 @@ def _suppressed(prefix: str, household_ids: set[int], on: dt.date) -> tuple[set[
     return covered, assisted
 
 
+def _id_array_literal(ids) -> str:
+    """A PostgreSQL bigint[] literal: one parameter for thousands of ids (an IN list binds and quotes
+    each id on the client)."""
+    return "{" + ",".join(str(int(i)) for i in sorted(ids)) + "}"
+
+
+def _raised_signals(ids: set[int]) -> set[tuple[int, str, str]]:
+    """(household, signal, key) already raised for ``ids``."""
+    if connection.vendor != "postgresql":
+        return set(AlertSignal.objects.filter(household_id__in=ids).values_list("household_id", "code", "key"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT household_id, code, key FROM alerts_alertsignal WHERE household_id = ANY(%s::bigint[])",
+                       [_id_array_literal(ids)])
+        return set(cursor.fetchall())
+
+
+def _latest_risk_types(ids: set[int], on: dt.date) -> dict[int, str]:
+    """The risk types of each household's latest score on or before ``on``."""
+    if connection.vendor != "postgresql":
+        return dict(IndexScore.objects.filter(household_id__in=ids, on__lte=on).order_by("household_id", "on")
+                    .values_list("household_id", "risk_types"))
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT DISTINCT ON (household_id) household_id, risk_types FROM indices_indexscore '
+                       'WHERE household_id = ANY(%s::bigint[]) AND "on" <= %s ORDER BY household_id, "on" DESC',
+                       [_id_array_literal(ids), on])
+        return dict(cursor.fetchall())
+
+
 @transaction.atomic
 def alerts_scan(*, on: dt.date, region_prefix: str = "", actor=None, frame: FactFrame | None = None) -> dict:
     """Raise the alerts of ``region_prefix`` for ``on`` (idempotent)."""
@@ -416,7 +444,7 @@ def alerts_scan(*, on: dt.date, region_prefix: str = "", actor=None, frame: Fact
     if not found:
         return counts
     ids = set(found)
-    raised = set(AlertSignal.objects.filter(household_id__in=ids).values_list("household_id", "code", "key"))
+    raised = _raised_signals(ids)
     covered, assisted = _suppressed(region_prefix, ids, on)
     region_of = dict(zip(frames.now.household_ids.tolist(), frames.now.region_codes.tolist()))
     missing = ids - set(region_of)
@@ -424,8 +452,7 @@ def alerts_scan(*, on: dt.date, region_prefix: str = "", actor=None, frame: Fact
         from dajiuzhu.registry.models import Household
 
         region_of.update(dict(Household.objects.filter(pk__in=missing).values_list("pk", "region_code")))
-    risks_of = dict(IndexScore.objects.filter(household_id__in=ids, on__lte=on).order_by("household_id", "on")
-                    .values_list("household_id", "risk_types"))
+    risks_of = _latest_risk_types(ids, on)
     existing = {a.household_id: a for a in Alert.objects.filter(household_id__in=ids, on=on, status=Alert.Status.OPEN)}
     assignees = assignees_for({region_of[h] for h in ids})
     new_alerts: list[tuple[Alert, list[dict]]] = []
