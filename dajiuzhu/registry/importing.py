@@ -74,8 +74,7 @@ from .validation import (
 
 DEFAULT_BATCH_ROWS = 10_000  # rows per transaction: about eight statements and one audit event each
 _CHECK_VALUES = {c: i for i, c in enumerate("0123456789X")}
-_DANGEROUS_FIRST = frozenset("=+-@\t\r")
-_SUSPECT = re.compile("\x1f[ \u3000]*[=+\\-@\t\r]|[<:]")  # a cell starting like a formula, or markup/script
+_SUSPECT = re.compile("\x1f[ \u3000]*[=+\\-@\t\r\n]|[<:]")  # a cell starting like a formula, or markup/script
 PERSON_OPTIONAL = ("phone", "hukou_region_code", "ethnicity", "marital_status", "education")
 
 
@@ -570,11 +569,12 @@ class _Importer:
         for number, values in rows:
             row_problems: list[str] = []
             refused_columns: set[int] = set()
-            if self._text_cells and not _SUSPECT.search("\x1f" + "\x1f".join(values)):
-                pass  # the common case: no cell starts like a formula or holds markup (one regex per row)
+            strings = values if self._text_cells else [v for v in values if type(v) is str]
+            if not _SUSPECT.search("\x1f" + "\x1f".join(strings)):
+                pass  # the common case: no text cell starts like a formula or holds markup (one regex per row)
             else:
                 for position, value in enumerate(values):
-                    if type(value) is str and value and (value[0] in _DANGEROUS_FIRST or "<" in value or ":" in value):
+                    if type(value) is str and value:  # a flagged row (rare): every cell through cell_problem
                         reason = cell_problem(value)
                         if reason:
                             row_problems.append(f"{self.position_label(position)}: {reason}")

@@ -420,3 +420,10 @@ def test_the_validating_thread_makes_no_queries(tmp_path, monkeypatch):
     result = registry_import(actor=handler, path=write_csv(tmp_path, family("1") + family("2", XINGLONG_VILLAGE)))
     assert result.counts.households_created == 2
     assert "registry-import-validate" not in threads
+
+
+def test_a_formula_after_spaces_and_a_line_break_is_refused_in_any_column(tmp_path, admin):
+    rows = [row + ["  \n=1+1"] for row in family("1", size=1)]
+    result = registry_import(actor=admin, path=write_csv(tmp_path, rows, header=HEADER + ["备注"]))
+    assert result.counts.rows_rejected == 1
+    assert "备注 (F)" in read_report(result.report_path)[1][-2] and "formula" in read_report(result.report_path)[1][-2]
