@@ -155,13 +155,15 @@ def window_submit(
             raise Conflict(_("another window has just registered this family; look it up again")) from None
         applicant = household.head
     else:
-        # The registry's service checks its own edit right; a window of another township (apply
-        # anywhere) records the declared facts for the application and audits it here.
+        # The registry decides who may write (``for_application``: a window of another township of the
+        # county may record the facts a family declares with its application — apply anywhere). The
+        # household's own editors get the registry's audit event with the change; another township's
+        # window gets one here, taken last (below).
         from dajiuzhu.registry.policies import can_edit_household
 
         own = can_edit_household(actor, household)
         latest_facts = household_facts_record(actor=actor, household=household, as_of=on, values=values,
-                                              source=FactSource.DECLARED, audit=own)
+                                              source=FactSource.DECLARED, audit=own, for_application=True)
         if not own:
             # Audited at the end of this transaction, just before the case's own event: the audit chain is
             # serialised on a lock held until commit, so taking it last keeps concurrent windows apart for

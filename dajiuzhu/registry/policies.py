@@ -21,6 +21,19 @@ def can_edit_household(actor, household) -> bool:
     return region_in_scope(actor, household.region_code, perm="registry.edit")
 
 
+def can_declare_facts_for_application(actor, household) -> bool:
+    """The facts a family declares when it applies: its own jurisdiction's editors, and — apply
+    anywhere — a township window of the same county taking the application of a family that lives
+    in another township; and a resident applying online (掌上办) for the household they belong to.
+    Only declared facts, only with an application: the household's other records stay with its own
+    township."""
+    if can_edit_household(actor, household) or can_register_in(actor, household.region_code):
+        return True
+    person_hash = getattr(actor, "person_id_hash", "")
+    return (getattr(actor, "role", None) == "resident" and bool(person_hash)
+            and household.members.filter(id_hash=person_hash).exists())
+
+
 def can_view_identity(actor, household) -> bool:
     """Full ID numbers only for roles that need them, inside their jurisdiction."""
     return region_in_scope(actor, household.region_code, perm="registry.view_identity")

@@ -16,7 +16,7 @@ from dajiuzhu.core.ids import mask_id_number, mask_phone
 from dajiuzhu.regions.models import Region
 
 from .models import FactSource, Household, HouseholdFacts, MemberFacts, Membership, Person, Relation
-from .policies import can_register_in, can_edit_household
+from .policies import can_declare_facts_for_application, can_edit_household, can_register_in
 from .validation import MemberInput
 
 HOUSEHOLD_FIELDS = ("region_code", "hukou_region_code", "address")
@@ -89,6 +89,8 @@ def household_register(
             field="id_number",
         )
     as_of = as_of or timezone.localdate()
+    if as_of > timezone.localdate():
+        raise DomainError(_("facts cannot describe a future date"), field="as_of")
     household = Household.objects.create(
         number=household_number(region_code),
         region_code=region_code,
@@ -104,7 +106,8 @@ def household_register(
             household.head = person
     household.save(update_fields=["head"])
     if facts is not None:
-        household_facts_record(actor=actor, household=household, as_of=as_of, values=facts, source=source, audit=False)
+        # The registration's own audit event below carries the facts.
+        _household_facts_write(actor=actor, household=household, as_of=as_of, values=facts, source=source)
     audit_record(actor=actor, action="household.register", obj=household,
                  new={"number": household.number, "region_code": region_code, "members": len(members),
                       "facts": facts})
@@ -227,23 +230,38 @@ def member_facts_record(*, actor, person: Person, as_of: dt.date, values: dict,
 
 @transaction.atomic
 def household_facts_record(*, actor, household: Household, as_of: dt.date, values: dict,
-                           source: str = FactSource.DECLARED, audit: bool = True) -> HouseholdFacts:
-    """A new dated observation of a household's income, assets, spending and housing."""
-    if not can_edit_household(actor, household) and audit:
+                           source: str = FactSource.DECLARED, audit: bool = True,
+                           for_application: bool = False) -> HouseholdFacts:
+    """A new dated observation of a household's income, assets, spending and housing.
+
+    ``for_application=True``: the facts a family declares with an application, which a township
+    window of the same county may record for a household of another township (apply anywhere,
+    ``policies.can_declare_facts_for_application``); the audit event says so. ``audit=False`` only
+    for callers that audit the operation themselves; it never widens who may write.
+    """
+    allowed = (can_declare_facts_for_application(actor, household) if for_application
+               else can_edit_household(actor, household))
+    if not allowed:
         raise Forbidden(_("you may not change this household"))
     if as_of > timezone.localdate():
         raise DomainError(_("facts cannot describe a future date"), field="as_of")
     previous = HouseholdFacts.objects.filter(household=household, as_of__lte=as_of).order_by("-as_of").first()
+    facts = _household_facts_write(actor=actor, household=household, as_of=as_of, values=values, source=source)
+    if audit:
+        before = {k: getattr(previous, k) for k in values} if previous else {}
+        old, new = diff(before, values)
+        audit_record(actor=actor, action="household.facts", obj=household, old=old,
+                     new={**new, "as_of": as_of, "source": source, **({"for": "application"} if for_application else {})})
+    return facts
+
+
+def _household_facts_write(*, actor, household: Household, as_of: dt.date, values: dict, source: str) -> HouseholdFacts:
+    """The write itself, for services that checked the right and audit the whole operation."""
     user = actor if getattr(actor, "is_authenticated", False) else None
     facts, _created = HouseholdFacts.objects.update_or_create(
         household=household, as_of=as_of,
         defaults={**values, "region_code": household.region_code, "source": source, "recorded_by": user},
     )
-    if audit:
-        before = {k: getattr(previous, k) for k in values} if previous else {}
-        old, new = diff(before, values)
-        audit_record(actor=actor, action="household.facts", obj=household, old=old,
-                     new={**new, "as_of": as_of, "source": source})
     return facts
 
 

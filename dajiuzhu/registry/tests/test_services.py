@@ -119,3 +119,47 @@ def test_frame_and_single_household_agree():
     row = frame.row(1)
     assert row["members_over_60"] == 1 and row["severely_disabled_members"] == 1 and row["max_adl_failed"] == 4
     assert frame.row(0)["per_capita_income"] == Decimal("500.50")
+
+
+def test_a_window_of_another_township_may_record_declared_facts_only_with_an_application():
+    """Apply anywhere: a township window of the same county records the facts a family declares with
+    its application; without an application, and for any other role or county, the household stays its
+    own township's."""
+    household = make_household(XINGLONG_VILLAGE)
+    window = make_user("township_handler", LINYI_TOWN)
+    village = make_user("village_worker", LINYI_VILLAGE)
+    other_county = make_user("township_handler", "371402001000")  # 新湖街道 of 德城区
+    values = {"monthly_wages": Decimal("800.00")}
+    before = household.facts.count()
+    for actor in (village, other_county):
+        with pytest.raises(Forbidden):
+            household_facts_record(actor=actor, household=household, as_of=dt.date(2026, 1, 1), values=values,
+                                   for_application=True)
+    with pytest.raises(Forbidden):  # without an application: not this window's household
+        household_facts_record(actor=window, household=household, as_of=dt.date(2026, 1, 1), values=values)
+    with pytest.raises(Forbidden):  # not auditing never widens who may write
+        household_facts_record(actor=window, household=household, as_of=dt.date(2026, 1, 1), values=values,
+                               audit=False)
+    assert household.facts.count() == before
+    household_facts_record(actor=window, household=household, as_of=dt.date(2026, 1, 1), values=values,
+                           for_application=True)
+    assert household.facts.count() == before + 1
+    event = AuditEvent.objects.filter(action="household.facts", object_id=str(household.pk)).latest("id")
+    assert event.new["for"] == "application" and event.actor_id == window.pk
+
+
+def test_a_resident_may_declare_facts_with_an_application_for_their_own_household_only():
+    mine, theirs = make_household(XINGLONG_VILLAGE), make_household(XINGLONG_VILLAGE)
+    resident = make_user("resident", XINGLONG_VILLAGE)
+    resident.person_id_hash = mine.head.id_hash
+    resident.save(update_fields=["person_id_hash"])
+    values = {"monthly_wages": Decimal("500.00")}
+    with pytest.raises(Forbidden):
+        household_facts_record(actor=resident, household=theirs, as_of=dt.date(2026, 1, 1), values=values,
+                               for_application=True)
+    with pytest.raises(Forbidden):
+        household_facts_record(actor=resident, household=mine, as_of=dt.date(2026, 1, 1), values=values)
+    household_facts_record(actor=resident, household=mine, as_of=dt.date(2026, 1, 1), values=values,
+                           for_application=True)
+    assert mine.facts.filter(as_of=dt.date(2026, 1, 1)).exists()
+    assert not theirs.facts.filter(as_of=dt.date(2026, 1, 1)).exists()
