@@ -758,10 +758,10 @@ def bulk_load(drafts: Iterable[HouseholdDraft], *, batch_size: int = 5000, actor
         for draft in drafts:
             batch.append(_encode(draft, numbers, now))
             if len(batch) >= batch_size:
-                yield batch
+                yield _seal(batch)
                 batch = []
         if batch:
-            yield batch
+            yield _seal(batch)
 
     return _copy_load(encoded(), actor=actor, log=log, label=label, defer_indexes=defer_indexes)
 
@@ -851,9 +851,8 @@ def _encode(draft: HouseholdDraft, numbers: dict[str, int], now: str) -> tuple:
     """One household as COPY text without the ids (which the writer allocates):
 
     (household, [(id number, phone, person, membership, member facts) per member],
-    [(member index, member facts) per later change], [(prefix, date, amounts in fen, rest) of the household
-    facts per month], planted, region). The amounts are formatted by the writer (``_FEN``): in the
-    parallel load that spreads the work better over the two processes, and ints travel cheaply.
+    [(member index, member facts) per later change], [household facts per month], planted, region).
+    ``_seal`` then encrypts the identifiers of a whole batch.
     """
     village = draft.region_code
     numbers[village] = numbers.get(village, 0) + 1
@@ -874,7 +873,7 @@ def _encode(draft: HouseholdDraft, numbers: dict[str, int], now: str) -> tuple:
         members.append((m.id_number, m.phone, person, _join([m.relation, start]) + "\t\\N", facts))
     changes = [(index, _member_facts_text(village, _iso(on), status, now))
                for index, on, status in draft.member_changes]
-    money, rest = _MONEY, _FACTS_REST
+    money, rest, fen_get, tab_join = _MONEY, _FACTS_REST, _FEN.__getitem__, "\t".join
     prefix = _join([village, ""])
     months, last_rest, tail = [], None, ""
     for on, facts in zip(draft.months, draft.facts, strict=True):
@@ -883,8 +882,26 @@ def _encode(draft: HouseholdDraft, numbers: dict[str, int], now: str) -> tuple:
             vehicles, for_disability, extra_houses, housing, safe_water = last_rest = values
             tail = _join([str(vehicles), str(for_disability), str(extra_houses), housing, "t" if safe_water else "f",
                           now]) + "\t\\N"
-        months.append((prefix, _iso(on), money(facts), tail))
+        months.append(f"{prefix}{_iso(on)}\tdeclared\t{tab_join(map(fen_get, money(facts)))}\t{tail}")
     return household, members, changes, months, draft.planted, village
+
+
+def _seal(batch: list[tuple]) -> list[tuple]:
+    """Encrypt and blind-index the identifiers of a batch of encoded households (one bulk call for all):
+    each member becomes (person, membership, member facts) as COPY text without the ids."""
+    id_numbers = [m[0] for h in batch for m in h[1]]
+    phones = [m[1] for h in batch for m in h[1]]
+    sealed_ids, id_hashes = _encrypt_many(id_numbers), _blind_index_many(id_numbers)
+    sealed_phones, phone_hashes = _encrypt_many(phones), _blind_index_many(phones)
+    k, out = 0, []
+    for household, members, changes, months, planted, village in batch:
+        sealed = []
+        for _id_number, _phone, person, membership, facts in members:
+            sealed.append((f"{sealed_ids[k]}\t{id_hashes[k]}\t{sealed_phones[k]}\t{phone_hashes[k]}\t{person}",
+                           membership, facts))
+            k += 1
+        out.append((household, sealed, changes, months, planted, village))
+    return out
 
 
 def _encrypt_many(values: list[str]) -> list[str]:
@@ -922,13 +939,6 @@ def _copy(cursor, table: str, columns: tuple[str, ...], lines: list[str]) -> Non
 def _copy_batch(batch: list[tuple], result: LoadResult, *, actor, label: str) -> None:
     """Write one batch of encoded households in one transaction (a savepoint inside a deferred load)."""
     people = sum(len(h[1]) for h in batch)
-    # The identifiers of the whole batch at once, in member order.
-    id_numbers = [m[0] for h in batch for m in h[1]]
-    phones = [m[1] for h in batch for m in h[1]]
-    sealed_ids, id_hashes = _encrypt_many(id_numbers), _blind_index_many(id_numbers)
-    sealed_phones, phone_hashes = _encrypt_many(phones), _blind_index_many(phones)
-    k = 0
-    fen_get, tab_join = _FEN.__getitem__, "\t".join
     changes = sum(len(h[2]) for h in batch)
     with transaction.atomic(), connection.cursor() as cursor:
         # A bulk load that a crash interrupts is loaded again; no need to wait for the WAL flush per batch.
@@ -943,17 +953,14 @@ def _copy_batch(batch: list[tuple], result: LoadResult, *, actor, label: str) ->
                                                                                        strict=True):
             ids = [next(person_ids) for _m in members]
             households.append(f"{hid}\t{ids[0]}\t{household}\n")
-            for pid, (_id_number, _phone, person, membership, facts) in zip(ids, members, strict=True):
-                persons.append(f"{pid}\t{hid}\t{sealed_ids[k]}\t{id_hashes[k]}\t{sealed_phones[k]}\t"
-                               f"{phone_hashes[k]}\t{person}\n")
-                k += 1
+            for pid, (person, membership, facts) in zip(ids, members, strict=True):
+                persons.append(f"{pid}\t{hid}\t{person}\n")
                 memberships.append(f"{next(membership_ids)}\t{pid}\t{hid}\t{membership}\n")
                 member_facts.append(f"{next(mf_ids)}\t{pid}\t{facts}\n")
             for index, facts in member_changes:
                 member_facts.append(f"{next(mf_ids)}\t{ids[index]}\t{facts}\n")
-            for prefix, on, amounts, rest in months:
-                household_facts.append(f"{next(hf_ids)}\t{hid}\t{prefix}{on}\tdeclared\t"
-                                       f"{tab_join(map(fen_get, amounts))}\t{rest}\n")
+            for facts in months:
+                household_facts.append(f"{next(hf_ids)}\t{hid}\t{facts}\n")
             if planted:
                 result.planted.setdefault(planted, []).append(hid)
         _copy(cursor, "registry_household", COPY_HOUSEHOLD, households)
@@ -1130,17 +1137,17 @@ def _generate(generator: SyntheticCounty, batch_size: int, numbers: dict[str, in
         for draft in generator.households():
             batch.append(_encode(draft, numbers, now))
             if len(batch) >= batch_size:
-                queue.put(("batch", batch))
+                queue.put(("batch", _seal(batch)))
                 batch = []
         if batch:
-            queue.put(("batch", batch))
+            queue.put(("batch", _seal(batch)))
         queue.put(("done", time.process_time()))
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
         queue.put(("error", traceback.format_exc()))
 
 
 def _batches_from_process(generator: SyntheticCounty, batch_size: int, result: LoadResult) -> Iterator[list[tuple]]:
-    """Encoded batches drafted by a forked process while this one encrypts and writes the previous ones.
+    """Encoded batches drafted (and their identifiers encrypted) by a forked process while this one writes.
 
     The generator's random stream is consumed in one process, in order, so the county is the
     same as when it is drafted here; only the work is split between two cores.
@@ -1179,8 +1186,8 @@ def load_county(*, people: int, seed: int = DEFAULT_SEED, county: str = DEFAULT_
     """Generate and load a synthetic county; ``result.planted`` also holds ``disaster`` (a township code).
 
     On PostgreSQL with ``parallel`` (default: from 20,000 people on a machine with 2 or more
-    cores), a forked process drafts and encodes the households while this one encrypts the
-    identifiers and writes; the rows are the same as without it.
+    cores), a forked process drafts, encodes and encrypts the households while this one streams
+    them to PostgreSQL (whose own work is the larger part); the rows are the same as without it.
     """
     generator = SyntheticCounty(people=people, seed=seed, county=county, today=today)
     label = f"synthetic people={people} seed={seed} county={county}"
