@@ -83,6 +83,9 @@ def parse_date(value: object) -> dt.date | None:
     raise ValueError(_("not a date: %(value)s") % {"value": text})
 
 
+MAX_DIGITS = 12  # digits before the decimal point, as core.money.MoneyField holds (14 digits, 2 places)
+
+
 def parse_decimal(value: object, *, places: int = 2, minimum: Decimal | None = Decimal(0)) -> Decimal | None:
     """Amounts: '1,234.50', '１２３４．５', '800元', '8千'? (no: words are refused)."""
     if value is None or value == "":
@@ -106,6 +109,10 @@ def parse_decimal(value: object, *, places: int = 2, minimum: Decimal | None = D
         raise ValueError(_("not a number: %(value)s") % {"value": value})
     if minimum is not None and number < minimum:
         raise ValueError(_("must not be below %(minimum)s") % {"minimum": minimum})
+    if number.adjusted() >= MAX_DIGITS:
+        # ``1E100`` is a number, but no amount or count: refuse it here rather than let the
+        # quantize below (or the database's numeric column) fail on it.
+        raise ValueError(_("too large: %(value)s") % {"value": clean_text(value)})
     return number.quantize(Decimal(1).scaleb(-places))
 
 

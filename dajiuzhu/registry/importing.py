@@ -60,6 +60,7 @@ from dajiuzhu.core.intake.template import column_letter
 from dajiuzhu.core.normalise import clean_text, parse_date
 
 from .models import FactSource, Relation
+from .numbering import reserve_household_numbers
 from .policies import can_register_in
 from .template import HOUSEHOLD_FACT_KEYS, MEMBER_FACT_KEYS, REGISTRY_TEMPLATE
 from .validation import (
@@ -695,46 +696,6 @@ class _Importer:
             self.reject(household.key, household.rows, {n: [reason] for n, _v in household.rows})
         with self.lock:
             self.counts.add(counts)
-
-
-def _next_code(code: str) -> str:
-    """The code after ``code`` (same width): every number of a village sorts in [code, next code)."""
-    return str(int(code) + 1).zfill(len(code))
-
-
-def reserve_household_numbers(cursor, regions) -> dict[str, int]:
-    """The next free household number of each village (or township) in ``regions``, held until commit.
-
-    On PostgreSQL a transaction-level advisory lock per village (taken in code order, so two importers
-    never wait for each other in a cycle) makes a second transaction that numbers households of the
-    same village wait until this one commits; it then reads the highest number again and continues
-    after it. So two imports into one village at the same moment never collide on the number. The
-    highest number of a village is an index probe (``number`` is unique and sorts by village). SQLite
-    has one writer at a time.
-    """
-    codes = sorted(c for c in regions if c and c.isdigit())
-    if not codes:
-        return {}
-    if connection.vendor == "postgresql":
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(v)) FROM unnest(%s::text[]) WITH ORDINALITY "
-                       "AS t(v, n) ORDER BY n", [_NUMBER_LOCK, codes])
-        cursor.execute("SELECT v, (SELECT MAX(number) FROM registry_household WHERE number >= v AND number < u) "
-                       "FROM unnest(%s::text[], %s::text[]) AS t(v, u)", [codes, [_next_code(c) for c in codes]])
-        highest = dict(cursor.fetchall())
-    else:
-        highest = {}
-        for code in codes:
-            cursor.execute("SELECT MAX(number) FROM registry_household WHERE number >= %s AND number < %s",
-                           [code, _next_code(code)])
-            highest[code] = cursor.fetchone()[0]
-    result = {}
-    for code in codes:
-        tail = (highest.get(code) or "").rsplit("-", 1)[-1]
-        result[code] = int(tail) + 1 if tail.isdigit() else 1
-    return result
-
-
-_NUMBER_LOCK = 0x4A5A  # the advisory-lock class of household numbering (with the village code's hash)
 
 
 def _rows_in(cursor, sql: str, values: list, chunk: int = 900) -> list[tuple]:

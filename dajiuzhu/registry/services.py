@@ -16,6 +16,7 @@ from dajiuzhu.core.ids import mask_id_number, mask_phone
 from dajiuzhu.regions.models import Region
 
 from .models import FactSource, Household, HouseholdFacts, MemberFacts, Membership, Person, Relation
+from .numbering import household_number
 from .policies import can_declare_facts_for_application, can_edit_household, can_register_in
 from .validation import MemberInput
 
@@ -24,18 +25,6 @@ HOUSEHOLD_FIELDS = ("region_code", "hukou_region_code", "address")
 
 def id_hash(id_number: str) -> str:
     return crypto.blind_index(id_number)
-
-
-def household_number(region_code: str) -> str:
-    """A readable, unique household number: the village code and a sequence."""
-    last = (
-        Household.objects.filter(number__startswith=region_code + "-")
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    sequence = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{region_code}-{sequence:05d}"
 
 
 def _check_region(code: str, field: str) -> Region:

@@ -38,3 +38,22 @@ def test_yes_no_and_phone():
     assert parse_phone("138 0534 1234") == "13805341234"
     with pytest.raises(ValueError):
         parse_phone("12345")
+
+
+@pytest.mark.parametrize("text", ["1E100", "1e+300", "1000000000000", "-1E100"])
+def test_a_number_too_large_for_any_amount_is_refused_with_a_reason_not_a_crash(text):
+    from dajiuzhu.core.normalise import parse_decimal, parse_int
+
+    with pytest.raises(ValueError):
+        parse_decimal(text, minimum=None)
+    with pytest.raises(ValueError):
+        parse_int(text, minimum=None)
+
+
+def test_the_largest_amount_a_money_column_holds_is_accepted():
+    from decimal import Decimal
+
+    from dajiuzhu.core.normalise import parse_decimal
+
+    assert parse_decimal("999999999999.99") == Decimal("999999999999.99")
+    assert parse_decimal("1e11") == Decimal("100000000000.00")

@@ -10,8 +10,9 @@ from django.db import connection, connections, transaction
 from django.utils import translation
 
 from dajiuzhu.core.testing import LINYI_COUNTY, LINYI_VILLAGE, LINYI_VILLAGE_2, make_household, make_user
-from dajiuzhu.registry.importing import registry_import, reserve_household_numbers
+from dajiuzhu.registry.importing import registry_import
 from dajiuzhu.registry.models import Household, Person
+from dajiuzhu.registry.numbering import reserve_household_numbers
 
 from .test_import_pipeline import family, write_csv
 
@@ -93,3 +94,33 @@ def test_two_imports_into_the_same_villages_at_the_same_moment_both_go_in(tmp_pa
     for village in (LINYI_VILLAGE, LINYI_VILLAGE_2):
         numbers = sorted(Household.objects.filter(region_code=village).values_list("number", flat=True))
         assert numbers == [f"{village}-{n:05d}" for n in range(1, 31)]
+
+
+def test_a_registration_form_and_an_import_into_the_same_village_at_the_same_moment_both_go_in(tmp_path):
+    """The form's service numbers households through the same lock as the import."""
+    from dajiuzhu.core.testing import member_input
+    from dajiuzhu.registry.services import household_register
+
+    admin = make_user("county_admin", LINYI_COUNTY)
+    path = write_csv(tmp_path, family("1") + family("2"))
+    registered, release, errors, result = threading.Event(), threading.Event(), [], []
+
+    def form():
+        with transaction.atomic():
+            household_register(actor=admin, region_code=LINYI_VILLAGE, members=[member_input("王五")])
+            registered.set()
+            release.wait(30)
+
+    first = _run(form, errors=errors)
+    first.start()
+    assert registered.wait(30)
+    second = _run(lambda: result.append(registry_import(actor=admin, path=path)), errors=errors)
+    second.start()
+    second.join(1.0)
+    assert second.is_alive()  # waits for the form's transaction instead of taking the same number
+    release.set()
+    first.join(30)
+    second.join(60)
+    assert not errors, errors
+    assert sorted(Household.objects.values_list("number", flat=True)) == [
+        f"{LINYI_VILLAGE}-{n:05d}" for n in range(1, 4)]
