@@ -132,13 +132,16 @@ class Person(models.Model):
 
     name = models.CharField(_("name"), max_length=60)
     id_number = EncryptedTextField(_("ID number"))
-    id_hash = models.CharField(max_length=64, unique=True)
+    # Blind indexes are only ever compared whole (=, IN, ANY): a unique constraint and a plain index,
+    # not ``unique=True`` / ``db_index=True``, which on PostgreSQL add a second, pattern-matching (LIKE)
+    # index that no query uses and every insert pays for.
+    id_hash = models.CharField(max_length=64)
     id_masked = models.CharField(_("ID number"), max_length=18)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"))
     ethnicity = models.CharField(_("ethnicity"), max_length=20, blank=True, default="汉族")
     phone = EncryptedTextField(_("phone"), blank=True, default="")
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_hash = models.CharField(max_length=64, blank=True)
     phone_masked = models.CharField(_("phone"), max_length=16, blank=True)
     hukou_region_code = models.CharField(_("registration region"), max_length=12, blank=True)
     household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
@@ -157,9 +160,11 @@ class Person(models.Model):
         verbose_name_plural = _("people")
         indexes = [
             models.Index(fields=["name"], name="person_name_idx"),
+            models.Index(fields=["phone_hash"], name="person_phone_hash_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(sex__in=["M", "F"]), name="person_sex_valid"),
+            models.UniqueConstraint(fields=["id_hash"], name="person_id_hash_unique"),
         ]
 
     def __str__(self) -> str:
