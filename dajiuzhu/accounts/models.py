@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -96,6 +97,19 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+    # ``last_used_at`` says when the token was last used, to within this many seconds: a token used on
+    # every request (a window's client) is written at most once a minute, not once per request.
+    LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
+
+    def note_use(self, now: dt.datetime | None = None) -> bool:
+        """Record a use of the token; returns whether ``last_used_at`` was written."""
+        now = now or timezone.now()
+        if self.last_used_at is not None and now - self.last_used_at < self.LAST_USED_RESOLUTION:
+            return False
+        ApiToken.objects.filter(pk=self.pk).update(last_used_at=now)
+        self.last_used_at = now
+        return True
 
     @classmethod
     def issue(cls, *, user: User, name: str) -> tuple[ApiToken, str]:

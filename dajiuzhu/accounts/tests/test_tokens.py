@@ -39,3 +39,31 @@ def test_a_department_token_works_records_its_use_and_stops_when_revoked(client,
     token.save()
     assert client.get("/api/v1/accounts/me", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 401
     assert client.get("/api/v1/accounts/me", HTTP_AUTHORIZATION="Bearer djz_forged").status_code == 401
+
+
+def test_last_used_at_is_written_at_most_once_a_minute(client, capsys):
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = make_user("department", LINYI_COUNTY)
+    call_command("issue_token", user.username, "window")
+    key = capsys.readouterr().out.strip()
+    token = ApiToken.objects.get(user=user)
+
+    def me():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/api/v1/accounts/me", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
+        return sum(1 for q in queries.captured_queries if q["sql"].startswith('UPDATE "accounts_apitoken"'))
+
+    assert me() == 1  # first use
+    token.refresh_from_db()
+    first = token.last_used_at
+    assert me() == 0 and me() == 0  # within the minute: not written again
+    token.refresh_from_db()
+    assert token.last_used_at == first
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - dt.timedelta(seconds=61))
+    assert me() == 1
+    token.refresh_from_db()
+    assert token.last_used_at > first
