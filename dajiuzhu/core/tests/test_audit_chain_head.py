@@ -1,0 +1,80 @@
+"""The audit chain's head is read once per transaction: later events of the same transaction link to the
+event it appended last, unless that event was rolled back with its savepoint (then the head is read again)."""
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from dajiuzhu.core.audit import GENESIS, audit_record, audit_verify
+from dajiuzhu.core.models import AuditEvent
+
+
+def _event(i):
+    return audit_record(actor=None, action="test.event", object_type="x", object_id=i, new={"i": i})
+
+
+def _chain_reads(queries) -> int:
+    return sum(1 for q in queries.captured_queries
+               if "pg_advisory_xact_lock" in q["sql"] or ('FROM "core_auditevent"' in q["sql"]
+                                                          and q["sql"].lstrip().startswith("SELECT")))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_lock_and_head_read_per_transaction_and_again_after_commit():
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as queries:
+            first, second, third = _event(1), _event(2), _event(3)
+    locks = 2 if connection.vendor == "postgresql" else 1  # SQLite serialises writers without a lock
+    assert _chain_reads(queries) == locks
+    assert len(queries.captured_queries) == locks + 3
+    assert (second.prev_hash, third.prev_hash) == (first.hash, second.hash)
+    with transaction.atomic():  # a new transaction locks and reads the head again
+        with CaptureQueriesContext(connection) as queries:
+            fourth = _event(4)
+    assert _chain_reads(queries) == locks
+    assert fourth.prev_hash == third.hash
+    report = audit_verify()
+    assert report.ok and report.checked == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_rolled_back_with_its_savepoint_is_not_linked_to():
+    with transaction.atomic():
+        first = _event(1)
+        try:
+            with transaction.atomic():
+                _event(2)
+                raise RuntimeError("abandon the inner step")
+        except RuntimeError:
+            pass
+        with CaptureQueriesContext(connection) as queries:
+            third = _event(3)
+    assert third.prev_hash == first.hash
+    assert _chain_reads(queries) >= 1  # the head was read again
+    assert list(AuditEvent.objects.order_by("id").values_list("object_id", flat=True)) == ["1", "3"]
+    assert audit_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_transaction_leaves_no_head_behind():
+    try:
+        with transaction.atomic():
+            _event(1)
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    with transaction.atomic():
+        event = _event(2)
+    assert event.prev_hash == GENESIS
+    assert audit_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_of_an_inner_savepoint_that_is_kept_link_on():
+    with transaction.atomic():
+        first = _event(1)
+        with transaction.atomic():
+            second = _event(2)
+        third = _event(3)
+    assert (second.prev_hash, third.prev_hash) == (first.hash, second.hash)
+    assert audit_verify().ok
