@@ -742,9 +742,9 @@ def bulk_load(drafts: Iterable[HouseholdDraft], *, batch_size: int = 5000, actor
     """Write the drafts in batches of households, each batch one transaction with one audit event.
 
     On PostgreSQL the rows go as COPY text built here (``_encode``), and when the registry tables
-    are empty (a new benchmark or demo database) the whole load is one transaction that drops the
-    tables' secondary indexes, unique and foreign-key constraints first and recreates them at the
-    end (a sort per index and one join per foreign key instead of 7 million index insertions and
+    are empty (a new benchmark or demo database) and no transaction is open, the whole load is one
+    transaction that drops the tables' secondary indexes, unique and foreign-key constraints first
+    and recreates them at the end (a sort per index and one join per foreign key instead of 7 million index insertions and
     row triggers): see ``defer_constraints``. ``defer_indexes`` forces that on (tables must be
     empty) or off. The rows written are the same either way.
     """
@@ -1042,7 +1042,9 @@ def _copy_load(batches: Iterable[list[tuple]], *, actor, log, label: str, defer_
         empty = bool(cursor.fetchone()[0])
     if defer_indexes and not empty:
         raise ValueError("deferring the indexes needs empty registry tables")
-    result.deferred_indexes = empty if defer_indexes is None else defer_indexes
+    # By default only in a transaction of its own: inside a caller's transaction the DDL could meet
+    # that transaction's pending foreign-key trigger events (ALTER TABLE refuses) or hold its locks.
+    result.deferred_indexes = (empty and not connection.in_atomic_block) if defer_indexes is None else defer_indexes
     if result.deferred_indexes:
         # One transaction: the indexes and constraints are back (and checked) before anyone sees a row.
         with transaction.atomic(), connection.cursor() as cursor:

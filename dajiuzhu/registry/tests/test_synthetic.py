@@ -325,3 +325,18 @@ def test_a_failing_generator_process_leaves_nothing_half_written(monkeypatch):
         load_county(people=1200, seed=3, today=TODAY, batch_size=50, parallel=True)
     assert not Household.objects.exists() and not Person.objects.exists()
     assert _schema(REGISTRY_TABLES) == schema
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_inside_a_callers_transaction_the_load_keeps_the_indexes_and_writes_the_same_rows():
+    from django.db import connection
+
+    from dajiuzhu.core.testing import make_user
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the COPY path is PostgreSQL's")
+    make_user("county_admin", "371424000000")  # leaves deferred foreign-key trigger events in the transaction
+    result = load_county(people=1200, seed=3, today=TODAY, batch_size=100, parallel=False)
+    assert not result.deferred_indexes
+    assert _rows_digest() == (ROWS_DIGEST, PLAIN_DIGEST)
