@@ -99,7 +99,7 @@ class AssistanceRecord(models.Model):
                                         related_name="record")
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     external_ref = models.CharField(_("reference"), max_length=80, blank=True)
-    dedupe_key = models.CharField(max_length=120, unique=True)
+    dedupe_key = models.CharField(max_length=120)  # unique: see Meta.constraints (no LIKE index)
     status = models.CharField(_("status"), max_length=12, choices=RecordStatus.choices, default=RecordStatus.GIVEN)
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -119,6 +119,8 @@ class AssistanceRecord(models.Model):
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="record_amount_not_negative"),
             models.CheckConstraint(condition=~models.Q(kind="service") | ~models.Q(service_kind=""),
                                    name="service_record_has_kind"),
+            # Compared whole only; unique=True would add a second, pattern-matching index on PostgreSQL.
+            models.UniqueConstraint(fields=["dedupe_key"], name="record_dedupe_key_unique"),
         ]
 
     def __str__(self) -> str:
@@ -256,7 +258,7 @@ class Recovery(models.Model):
     amount = MoneyField(_("overpaid"))
     recovered = MoneyField(_("recovered"), default=0)
     status = models.CharField(_("status"), max_length=10, choices=RecoveryStatus.choices, default=RecoveryStatus.OPEN)
-    dedupe_key = models.CharField(max_length=120, unique=True)
+    dedupe_key = models.CharField(max_length=120)  # unique: see Meta.constraints (no LIKE index)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -266,6 +268,7 @@ class Recovery(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(recovered__lte=models.F("amount")) & models.Q(recovered__gte=0),
                                    name="recovery_within_amount"),
+            models.UniqueConstraint(fields=["dedupe_key"], name="recovery_dedupe_key_unique"),
         ]
 
     def __str__(self) -> str:
