@@ -307,6 +307,18 @@ def run_in_subprocess(name: str, *, people: int, repeat: int, context: dict, dat
 
 # --- machine and report ----------------------------------------------------------------------------------------
 
+PG_SETTINGS = ("shared_buffers", "work_mem", "maintenance_work_mem", "max_wal_size", "jit")
+
+
+def _pg_size(setting: str, unit: str | None) -> str:
+    """``pg_settings`` gives sizes in units of 8 kB / kB / MB: shown in MB or GB."""
+    factor = {"8kB": 8 * 1024, "kB": 1024, "MB": 1024 ** 2}.get(unit or "")
+    if factor is None or not setting.isdigit():
+        return setting
+    size = int(setting) * factor
+    return f"{size / 1024 ** 3:g} GB" if size >= 1024 ** 3 else f"{size / 1024 ** 2:g} MB"
+
+
 def machine() -> dict:
     info = {"cores": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()}
     try:
@@ -327,7 +339,11 @@ def machine() -> dict:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute("SHOW server_version")
-                info["database"] = f"PostgreSQL {cursor.fetchone()[0]}"
+                version = cursor.fetchone()[0]
+                cursor.execute("SELECT name, setting, unit FROM pg_settings WHERE name = ANY(%s) ORDER BY name",
+                               [list(PG_SETTINGS)])
+                settings = ", ".join(f"{name} {_pg_size(setting, unit)}" for name, setting, unit in cursor.fetchall())
+                info["database"] = f"PostgreSQL {version} ({settings})"
             else:
                 info["database"] = f"{connection.vendor} {connection.Database.sqlite_version}"
     except Exception:  # noqa: BLE001 - best effort
