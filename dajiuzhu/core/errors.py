@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 
-class ErrorCode(str, enum.Enum):
+class ErrorCode(str, enum.Enum):  # noqa: UP042 - StrEnum would change how codes format in messages
     INVALID = "invalid"
     NOT_FOUND = "not_found"
     FORBIDDEN = "forbidden"

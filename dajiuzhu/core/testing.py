@@ -40,7 +40,7 @@ def years_ago(years: int, *, on: dt.date | None = None) -> dt.date:
 
 
 def make_user(role: str, region_code: str = LINYI_TOWN, *, username: str | None = None, department: str = "",
-              password: str = "Test-password-123"):
+              password: str = "Test-password-123"):  # noqa: S107 - a test account
     from dajiuzhu.accounts.departments import ensure_departments
     from dajiuzhu.accounts.models import Department, User
 

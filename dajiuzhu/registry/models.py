@@ -186,6 +186,9 @@ class Membership(models.Model):
             models.UniqueConstraint(fields=["person"], condition=models.Q(end__isnull=True), name="one_open_membership"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.person_id} in {self.household_id} from {self.start}" + (f" to {self.end}" if self.end else "")
+
 
 class HouseholdFacts(models.Model):
     """A dated observation of a household's economic situation.
@@ -233,6 +236,9 @@ class HouseholdFacts(models.Model):
     INCOME_FIELDS = ("monthly_wages", "monthly_business_income", "monthly_property_income", "monthly_transfer_income")
     RIGID_FIELDS = ("annual_medical_expense", "annual_education_expense", "annual_rehabilitation_expense",
                     "annual_basic_living_expense")
+
+    def __str__(self) -> str:
+        return f"{self.household_id} on {self.as_of}"
 
     @property
     def monthly_income(self):
@@ -283,6 +289,9 @@ class MemberFacts(models.Model):
                 name="disability_grade_1_to_4",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} on {self.as_of}"
 
     @property
     def self_care(self) -> str:

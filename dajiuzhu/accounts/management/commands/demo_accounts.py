@@ -13,7 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, url="http://127.0.0.1:8000/", **options):
         ensure_demo_accounts()
-        self.stdout.write("\nDemo accounts (password: %s)\n" % settings.DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo accounts (password: {settings.DEMO_PASSWORD})\n")
         self.stdout.write(f"  {'username':<20} {'role':<26} region")
         for username, *_ in DEMO_ACCOUNTS:
             user = User.objects.select_related("region").get(username=username)
