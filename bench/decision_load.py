@@ -176,12 +176,10 @@ def _statements_per_decision(payloads: list[dict], token: str) -> int:
     from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, override_settings
-
-    from dajiuzhu.cases import hooks
-
     from django.utils import timezone
 
     from dajiuzhu.accounts.models import ApiToken
+    from dajiuzhu.cases import hooks
 
     # The token's use is written at most once a minute: note it (committed) so that the counted decision is
     # the steady state of a window that keeps working, not its first request of the minute.
