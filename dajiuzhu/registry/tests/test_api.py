@@ -39,7 +39,7 @@ def test_list_is_scoped_paginated_and_masked(client, handler, django_assert_num_
     make_household(XINGLONG_VILLAGE)
     auth = bearer(handler)
     client.get(f"{API}/households", **auth)
-    with django_assert_num_queries(4):  # token (+user, region), token last-used, count, page
+    with django_assert_num_queries(3):  # token (+user, region), count, page (last-used: once a minute)
         response = client.get(f"{API}/households", **auth)
     assert response.status_code == 200
     body = response.json()
@@ -62,12 +62,12 @@ def test_detail_has_members_with_facts_and_household_facts(client, handler, djan
     household = make_household(LINYI_VILLAGE)
     auth = bearer(handler)
     client.get(f"{API}/households/{household.pk}", **auth)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get(f"{API}/households/{household.pk}", **auth)
     from dajiuzhu.registry.services import member_add
 
     member_add(actor=handler, household=household, member=member_input("周三", relation="child", age=5))
-    with django_assert_num_queries(6):  # token, last-used, household, members, member facts, household facts
+    with django_assert_num_queries(5):  # token, household, members, member facts, household facts
         response = client.get(f"{API}/households/{household.pk}", **auth)
     body = response.json()
     assert response.status_code == 200 and len(body["members"]) == 3
