@@ -14,9 +14,11 @@ cases), for today's reference date and the county prefix:
 Reference: the time to merely read the same rows — the three plain SELECTs of the frame
 (latest household facts, members with their latest member facts) fetched to Python with no
 computation. The previous month's scores (for the development-fall signal) are computed once,
-untimed, if missing. Re-runs are idempotent (the second repeat writes the same scores and
-raises no new alerts), so the median mixes first and later runs; the notes give the first-run
-counts.
+untimed, if missing. Every timed run is the month's first run: it runs in a transaction whose
+deferred constraint checks are fired inside the timing (``SET CONSTRAINTS ALL IMMEDIATE``, the
+work a commit does) and which is then rolled back, so the next repeat finds the same state — every
+score written, the roster's changes of the month, the month's new alerts — instead of re-running
+an already computed month.
 
 The roster is a monthly update: when the county has no roster yet, it is first built for the
 previous month (every entry and event written from empty — a one-off), timed and reported as
@@ -61,7 +63,12 @@ def _plain_read(on, prefix: str) -> int:
     return total
 
 
+class _RollBack(Exception):
+    """Leaves the timed run's transaction without committing (every repeat starts from one state)."""
+
+
 def run(people: int, **context) -> dict:
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from bench.common import Skip
@@ -91,22 +98,33 @@ def run(people: int, **context) -> dict:
     plain = time.perf_counter() - started
 
     timings = {}
-    t0 = time.perf_counter()
-    frame = household_frame(on=on, region_prefix=prefix)
-    timings["read"] = time.perf_counter() - t0
-    t = time.perf_counter()
-    hardship, development = score_frame(frame, hardship=active_model("hardship"), development=active_model("development"))
-    timings["score"] = time.perf_counter() - t
-    t = time.perf_counter()
-    counts = index_scores_compute(on=on, region_prefix=prefix, frame=frame)
-    timings["score_and_write"] = time.perf_counter() - t
-    t = time.perf_counter()
-    roster = roster_compute(on=on, region_prefix=prefix, frame=frame)
-    timings["roster"] = time.perf_counter() - t
-    t = time.perf_counter()
-    scan = alerts_scan(on=on, region_prefix=prefix, frame=frame)
-    timings["scan"] = time.perf_counter() - t
-    total = time.perf_counter() - t0
+    try:
+        with transaction.atomic():
+            t0 = time.perf_counter()
+            frame = household_frame(on=on, region_prefix=prefix)
+            timings["read"] = time.perf_counter() - t0
+            t = time.perf_counter()
+            hardship, development = score_frame(frame, hardship=active_model("hardship"),
+                                                development=active_model("development"))
+            timings["score"] = time.perf_counter() - t
+            t = time.perf_counter()
+            counts = index_scores_compute(on=on, region_prefix=prefix, frame=frame)
+            timings["score_and_write"] = time.perf_counter() - t
+            t = time.perf_counter()
+            roster = roster_compute(on=on, region_prefix=prefix, frame=frame)
+            timings["roster"] = time.perf_counter() - t
+            t = time.perf_counter()
+            scan = alerts_scan(on=on, region_prefix=prefix, frame=frame)
+            timings["scan"] = time.perf_counter() - t
+            t = time.perf_counter()
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:  # what the commit would check: inside the timing
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            timings["constraints"] = time.perf_counter() - t
+            total = time.perf_counter() - t0
+            raise _RollBack
+    except _RollBack:
+        pass
 
     households = len(frame)
     target = TARGET_SECONDS_PER_MILLION * people / 1e6
@@ -123,6 +141,7 @@ def run(people: int, **context) -> dict:
         {"name": "score and write (upsert)", "value": round(timings["score_and_write"], 2), "unit": "s"},
         {"name": "roster", "value": round(timings["roster"], 2), "unit": "s"},
         {"name": "warning scan", "value": round(timings["scan"], 2), "unit": "s"},
+        {"name": "deferred constraint checks (the commit's work)", "value": round(timings["constraints"], 2), "unit": "s"},
         {"name": "frame read per million people", "value": round(timings["read"] * 1e6 / max(people, 1), 2),
          "unit": "s", "better": "lower"},
         {"name": "households per second (total)", "value": round(households / max(total, 1e-9)), "unit": "households/s",

@@ -99,7 +99,9 @@ def _known_head() -> str | None:
     head = getattr(connection, "_audit_chain_head", None)
     if head is None:
         return None
-    if any(entry[1] is head for entry in connection.run_on_commit):
+    # Newest first: the marker is almost always the last callback, so a transaction that appends
+    # thousands of events (a bulk load) does not scan its whole callback list for each one.
+    if any(entry[1] is head for entry in reversed(connection.run_on_commit)):
         return head.hash
     connection._audit_chain_head = None
     return None
