@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
@@ -19,7 +18,7 @@ from dajiuzhu.core import context
 from dajiuzhu.core.errors import DomainError
 from dajiuzhu.core.ids import mask_name
 from dajiuzhu.core.panels import household_panels
-from dajiuzhu.core.views import run_service
+from dajiuzhu.core.views import require_perm, run_service
 
 from . import selectors, services
 from .forms import (
@@ -38,11 +37,6 @@ from .models import Appeal, CaseStatus, Channel, ItemStatus, PublicNotice, Signa
 from .notices import objection_allowed
 from .window import NewHousehold, household_lookup, window_submit
 from .workflow import TRANSITIONS, available_steps
-
-
-def _require(request, code: str) -> None:
-    if not request.user.has_perm_code(code):
-        raise PermissionDenied
 
 
 def _channels(user):
@@ -64,7 +58,7 @@ def _item_choices(user):
 @login_required
 def workbench(request):
     """The township window: new application, my queue, due reviews, the worklist."""
-    _require(request, "cases.view")
+    require_perm(request, "cases.view")
     user = request.user
     queue = selectors.case_list(actor=user, filters=selectors.CaseFilters(status="open"))[:50]
     mine = selectors.case_list(actor=user, filters=selectors.CaseFilters(mine=True))[:20]
@@ -85,7 +79,7 @@ def _member_rows(data):
 @login_required
 def application_new(request):
     """The one form: look up or register, declare, choose, sign, submit → the instant decision."""
-    _require(request, "cases.create")
+    require_perm(request, "cases.create")
     user = request.user
     prefilled = _prefilled_household(request)
     initial = {"household_id": prefilled.pk, "channel": Channel.PROACTIVE} if prefilled else None
@@ -132,7 +126,7 @@ def _prefilled_household(request):
 @require_POST
 def lookup(request):
     """htmx: the household of a full ID number (apply anywhere: any township of the county, exact number only)."""
-    _require(request, "cases.create")
+    require_perm(request, "cases.create")
     household, error = None, ""
     try:
         household = household_lookup(actor=request.user, id_number=request.POST.get("id_number", ""))
@@ -251,7 +245,7 @@ def appeal_decide(request, pk: int):
 
 @login_required
 def approvals(request):
-    _require(request, "cases.approve")
+    require_perm(request, "cases.approve")
     queue = selectors.approver_queue(actor=request.user)
     appeals = Appeal.objects.filter(status=Appeal.Status.OPEN)
     from dajiuzhu.core.scoping import scope
@@ -262,16 +256,16 @@ def approvals(request):
 
 @login_required
 def reviews(request):
-    _require(request, "cases.view")
+    require_perm(request, "cases.view")
     page = Paginator(selectors.due_reviews(actor=request.user), 50).get_page(request.GET.get("page"))
     return render(request, "cases/reviews.html", {"page": page, "today": timezone.localdate()})
 
 
 @login_required
 def worklist(request):
-    _require(request, "cases.view")
+    require_perm(request, "cases.view")
     if request.method == "POST":
-        _require(request, "cases.handle")
+        require_perm(request, "cases.handle")
         from dajiuzhu.core.jobs import job_enqueue
         from dajiuzhu.core.scoping import actor_prefix
 
