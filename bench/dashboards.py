@@ -47,9 +47,9 @@ def ensure_records(records: int, *, log=print) -> dict:
     instead of 10 million insertions into each of 10 indexes). The records depend only on the
     registry, ``records`` and the day (the same registry on the same day gives the same records).
     """
-    from django.db import DatabaseError, connection, transaction
+    from django.db import connection, transaction
 
-    from dajiuzhu.registry.synthetic import defer_constraints
+    from dajiuzhu.registry.synthetic import begin_bulk_load
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM results_assistancerecord WHERE dedupe_key LIKE %s", [MARK + "%"])
@@ -96,17 +96,11 @@ def ensure_records(records: int, *, log=print) -> dict:
             CROSS JOIN LATERAL (SELECT (current_date - ((g %% 730))::int) AS d) AS dd
             """
         with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    cursor.execute("SET LOCAL session_replication_role = replica")
-                replica = True
-            except DatabaseError:
-                replica = False
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
             cursor.execute("SET LOCAL maintenance_work_mem TO '512MB'")
             # Without the row triggers (replica) the foreign keys can stay; otherwise they are re-added
             # (and checked with one join each) after the insert, like the indexes.
-            recreate = defer_constraints(cursor, ("results_assistancerecord",), foreign_keys=not replica)
+            recreate, replica = begin_bulk_load(cursor, ("results_assistancerecord",))
             cursor.execute("DELETE FROM results_assistancerecord WHERE dedupe_key LIKE %s", [MARK + "%"])
             cursor.execute(sql, [records, households])
             inserted = time.perf_counter()

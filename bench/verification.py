@@ -47,12 +47,12 @@ def _ensure_department_data(on: dt.date) -> tuple[int, bool, float]:
     Returns (department records, reused, seconds). On PostgreSQL one transaction drops the record
     table's secondary indexes and unique constraint, inserts, and rebuilds them (one sort each).
     """
-    from django.db import DatabaseError, connection, transaction
+    from django.db import connection, transaction
 
     from dajiuzhu.accounts.departments import ensure_departments
     from dajiuzhu.accounts.models import Department
     from dajiuzhu.checks.models import Delivery, DepartmentRecord
-    from dajiuzhu.registry.synthetic import defer_constraints
+    from dajiuzhu.registry.synthetic import begin_bulk_load
 
     existing = Delivery.objects.filter(file_name=BENCH_FILE).count()
     if existing == len(DATA_TYPES):
@@ -67,16 +67,10 @@ def _ensure_department_data(on: dt.date) -> tuple[int, bool, float]:
         latest, latest_params = LATEST_FACTS, [on]
         if postgres:
             with connection.cursor() as cursor:
-                try:
-                    with transaction.atomic():
-                        cursor.execute("SET LOCAL session_replication_role = replica")
-                    replica = True
-                except DatabaseError:
-                    replica = False
                 cursor.execute("SET LOCAL maintenance_work_mem TO '256MB'")
                 cursor.execute("DROP TABLE IF EXISTS bench_latest_facts")
                 cursor.execute(LATEST_FACTS_TABLE, [on])
-                recreate = defer_constraints(cursor, ("checks_departmentrecord",), foreign_keys=not replica)
+                recreate, _replica = begin_bulk_load(cursor, ("checks_departmentrecord",))
             latest, latest_params = "bench_latest_facts f ON f.household_id = h.id", []
         for data_type, department_code, field, column in DATA_TYPES:
             department = Department.objects.get(code=department_code)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from dajiuzhu.core.errors import DomainError
 from dajiuzhu.core.intake import Column, FileRefused, Template, cell_problem, cell_text, open_table
+from dajiuzhu.core.intake.cells import is_formula
 
 from .datatypes import DataType
 from .parsing import LEAD_ALIASES
@@ -104,12 +105,4 @@ def _field_label(spec: DataType, key: str) -> str:
 def _safe(value: object) -> str:
     """A cell written back for correction; a formula is neutralised so a spreadsheet shows it as text."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return "'" + text if is_formula(text) else text

@@ -968,20 +968,25 @@ def _copy_batch(batch: list[tuple], result: LoadResult, *, actor, label: str) ->
         _copy(cursor, "registry_membership", COPY_MEMBERSHIP, memberships)
         _copy(cursor, "registry_memberfacts", COPY_MEMBER_FACTS, member_facts)
         _copy(cursor, "registry_householdfacts", COPY_HOUSEHOLD_FACTS, household_facts)
-        result.batches += 1
-        audit_record(actor=actor, action="registry.bulk_load", object_type="registry.household",
-                     object_id=f"{household_ids[0]}-{household_ids[-1]}",
-                     region_code=batch[0][5][:6] + "000000", source="command",
-                     new={"label": label, "batch": result.batches, "households": len(batch), "people": people,
-                          "memberships": len(memberships), "household_facts": len(household_facts),
-                          "member_facts": len(member_facts)})
-    result.households += len(batch)
-    result.people += people
-    result.memberships += len(memberships)
-    result.household_facts += len(household_facts)
-    result.member_facts += len(member_facts)
-    result.first_household_id = result.first_household_id or household_ids[0]
-    result.last_household_id = household_ids[-1]
+        _batch_done(result, actor=actor, label=label, household_ids=household_ids, county=batch[0][5][:6],
+                    people=people, memberships=len(memberships), household_facts=len(household_facts),
+                    member_facts=len(member_facts))
+
+
+def begin_bulk_load(cursor, tables: tuple[str, ...]) -> tuple[list[str], bool]:
+    """Inside the caller's transaction on PostgreSQL: skip row triggers where the role may
+    (``session_replication_role = replica``, so foreign keys need no per-row check and stay), and
+    defer the tables' indexes and constraints (``defer_constraints``). Returns the statements that
+    recreate them (to run after the load in the same transaction) and whether row triggers are skipped."""
+    from django.db import DatabaseError, transaction
+
+    try:
+        with transaction.atomic():
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        replica = True
+    except DatabaseError:
+        replica = False
+    return defer_constraints(cursor, tables, foreign_keys=not replica), replica
 
 
 def defer_constraints(cursor, tables: tuple[str, ...], *, foreign_keys: bool = True) -> list[str]:
@@ -1116,18 +1121,25 @@ def _load_batch(batch: list[HouseholdDraft], writer: _Writer, numbers: dict[str,
     writer.write("registry_membership", MEMBERSHIP_COLUMNS, memberships)
     writer.write("registry_memberfacts", MEMBER_FACTS_COLUMNS, member_facts)
     writer.write("registry_householdfacts", HOUSEHOLD_FACTS_COLUMNS, household_facts)
+    _batch_done(result, actor=actor, label=label, household_ids=household_ids, county=batch[0].region_code[:6],
+                people=people, memberships=len(memberships), household_facts=len(household_facts),
+                member_facts=len(member_facts))
+
+
+def _batch_done(result, *, actor, label: str, household_ids: list[int], county: str, people: int, memberships: int,
+                household_facts: int, member_facts: int) -> None:
+    """One audit event for a loaded batch, and the batch added to the load's counts."""
     result.batches += 1
     audit_record(actor=actor, action="registry.bulk_load", object_type="registry.household",
-                 object_id=f"{household_ids[0]}-{household_ids[-1]}", region_code=batch[0].region_code[:6] + "000000",
+                 object_id=f"{household_ids[0]}-{household_ids[-1]}", region_code=county + "000000",
                  source="command",
-                 new={"label": label, "batch": result.batches, "households": len(batch), "people": people,
-                      "memberships": len(memberships), "household_facts": len(household_facts),
-                      "member_facts": len(member_facts)})
-    result.households += len(batch)
+                 new={"label": label, "batch": result.batches, "households": len(household_ids), "people": people,
+                      "memberships": memberships, "household_facts": household_facts, "member_facts": member_facts})
+    result.households += len(household_ids)
     result.people += people
-    result.memberships += len(memberships)
-    result.household_facts += len(household_facts)
-    result.member_facts += len(member_facts)
+    result.memberships += memberships
+    result.household_facts += household_facts
+    result.member_facts += member_facts
     result.first_household_id = result.first_household_id or household_ids[0]
     result.last_household_id = household_ids[-1]
 
