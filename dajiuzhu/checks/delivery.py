@@ -20,6 +20,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dajiuzhu.core import crypto
 from dajiuzhu.core.audit import audit_record
 from dajiuzhu.core.errors import Conflict, DomainError, Forbidden
 from dajiuzhu.core.normalise import clean_text
@@ -91,10 +92,10 @@ def delivery_receive(*, actor, data_type: str, rows: Iterable[Mapping], channel:
     if future_rows:
         raise DomainError(_("the delivery describes a date in the future (rows %(rows)s): nothing was stored")
                           % {"rows": ", ".join(map(str, future_rows[:20]))}, field="as_of",
-                          details={"errors": errors[:MAX_ERRORS_KEPT]})
+                          details={"errors": _public(errors)})
     if not records:
         raise DomainError(_("the delivery has no usable row: nothing was stored"),
-                          details={"errors": errors[:MAX_ERRORS_KEPT]})
+                          details={"errors": _public(errors)})
     digest = _digest(data_type, records)
     if Delivery.objects.filter(department=department, data_type=data_type, digest=digest).exists():
         raise Conflict(_("this delivery was already received: nothing was stored"))
@@ -202,15 +203,27 @@ def _court_record_apply(*, actor, record: DepartmentRecord) -> int:
     return 1
 
 
-def _row_values(spec, raw: Mapping) -> dict[str, str]:
-    """The refused row's cells by field name (kept so the error file can be corrected and sent again)."""
+def _row_values(spec, raw: Mapping) -> str:
+    """The refused row's cells by field name, kept so the error file can be corrected and sent again —
+    encrypted (``core.crypto``) like every ID number at rest; ``row_values`` reads them back."""
     names = header_map(spec)
     out: dict[str, str] = {}
     for key, value in raw.items():
         name = names.get(clean_text(key)) if isinstance(key, str) and not key.startswith("_") else None
         if name is not None and value not in (None, ""):
             out[name] = str(value)[:200]
-    return out
+    return crypto.encrypt(json.dumps(out, ensure_ascii=False))
+
+
+def _public(errors: list[dict]) -> list[dict]:
+    """Errors for a refusal's answer: row, field and reason (the kept cells stay out of it)."""
+    return [{k: v for k, v in e.items() if k != "values"} for e in errors[:MAX_ERRORS_KEPT]]
+
+
+def row_values(error: Mapping) -> dict[str, str]:
+    """The cells of a refused row, as ``_row_values`` kept them (empty when none were kept)."""
+    token = error.get("values")
+    return json.loads(crypto.decrypt(token)) if token else {}
 
 
 def errors_as_rows(errors: list[Mapping]) -> list[list[str]]:

@@ -23,6 +23,7 @@ from dajiuzhu.core.intake import Column, FileRefused, Template, cell_problem, ce
 from dajiuzhu.core.intake.cells import is_formula
 
 from .datatypes import DataType
+from .delivery import row_values
 from .parsing import LEAD_ALIASES
 
 MAX_ROWS = 200_000
@@ -84,9 +85,9 @@ def error_file(spec: DataType, errors: Iterable[Mapping]) -> bytes:
     keys = [c.key for c in template.columns]
     by_row: dict[object, dict] = {}
     for error in errors:
-        entry = by_row.setdefault(error.get("row"), {"values": error.get("values") or {}, "reasons": []})
+        entry = by_row.setdefault(error.get("row"), {"values": {}, "reasons": []})
         entry["reasons"].append(f"{_field_label(spec, error.get('field', ''))}: {error.get('reason', '')}")
-        entry["values"] = entry["values"] or error.get("values") or {}
+        entry["values"] = entry["values"] or row_values(error)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([LINE_HEADER, *template.headers(), REASON_HEADER])

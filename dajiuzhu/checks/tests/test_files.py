@@ -65,6 +65,7 @@ def test_refused_rows_come_back_in_the_files_layout_and_the_corrected_file_is_ac
     delivery = Delivery.objects.get()
     assert delivery.rows == 3 and delivery.invalid == 2 and DepartmentRecord.objects.count() == 1
     assert {e["row"] for e in delivery.errors} == {3, 4}  # the rows of the file, header included
+    assert second.head.id_number not in str(delivery.errors)  # the kept cells are encrypted at rest
 
     report = client.get(reverse("checks:delivery_errors", args=[delivery.pk]))
     lines = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
