@@ -145,3 +145,14 @@ def audit_verify_job(job: Job) -> dict:
         log.error("audit chain broken at event #%s: %s (%s events before it intact)",
                   report.broken_at, report.reason, report.checked)
     return {"intact": report.ok, "checked": report.checked, "broken_at": report.broken_at, "reason": report.reason}
+
+
+REPORT_PURGE = "core.report_purge"
+
+
+@job_handler(REPORT_PURGE)
+def report_purge_job(job: Job) -> dict:
+    """Nightly: delete the error reports past the retention period (``core.retention``)."""
+    from .retention import report_purge
+
+    return report_purge()

@@ -20,3 +20,15 @@ def verify_audit_chain() -> str:
     with transaction.atomic():
         job = job_enqueue(kind=AUDIT_VERIFY)
     return str(job.pk)
+
+
+@shared_task(name="dajiuzhu.core.tasks.purge_reports")
+def purge_reports() -> str:
+    """Nightly: delete the error reports past the retention period, as a job."""
+    from django.db import transaction
+
+    from .jobs import REPORT_PURGE, job_enqueue
+
+    with transaction.atomic():
+        job = job_enqueue(kind=REPORT_PURGE)
+    return str(job.pk)

@@ -2,7 +2,9 @@
 
 A job of kind ``registry.import`` belongs to the uploader's region; the progress page and the
 error report are found through ``core.scoping`` (another township's job is a 404), and the
-report is served from ``VAR_DIR/reports`` (not web-public) by ``import_report`` only.
+report is served from ``VAR_DIR/reports`` (not web-public) by ``import_report`` only: it is kept
+sealed there (``core.intake.sealed``) and decrypted into the CSV/XLSX only in that response. After
+the retention period (``core.retention``) the nightly purge deletes it and the page says so.
 """
 
 from __future__ import annotations
@@ -14,15 +16,19 @@ from urllib.parse import quote
 from django import forms
 from django.conf import settings
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dajiuzhu.core.audit import audit_record
 from dajiuzhu.core.intake import FileRefused, open_table
+from dajiuzhu.core.intake.report import report_content
+from dajiuzhu.core.intake.sealed import SealedFileError, is_sealed_path
 from dajiuzhu.core.jobs import job_enqueue
 from dajiuzhu.core.models import Job
+from dajiuzhu.core.retention import report_expired_at, report_expires_at, report_retention_days
 from dajiuzhu.core.scoping import get_scoped, scope
 from dajiuzhu.core.views import perm_required
 
@@ -120,6 +126,9 @@ def import_status(request, pk):
         "counts": [(label, counts.get(key, 0)) for key, label in COUNT_LABELS] if counts else [],
         "failure": job.message.split("\n\n", 1)[0] if job.status == Job.Status.FAILED else "",
         "has_report": bool(job.error_report),
+        "report_expires_at": report_expires_at(job) if job.error_report else None,
+        "report_expired_at": parse_datetime(report_expired_at(job) or ""),
+        "retention_days": report_retention_days(),
         "result": job.result or {},
     }
     template = "registry/import_progress.html" if request.headers.get("HX-Request") else "registry/import_status.html"
@@ -136,5 +145,18 @@ def import_report(request, pk):
     with transaction.atomic():
         audit_record(actor=request.user, action="registry.import.report_download", object_type="core.job",
                      object_id=str(job.pk), region_code=job.region_code, new={"report": path.name})
-    return FileResponse(open(path, "rb"), as_attachment=True,  # noqa: SIM115 - FileResponse closes it
-                        filename=f"registry-errors-{str(job.pk)[:8]}{path.suffix}")
+    if not is_sealed_path(path):  # a report written before reports were sealed (purged after the retention)
+        return FileResponse(open(path, "rb"), as_attachment=True,  # noqa: SIM115 - FileResponse closes it
+                            filename=f"registry-errors-{str(job.pk)[:8]}{path.suffix}")
+    try:
+        content, kind = report_content(path)
+    except SealedFileError as exc:  # sealed under another key (FIELD_ENCRYPTION_KEY rotated) or altered
+        raise Http404(_("This import's error report can no longer be read.")) from exc
+    response = StreamingHttpResponse(content, content_type=REPORT_TYPES[kind])
+    response["Content-Disposition"] = f'attachment; filename="registry-errors-{str(job.pk)[:8]}.{kind}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+REPORT_TYPES = {"csv": "text/csv; charset=utf-8",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}

@@ -11,6 +11,7 @@ from django.utils import translation
 
 from dajiuzhu.core.audit import audit_verify
 from dajiuzhu.core.intake import FileRefused
+from dajiuzhu.core.intake.report import report_content, report_kind
 from dajiuzhu.core.models import AuditEvent
 from dajiuzhu.core.testing import (
     LINYI_COUNTY,
@@ -75,10 +76,22 @@ def write_xlsx(tmp_path, sheets: dict, *, name="registry.xlsx", merge: str = "")
     return path
 
 
+def report_file(path):
+    """The report as downloaded (the file at rest is sealed: ``core.intake.report.report_content``)."""
+    content, _kind = report_content(path)
+    return io.BytesIO(b"".join(content))
+
+
 def read_report(path):
-    if str(path).endswith(".xlsx"):
+    if str(path).endswith(".enc"):
+        kind, path = report_kind(path), report_file(path)
+    else:
+        kind = report_kind(path)
+    if kind == "xlsx":
         sheet = openpyxl.load_workbook(path).active
         return [[("" if c is None else str(c)) for c in row] for row in sheet.iter_rows(values_only=True)]
+    if isinstance(path, io.BytesIO):
+        return list(csv.reader(io.StringIO(path.getvalue().decode("utf-8-sig"), newline="")))
     with open(path, encoding="utf-8-sig", newline="") as handle:
         return list(csv.reader(handle))
 
@@ -355,8 +368,8 @@ def test_xlsx_error_report_round_trip(tmp_path, admin):
     rows = family("1", size=2)
     rows[0][4] = "371424100999"
     result = registry_import(actor=admin, path=write_xlsx(tmp_path, {"登记表": [HEADER, *rows]}))
-    assert str(result.report_path).endswith(".xlsx")
-    workbook = openpyxl.load_workbook(result.report_path)
+    assert str(result.report_path).endswith(".xlsx.enc")
+    workbook = openpyxl.load_workbook(report_file(result.report_path))
     sheet = workbook.active
     for row in sheet.iter_rows(min_row=2):
         row[4].value = LINYI_VILLAGE
