@@ -162,8 +162,9 @@ def window_submit(
         from dajiuzhu.registry.policies import can_edit_household
 
         own = can_edit_household(actor, household)
-        latest_facts = household_facts_record(actor=actor, household=household, as_of=on, values=values,
-                                              source=FactSource.DECLARED, audit=own, for_application=True)
+        # Already inside this function's transaction: the registry's write without another savepoint.
+        latest_facts = household_facts_record.__wrapped__(actor=actor, household=household, as_of=on, values=values,
+                                                          source=FactSource.DECLARED, audit=own, for_application=True)
         if not own:
             # Audited at the end of this transaction, just before the case's own event: the audit chain is
             # serialised on a lock held until commit, so taking it last keeps concurrent windows apart for

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -234,7 +234,9 @@ def household_facts_record(*, actor, household: Household, as_of: dt.date, value
         raise Forbidden(_("you may not change this household"))
     if as_of > timezone.localdate():
         raise DomainError(_("facts cannot describe a future date"), field="as_of")
-    previous = HouseholdFacts.objects.filter(household=household, as_of__lte=as_of).order_by("-as_of").first()
+    # The observation before this one is read only for the audit event's "old" values.
+    previous = (HouseholdFacts.objects.filter(household=household, as_of__lte=as_of).order_by("-as_of").first()
+                if audit else None)
     facts = _household_facts_write(actor=actor, household=household, as_of=as_of, values=values, source=source)
     if audit:
         before = {k: getattr(previous, k) for k in values} if previous else {}
@@ -245,13 +247,72 @@ def household_facts_record(*, actor, household: Household, as_of: dt.date, value
 
 
 def _household_facts_write(*, actor, household: Household, as_of: dt.date, values: dict, source: str) -> HouseholdFacts:
-    """The write itself, for services that checked the right and audit the whole operation."""
+    """The write itself, for services that checked the right and audit the whole operation.
+
+    What ``HouseholdFacts.objects.update_or_create(household=…, as_of=…, defaults=…)`` does, in one
+    statement and without its savepoints: ``INSERT … ON CONFLICT (household_id, as_of) DO UPDATE`` of the
+    given fields (an earlier observation of the same day is replaced, its other fields and ``recorded_at``
+    kept), the stored row returned (PostgreSQL and SQLite ≥ 3.35 alike). No signal listens to this model.
+    """
     user = actor if getattr(actor, "is_authenticated", False) else None
-    facts, _created = HouseholdFacts.objects.update_or_create(
-        household=household, as_of=as_of,
-        defaults={**values, "region_code": household.region_code, "source": source, "recorded_by": user},
-    )
-    return facts
+    changes = {**values, "region_code": household.region_code, "source": source,
+               "recorded_by_id": user.pk if user is not None else None}
+    sql, fields, returned = _facts_upsert_sql(tuple(changes))
+    now = timezone.now()
+    params = []
+    for field in fields:
+        if field.attname in changes:
+            value = changes[field.attname]
+        elif field.attname == "household_id":
+            value = household.pk
+        elif field.attname == "as_of":
+            value = as_of
+        elif field.attname == "recorded_at":
+            value = now
+        else:
+            value = field.get_default()
+        params.append(field.get_db_prep_save(value, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    values_read = []
+    for value, (field, converters) in zip(row, returned, strict=True):
+        for converter in converters:
+            value = converter(value, field, connection)
+        values_read.append(value)
+    return HouseholdFacts.from_db(connection.alias, [f.target.attname for f, _c in returned], values_read)
+
+
+_FACTS_UPSERT: dict[tuple, tuple] = {}
+
+
+def _facts_upsert_sql(changed: tuple[str, ...]):
+    """The upsert statement of ``_household_facts_write`` for these changed attnames (built once per process
+    and database vendor): (sql, the inserted fields in order, the returned columns with their converters)."""
+    key = (connection.vendor, changed)
+    hit = _FACTS_UPSERT.get(key)
+    if hit is not None:
+        return hit
+    opts = HouseholdFacts._meta
+    quote = connection.ops.quote_name
+    fields = [f for f in opts.concrete_fields if not f.primary_key]
+    unknown = set(changed) - {f.attname for f in fields}
+    if unknown:
+        raise ValueError(f"not household facts fields: {sorted(unknown)}")
+    table = quote(opts.db_table)
+    updated = [quote(opts.get_field(name).column) for name in changed]  # get_field takes the attname too
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in updated)
+    cols = [f.get_col(opts.db_table) for f in opts.concrete_fields]
+    sql = (f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))}) "
+           f"ON CONFLICT ({quote(opts.get_field('household').column)}, {quote(opts.get_field('as_of').column)}) "
+           f"DO UPDATE SET {updates} "
+           f"RETURNING {', '.join(quote(c.target.column) for c in cols)}")
+    returned = tuple((c, tuple(connection.ops.get_db_converters(c)) + tuple(c.get_db_converters(connection)))
+                     for c in cols)
+    hit = (sql, fields, returned)
+    _FACTS_UPSERT[key] = hit
+    return hit
 
 
 @transaction.atomic

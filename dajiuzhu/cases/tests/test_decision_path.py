@@ -184,7 +184,9 @@ def test_the_instant_decision_through_the_api_reads_a_pinned_number_of_queries(c
     # PostgreSQL) and the rest the token (2), the declared facts (3) and the fact frame (3) of the registry,
     # credit's hook (1), the audit chain (6) and the verification job (1). 23-24 after the token's use written
     # at most once a minute (the warm-up wrote it) and one chain lock and head read per transaction (audit 4).
-    limit = 25 if connection.vendor == "postgresql" else 28
+    # 18 after the hot path's reads in precompiled SQL (household lock + members + member facts in one
+    # statement, the open and covering items in one) and the declared facts in one INSERT … ON CONFLICT.
+    limit = 18 if connection.vendor == "postgresql" else 20
     assert len(statements) <= limit, "\n".join(s[:120] for s in statements)
     # The catalogue (items, versions, links, standards, labels) comes from the process's copy: only the stamp.
     assert sum(1 for s in statements if "programs_" in s) == 1, [s[:200] for s in statements if "programs_" in s]
@@ -256,3 +258,71 @@ def test_the_combined_writes_store_what_the_separate_writes_store(catalogue, lin
                                                   spouse_age=ages[1])))
     assert written[1] == written[0]
     assert written[0]["items"] and written[0]["events"] and written[0]["number_ends_with_pk"]
+
+
+# --------------------------------------------------------------------------- the reads in precompiled SQL
+
+
+def test_the_locked_read_gives_the_living_members_and_their_latest_member_facts(catalogue):
+    """``locked_household_with_members`` (one statement) reads what ``select_for_update().get()`` and
+    ``living_members`` with the prefetched member facts read: the same rows, values and latest facts."""
+    import datetime as dt
+
+    from django.forms.models import model_to_dict
+
+    from dajiuzhu.cases import services
+    from dajiuzhu.registry.models import Household
+    from dajiuzhu.registry.services import member_facts_record, person_record_death
+
+    admin = make_user("county_admin", "371424000000")
+    household = make_household(XINGLONG_VILLAGE, members=[
+        member_input("张三", age=70), member_input("李四", relation="spouse", sex="F", age=66),
+        member_input("张小", relation="child", age=30), member_input("张二", relation="child", sex="F", age=25)])
+    on = today()
+    oldest, spouse, child, _youngest = services.living_members(household, on)
+    member_facts_record(actor=admin, person=oldest, as_of=on - dt.timedelta(days=40), values={"health": "chronic"})
+    member_facts_record(actor=admin, person=oldest, as_of=on - dt.timedelta(days=3), values={"health": "serious"})
+    member_facts_record(actor=admin, person=child, as_of=on + dt.timedelta(days=3), values={"employment": "farming"})
+    person_record_death(actor=admin, person=spouse, on=on - dt.timedelta(days=1))
+    for day in (on, on - dt.timedelta(days=10), on - dt.timedelta(days=2)):
+        locked, members = services.locked_household_with_members(household.pk, day)
+        expected = services.living_members(Household.objects.get(pk=household.pk), day)
+        assert model_to_dict(locked) == model_to_dict(Household.objects.get(pk=household.pk))
+        assert [model_to_dict(p) for p in members] == [model_to_dict(p) for p in expected]
+        assert [p.latest_facts for p in members] == [next(iter(p.facts.all()), None) for p in expected]
+        assert [services._latest_member_facts(p) for p in members] == [p.latest_facts for p in members]
+        assert all(p.household is locked for p in members)
+    assert [p.name for p in members] == ["张三", "李四", "张小", "张二"]  # the day before the death
+    assert members[0].latest_facts.health == "serious"
+    assert len(services.locked_household_with_members(household.pk, on)[1]) == 3
+    with pytest.raises(Household.DoesNotExist):
+        services.locked_household_with_members(household.pk + 10_000, on)
+
+
+def test_the_open_and_covering_read_gives_what_the_orm_reads_gave(catalogue, linyi_handler):
+    """``open_and_covering`` (one statement) returns the household's open items and the other households'
+    open items covering its members, with their cases (and households), as the ORM reads of
+    ``check_duplicates`` did."""
+    from django.db.models import Q
+    from django.forms.models import model_to_dict
+
+    from dajiuzhu.cases import services
+    from dajiuzhu.cases.models import CaseItem
+
+    case = submit_new_family(linyi_handler, items=("dibao", "elderly_allowance", "union_hardship"), head_age=82,
+                             spouse_age=50)
+    household = case.household
+    members = services.living_members(household, today())
+    other = make_household(XINGLONG_VILLAGE)
+    for target in (household, other):  # its own open items; another household's items covering these members
+        held, others = services.open_and_covering(target, members, today())
+        expected_held = list(services.open_items(target.pk, today()).select_related("case"))
+        covering = CaseItem.covered.through.objects.filter(person_id__in=[p.pk for p in members]).values("caseitem_id")
+        expected_others = list(CaseItem.objects.filter(Q(status="pending") | Q(status="approved"), pk__in=covering)
+                               .exclude(household=target).select_related("case", "household"))
+        assert [model_to_dict(i) | {"case": model_to_dict(i.case)} for i in held] == \
+               [model_to_dict(i) | {"case": model_to_dict(i.case)} for i in expected_held]
+        assert [(model_to_dict(i), model_to_dict(i.case), model_to_dict(i.household)) for i in others] == \
+               [(model_to_dict(i), model_to_dict(i.case), model_to_dict(i.household)) for i in expected_others]
+        assert all(i.household is target for i in held)
+        assert (held, others)[target is other]  # the case's items: held by the household, covering for the other
