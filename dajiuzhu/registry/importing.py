@@ -77,6 +77,17 @@ from .validation import (
 DEFAULT_BATCH_ROWS = 10_000  # rows per transaction: about eight statements and one audit event each
 _CHECK_VALUES = {c: i for i, c in enumerate("0123456789X")}
 _SUSPECT = re.compile("\x1f[ \u3000]*[=+\\-@\t\r\n]|[<:]")  # a cell starting like a formula, or markup/script
+
+
+def _suspect(text: str) -> bool:
+    """``_SUSPECT.search(text)`` for a whole batch joined with \x1f, without walking it character by character:
+    a match needs one of ``=+@<:`` or a tab/CR/LF somewhere, or a cell starting with ``-`` or a space (found with
+    substring searches, a few times faster than the regex on a 2 MB batch); only then does the regex run."""
+    if any(c in text for c in "=+@<:\t\r\n") or "\x1f-" in text or "\x1f " in text or "\x1f\u3000" in text:
+        return _SUSPECT.search(text) is not None
+    return False
+
+
 PERSON_OPTIONAL = ("phone", "hukou_region_code", "ethnicity", "marital_status", "education")
 
 
@@ -488,7 +499,7 @@ class _Importer:
         transposed = list(zip(*table, strict=False))
         columns = {key: transposed[position] for key, position in index.items()}
         members = parse_members(columns, len(table), today=self.today, known_codes=self.known_codes)
-        suspect = _SUSPECT.search("\x1f" + "\x1f".join(itertools.chain.from_iterable(table))) is not None
+        suspect = _suspect("\x1f" + "\x1f".join(itertools.chain.from_iterable(table)))
         optional = [k for k in (*PERSON_OPTIONAL, *MEMBER_FACT_KEYS) if k in columns]
         given_of: dict[tuple, frozenset] = {}
         marks = list(zip(*(map(bool, map(str.strip, columns[k])) for k in optional), strict=True)) \
@@ -772,8 +783,15 @@ class _BatchMerge:
         for planned, hashed in zip(planned_all, hashes, strict=True):
             planned.id_hash = hashed
         lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
-        people = {row[1]: dict(zip(_PERSON_COLUMNS, row, strict=True)) for row in _rows_in(
-            cursor, f"SELECT {', '.join(_PERSON_COLUMNS)} FROM registry_person WHERE id_hash IN (%s){lock}", hashes)}
+        if connection.vendor == "postgresql":  # the hashes (hex) as one comma-separated text: quoting a list of
+            # 10,000 strings into an array literal cost psycopg a regular expression per element
+            cursor.execute(f"SELECT {', '.join(_PERSON_COLUMNS)} FROM registry_person "
+                           "WHERE id_hash = ANY(string_to_array(%s, ',')) FOR UPDATE", [",".join(hashes)])
+            found = cursor.fetchall()
+        else:
+            found = _rows_in(cursor, f"SELECT {', '.join(_PERSON_COLUMNS)} FROM registry_person WHERE id_hash IN (%s)",
+                             hashes)
+        people = {row[1]: dict(zip(_PERSON_COLUMNS, row, strict=True)) for row in found}
         home_ids = sorted({p["household_id"] for p in people.values() if p["household_id"]})
         homes = {row[0]: dict(zip(("id", "number", "region_code", "hukou_region_code", "address", "head_id"), row,
                                   strict=True)) for row in _rows_in(

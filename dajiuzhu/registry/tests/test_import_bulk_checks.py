@@ -11,6 +11,9 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from dajiuzhu.core.testing import LINYI_COUNTY, LINYI_VILLAGE, LINYI_VILLAGE_2, make_household, make_user
 from dajiuzhu.registry import importing
@@ -140,3 +143,10 @@ def test_the_bulk_path_is_off_when_disabled_and_on_sqlite(monkeypatch):
     monkeypatch.setattr(importing, "BULK_CHECKS", True)
     if connection.vendor == "sqlite":
         assert importing.checks_in_bulk_allowed() is False
+
+
+@hypothesis_settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab1-=+@<:\t\r\n \u3000中\x1f")), max_size=8), max_size=8))
+def test_the_batch_precheck_for_formulas_and_markup_is_the_regex(cells):
+    text = "\x1f" + "\x1f".join(cells)
+    assert importing._suspect(text) is (importing._SUSPECT.search(text) is not None)
