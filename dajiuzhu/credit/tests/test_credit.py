@@ -169,3 +169,27 @@ def test_the_daily_expiry_is_scheduled_and_runs_as_a_job(django_capture_on_commi
         job_id = expire_records()
     job = Job.objects.get(pk=job_id)
     assert job.kind == "credit.expire" and job.status == Job.Status.DONE and "expired" in job.result
+
+
+def test_the_restriction_read_in_precompiled_sql_gives_what_the_orm_read_gives():
+    """Every instant decision reads ``household_restriction``; its SQL is written once and must find the
+    record the ORM query finds (a member's, the newest first, in force on the day), with its person."""
+    from django.forms.models import model_to_dict
+
+    household, other = make_household(), make_household()
+    approver = make_user("county_approver", "371424000000")
+    spouse = household.members.exclude(pk=household.head_id).get()
+    today = dt.date.today()
+    _list(household.head, approver, start=today - dt.timedelta(days=400), months=12,  # out of force by now
+          source_reference="A-1")
+    _list(spouse, approver, start=today - dt.timedelta(days=30), months=12, source_reference="A-2")
+    _list(household.head, approver, start=today - dt.timedelta(days=10), months=6, source_reference="A-3")
+    for on in (today - dt.timedelta(days=200), today - dt.timedelta(days=20), today, today + dt.timedelta(days=400)):
+        for target in (household, other):
+            found, expected = (selectors.household_restriction(target, on=on),
+                               selectors.household_restriction_orm(target, on=on))
+            assert found == expected, on
+            if expected is not None:
+                assert model_to_dict(found) == model_to_dict(expected)
+                assert model_to_dict(found.person) == model_to_dict(expected.person)
+    assert selectors.household_restriction(household).person == household.head  # the newest in force
