@@ -27,6 +27,7 @@ import dataclasses
 import datetime as dt
 import gc
 import itertools
+import operator
 import queue
 import re
 import threading
@@ -1099,18 +1100,13 @@ class _BatchMerge:
         if not self.importer.checks_in_bulk:
             load_rows(cursor, table, columns, rows)
             return
-        noted = [(columns.index(column), self.referenced.setdefault(parent, set()))
-                 for column, parent in references.items()]
-
-        def noting(rows):
-            for row in rows:
-                for at, ids in noted:
-                    if row[at] is not None:
-                        ids.add(row[at])
-                yield row
-
+        rows = list(rows)
+        for column, parent in references.items():
+            ids = self.referenced.setdefault(parent, set())
+            ids.update(map(operator.itemgetter(columns.index(column)), rows))
+            ids.discard(None)
         cursor.execute("SET LOCAL session_replication_role = replica")
-        load_rows(cursor, table, columns, noting(rows))
+        load_rows(cursor, table, columns, rows)
         cursor.execute("SET LOCAL session_replication_role = origin")
 
     def _check_references(self, cursor, *, created: dict[str, set[int]]) -> None:
@@ -1123,15 +1119,16 @@ class _BatchMerge:
         for parent, ids in self.referenced.items():
             if not ids:
                 continue
-            everyone = sorted(ids)
-            cursor.execute(f"SELECT r.id FROM unnest(%s::bigint[]) AS r(id) WHERE NOT EXISTS "  # noqa: S608 - our tables
-                           f"(SELECT 1 FROM {parent} p WHERE p.id = r.id) LIMIT 1", [everyone])
+            everyone = ",".join(map(str, sorted(ids)))  # one text: no array quoting per element
+            cursor.execute(f"SELECT r.id FROM unnest(string_to_array(%s, ',')::bigint[]) AS r(id) "  # noqa: S608
+                           f"WHERE NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.id = r.id) LIMIT 1", [everyone])
             missing = cursor.fetchone()
             if missing:
                 raise IntegrityError(f"registry import: {parent} id {missing[0]} does not exist (foreign key)")
             others = sorted(ids - created.get(parent, set()))
             if others:
-                cursor.execute(f"SELECT id FROM {parent} WHERE id = ANY(%s) FOR KEY SHARE", [others])  # noqa: S608
+                cursor.execute(f"SELECT id FROM {parent} WHERE id = ANY(string_to_array(%s, ',')::bigint[]) "  # noqa: S608
+                               "FOR KEY SHARE", [",".join(map(str, others))])
                 if len(cursor.fetchall()) != len(others):
                     raise IntegrityError(f"registry import: a row of {parent} referred to vanished (foreign key)")
 
