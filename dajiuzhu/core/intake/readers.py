@@ -99,6 +99,8 @@ class Table:
 
 
 def _blank(record) -> bool:
+    if record and record[0].__class__ is str and record[0].strip():  # the common case: the first cell has text
+        return False
     return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in record)
 
 
