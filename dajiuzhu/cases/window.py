@@ -45,7 +45,6 @@ def household_lookup(*, actor, id_number: str):
 def lookup_person(*, actor, id_number: str):
     """The person (in a household) with this full ID number whose application the actor may take."""
     from dajiuzhu.core.scoping import region_in_scope
-    from dajiuzhu.registry.models import Person
 
     try:
         number = parse_id_number(id_number).number
@@ -54,7 +53,7 @@ def lookup_person(*, actor, id_number: str):
     # One query: the blind index is unique, so the person is fetched once and the two rules are applied to
     # it — the registry's (``scope(..., perm="registry.view")``, as ``person_find_by_id_number``) and the
     # township window's (anywhere in its own county, by the exact number only).
-    person = Person.objects.select_related("household").filter(id_hash=crypto.blind_index(number)).first()
+    person = _person_with_household(crypto.blind_index(number))
     if person is None or person.household is None:
         return None
     if region_in_scope(actor, person.region_code, perm="registry.view"):
@@ -63,6 +62,27 @@ def lookup_person(*, actor, id_number: str):
             and person.region_code.startswith(actor.region_id[:6])):
         return person
     return None
+
+
+def _person_with_household(id_hash: str):
+    """``Person.objects.select_related("household").filter(id_hash=…).first()`` in SQL written once (the
+    window's lookup runs for every application; ``cases.sql``)."""
+    from django.db import connection
+
+    from dajiuzhu.registry.models import Household, Person
+
+    from . import sql
+
+    p, h = sql.columns(Person, "p"), sql.columns(Household, "h")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {p.sql}, {h.sql} FROM registry_person p LEFT JOIN registry_household h"
+                       " ON h.id = p.household_id WHERE p.id_hash = %s ORDER BY p.id LIMIT 1", [id_hash])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    person = p.build(row)
+    person.household = h.build(row, p.width)
+    return person
 
 
 def _parse_members(raw_members: Sequence[Mapping]):

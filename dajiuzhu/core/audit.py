@@ -137,7 +137,10 @@ def audit_record(
     last = _known_head()
     if last is None:
         _lock_chain()
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+        with connection.cursor() as cursor:  # AuditEvent.objects.order_by("-id").values_list("hash").first()
+            cursor.execute(_head_sql())
+            row = cursor.fetchone()
+        last = row[0] if row else None
     # Round-trip through JSON so the stored value is exactly what was hashed.
     event = AuditEvent(
         at=timezone.now(),
@@ -153,9 +156,44 @@ def audit_record(
         prev_hash=last or GENESIS,
     )
     event.hash = event_hash(event)
-    event.save(force_insert=True)
+    _insert(event)
     _remember_head(event.hash)
     return event
+
+
+_SQL: dict[tuple, object] = {}
+
+
+def _head_sql() -> str:
+    key = (connection.vendor, "head")
+    if key not in _SQL:
+        quote = connection.ops.quote_name
+        _SQL[key] = (f"SELECT {quote('hash')} FROM {quote(AuditEvent._meta.db_table)}"
+                     f" ORDER BY {quote('id')} DESC LIMIT 1")
+    return _SQL[key]
+
+
+def _insert(event: AuditEvent) -> None:
+    """``event.save(force_insert=True)`` with SQL built once per process (every audited write appends one;
+    no signal listens to ``AuditEvent``): the same columns and prepared values, the new id returned."""
+    key = (connection.vendor, "insert")
+    hit = _SQL.get(key)
+    if hit is None:
+        from django.db.models import AutoField
+
+        quote = connection.ops.quote_name
+        opts = AuditEvent._meta
+        fields = [f for f in opts.concrete_fields if not f.generated and not isinstance(f, AutoField)]
+        hit = _SQL[key] = (
+            f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+            f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(opts.pk.column)}", fields)
+    sql, fields = hit
+    params = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        event.pk = cursor.fetchone()[0]
+    event._state.adding = False
+    event._state.db = connection.alias
 
 
 def diff(before: Mapping, after: Mapping) -> tuple[dict, dict]:

@@ -78,3 +78,24 @@ def test_events_of_an_inner_savepoint_that_is_kept_link_on():
         third = _event(3)
     assert (second.prev_hash, third.prev_hash) == (first.hash, second.hash)
     assert audit_verify().ok
+
+
+@pytest.mark.django_db
+def test_the_row_written_is_the_event_returned_and_verifies():
+    """The event is inserted with SQL built once per process: the stored row is the event returned (same
+    values, id and hash), JSON and Decimal values as hashed, and the chain verifies."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.forms.models import model_to_dict
+
+    with transaction.atomic():
+        events = [audit_record(actor=None, action="test.event", object_type="x", object_id=i,
+                               old={"amount": Decimal("1.50")}, new={"on": dt.date(2026, 1, i + 1), "i": [i, "甲"]})
+                  for i in range(3)]
+    for event in events:
+        stored = AuditEvent.objects.get(pk=event.pk)
+        assert model_to_dict(stored) == model_to_dict(event) and stored.at == event.at
+        assert not event._state.adding
+    assert events[1].new == {"on": "2026-01-02", "i": [1, "甲"]} and events[0].old == {"amount": "1.50"}
+    assert audit_verify().ok
