@@ -144,7 +144,7 @@ def run(people: int, **context) -> dict:
     from django.db import connection
 
     from dajiuzhu.core.models import Job
-    from dajiuzhu.registry.importing import registry_import
+    from dajiuzhu.registry.importing import checks_in_bulk_allowed, registry_import
 
     seed = context.get("seed", 371424)
     county = context.get("county", "371424")
@@ -166,6 +166,7 @@ def run(people: int, **context) -> dict:
         copy_seconds = copy_reference(path)
 
     floors = _floors()
+    bulk_checks = connection.vendor == "postgresql" and checks_in_bulk_allowed()
     marker = Job.objects.create(kind="bench.import_registry", status=Job.Status.RUNNING, params=floors)
     try:
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -212,7 +213,9 @@ def run(people: int, **context) -> dict:
              f"beside the merge): scan {phase['scan']:.1f} s, validate {phase['validate']:.1f} s, merge "
              f"{phase['merge']:.1f} s = prepare {phase.get('merge_prepare', 0):.1f} s (blind index, registry read, "
              f"numbers, AES-GCM) + plan {phase.get('merge_plan', 0):.1f} s + write {phase.get('merge_write', 0):.1f} s "
-             f"(COPY, SQL) + commit {phase.get('merge_commit', 0):.1f} s (deferred foreign-key checks), total "
+             f"(COPY, SQL) + check {phase.get('merge_check', 0):.1f} s (foreign keys of the new rows, set-based"
+             + ("" if bulk_checks else ": not used, this role may not set session_replication_role")
+             + f") + commit {phase.get('merge_commit', 0):.1f} s (deferred foreign-key checks), total "
              f"{phase['total']:.1f} s. CPU: importing process {python_cpu:.1f} s"
              + (f", its PostgreSQL backend {backend_cpu:.1f} s" if backend_cpu is not None else "")
              + f"; machine load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores. Reference: "
