@@ -5,6 +5,7 @@ trigger-checked path leaves, refuse a dangling reference, and stay off where it 
 """
 
 import datetime as dt
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -102,6 +103,9 @@ def test_the_bulk_path_writes_exactly_the_rows_of_the_trigger_checked_path(tmp_p
     assert (bulk.counts.households_created, bulk.counts.households_updated, bulk.counts.rows_rejected) == (3, 1, 1)
     assert bulk_rows == checked_rows
     assert len(bulk_rows["Person"]) == 2 + 7 and len(bulk_rows["Membership"]) == 2 + 7
+    facts = [dict(row) for row in bulk_rows["HouseholdFacts"] if dict(row)["as_of"].isoformat() == as_of]
+    assert [(f["monthly_wages"], f["deposits"], f["vehicles"], f["safe_water"]) for f in facts] == [
+        (Decimal("1200.50"), Decimal("5000.00"), 0, True)]  # amounts copied as text, counts and flags typed
 
 
 @postgres_only
