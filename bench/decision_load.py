@@ -30,7 +30,9 @@ several townships) with API tokens.
    mean think time of 2 s while answers are fast, and less as latency grows (a slow server slows
    its own load, so the p99 of this phase is the figure that shows queueing). The number of SQL
    statements of one decision is counted in-process before the server starts (one rolled-back
-   decision through the Django test client) and reported beside the timings.
+   decision through the Django test client) and reported beside the timings, with the CPU time per
+   decision of 60 more rolled-back decisions in the same process (``time.process_time``: the
+   decision's own Python cost, which other work on the machine does not inflate as it does latency).
 
 The verification hook (``cases.hooks.VERIFIERS``, checks' economic-status check) runs after a
 trust-first decision as a background job — on Celery workers in production; in the benchmark
@@ -66,9 +68,10 @@ LEVEL_SECONDS = float(os.environ.get("DECISION_LOAD_LEVEL_SECONDS", "60"))  # ea
 MAX_REQUESTS_PER_LEVEL = 1600  # households with no case used per level at most (the level ends early if spent)
 REQUESTS_SATURATION = 300
 REQUESTS_SINGLE = 100
+IN_PROCESS_DECISIONS = 60  # rolled-back decisions timed in the benchmark's own process (CPU per decision)
 WARMUP = 30
 # Sync workers: on 2 cores shared with PostgreSQL and the load generator, a worker is either running Python
-# or waiting for one of its ~30 round trips; 3 keeps both cores busy without queueing CPU-bound workers
+# or waiting for one of its ~17 round trips; 3 keeps both cores busy without queueing CPU-bound workers
 # behind each other (override with DECISION_LOAD_WORKERS to compare).
 WORKERS = int(os.environ.get("DECISION_LOAD_WORKERS", "3"))
 TARGET_P99_MS = 100.0
@@ -170,8 +173,10 @@ def _payloads(county: str, count: int, seed: int) -> list[dict]:
     return payloads
 
 
-def _statements_per_decision(payloads: list[dict], token: str) -> int:
-    """SQL statements of one instant decision through the API, counted in this process (rolled back)."""
+def _statements_per_decision(payloads: list[dict], token: str) -> tuple[int, float]:
+    """SQL statements of one instant decision through the API, counted in this process (rolled back), and the
+    CPU time (``time.process_time``) per decision of the rest of ``payloads`` (each rolled back), in ms: the
+    decision's own Python cost through the Django test client, steadier than the workers' CPU under load."""
     from django.conf import settings
     from django.db import connection, transaction
     from django.test import Client
@@ -200,9 +205,19 @@ def _statements_per_decision(payloads: list[dict], token: str) -> int:
                         raise RuntimeError(f"decision failed: {response.status_code} {response.content[:300]!r}")
                     count = sum(1 for q in queries.captured_queries if "SAVEPOINT" not in q["sql"])
                     transaction.set_rollback(True)
+            rest = payloads[2:]
+            started = time.process_time()
+            for payload in rest:
+                with transaction.atomic():
+                    response = client.post("/api/v1/cases/applications", json.dumps(payload),
+                                           content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+                    if response.status_code != 201:
+                        raise RuntimeError(f"decision failed: {response.status_code} {response.content[:300]!r}")
+                    transaction.set_rollback(True)
+            cpu_ms = (time.process_time() - started) / max(1, len(rest)) * 1000
     finally:
         hooks.VERIFIERS[:] = verifiers
-    return count
+    return count, cpu_ms
 
 
 def _cpu_seconds(master_pid: int) -> float:
@@ -347,10 +362,11 @@ def run(people: int, **context) -> dict:
     levels = (0.05,) if smoke else THINK_LEVELS
     level_n, sat_n, warm = (6, 6, 2) if smoke else (MAX_REQUESTS_PER_LEVEL, REQUESTS_SATURATION, WARMUP)
     single_n = 4 if smoke else REQUESTS_SINGLE
-    payloads = _payloads(county, warm + level_n * len(levels) + sat_n + single_n + 2, seed)
+    in_process = 2 + (2 if smoke else IN_PROCESS_DECISIONS)
+    payloads = _payloads(county, warm + level_n * len(levels) + sat_n + single_n + in_process, seed)
     tokens = _window_tokens(county)
-    statements = _statements_per_decision(payloads[-2:], tokens[0])
-    payloads = payloads[:-2]
+    statements, in_process_cpu_ms = _statements_per_decision(payloads[-in_process:], tokens[0])
+    payloads = payloads[:-in_process]
 
     def take(n: int) -> list[dict]:
         taken, payloads[:n] = payloads[:n], []
@@ -390,6 +406,8 @@ def run(people: int, **context) -> dict:
          "unit": "ms"},
         {"name": "SQL statements per decision (API, an existing household, savepoints not counted)",
          "value": statements, "unit": "statements"},
+        {"name": "in-process CPU per decision (Django test client, rolled back)", "value": round(in_process_cpu_ms, 1),
+         "unit": "ms"},
     ]
     target_think = levels[0] if smoke else THINK_SECONDS
     for level in curve:

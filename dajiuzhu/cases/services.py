@@ -18,7 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dajiuzhu.core.audit import audit_record
+from dajiuzhu.core.audit import audit_record_many
 from dajiuzhu.core.errors import Conflict, DomainError, ErrorCode, Forbidden
 from dajiuzhu.core.ids import mask_name
 from dajiuzhu.core.money import money
@@ -390,8 +390,9 @@ def application_submit(
     submitting the same application at the same moment.
 
     ``latest_facts``: the household's ``HouseholdFacts`` of ``on`` when the caller has just recorded it
-    (the window's one form), so it is not read again. ``before_audit``: called just before the case's
-    audit event (the window's own audit of the declared facts), once the application is accepted.
+    (the window's one form), so it is not read again. ``before_audit``: an audit event (``audit_record``'s
+    keyword arguments) appended just before the case's, in the same INSERT, once the application is accepted
+    (the window's own audit of the declared facts).
     """
     from dajiuzhu.programs.cache import catalogue as current_catalogue
     from dajiuzhu.programs.facts import facts_for
@@ -545,14 +546,13 @@ def application_submit(
         _insert_with(events, before=[_insert_statement(through, covered)] if covered else [], returning=False)
     else:
         CaseEvent.objects.bulk_create(events)
-    if before_audit is not None:
-        before_audit()
-    audit_record(actor=actor, action="case.submit", obj=case,
-                 new={"number": case.number, "household": household.pk, "channel": channel, "status": case.status,
-                      "restriction": restriction,
-                      "items": [{"item": o.case_item.item.code, "status": o.case_item.status,
-                                 "amount": o.case_item.amount, "requested": o.case_item.requested}
-                                for o in outcomes]})
+    # The caller's event (``before_audit``) and the case's, appended in this order with one INSERT.
+    audit_record_many([*([before_audit] if before_audit is not None else []), {
+        "actor": actor, "action": "case.submit", "obj": case,
+        "new": {"number": case.number, "household": household.pk, "channel": channel, "status": case.status,
+                "restriction": restriction,
+                "items": [{"item": o.case_item.item.code, "status": o.case_item.status,
+                           "amount": o.case_item.amount, "requested": o.case_item.requested} for o in outcomes]}}])
     if any(o.case_item.status == ItemStatus.APPROVED for o in outcomes):
         _enqueue_verification(case, actor)
     # The items just written (the case's whole list, as it stands at the end of the application): the API

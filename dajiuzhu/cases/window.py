@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dajiuzhu.core import crypto
-from dajiuzhu.core.audit import audit_record
 from dajiuzhu.core.errors import Conflict, DomainError
 from dajiuzhu.core.ids import InvalidIdNumber, parse_id_number
 
@@ -199,5 +198,5 @@ def window_submit(
     return application_submit.__wrapped__(
         actor=actor, household=household, item_codes=item_codes, channel=channel, promise_signed=promise_signed,
         authorisation_signed=authorisation_signed, applicant=applicant, note=note, on=on, latest_facts=latest_facts,
-        before_audit=(lambda: audit_record(actor=actor, action="household.facts", obj=household, new=facts_audit))
+        before_audit={"actor": actor, "action": "household.facts", "obj": household, "new": facts_audit}
         if facts_audit is not None else None)

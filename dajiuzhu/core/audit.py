@@ -13,7 +13,7 @@ import decimal
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -127,13 +127,20 @@ def audit_record(
     source: str | None = None,
 ) -> AuditEvent:
     """Append one event. Must run inside the transaction of the change it records."""
+    return audit_record_many([{"actor": actor, "action": action, "obj": obj, "object_type": object_type,
+                               "object_id": object_id, "region_code": region_code, "old": old, "new": new,
+                               "source": source}])[0]
+
+
+def audit_record_many(entries: Sequence[Mapping]) -> list[AuditEvent]:
+    """Append several events, in order, with one INSERT (each entry: ``audit_record``'s keyword arguments).
+
+    The same events, links and hashes as calling ``audit_record`` for each entry in turn: each links to the
+    one before it; the ids the database gives them ascend in the order of the entries."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record must be called inside transaction.atomic")
-    if obj is not None:
-        object_type = object_type or obj._meta.label_lower
-        object_id = object_id or obj.pk
-        region_code = region_code or getattr(obj, "region_code", "") or ""
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    if not entries:
+        return []
     last = _known_head()
     if last is None:
         _lock_chain()
@@ -141,8 +148,26 @@ def audit_record(
             cursor.execute(_head_sql())
             row = cursor.fetchone()
         last = row[0] if row else None
+    events = []
+    for entry in entries:
+        event = _event(prev_hash=last or GENESIS, **entry)
+        event.hash = last = event_hash(event)
+        events.append(event)
+    _insert(events)
+    _remember_head(last)
+    return events
+
+
+def _event(*, actor, action: str, prev_hash: str, obj: Model | None = None, object_type: str = "",
+           object_id: object = "", region_code: str = "", old: Mapping | None = None, new: Mapping | None = None,
+           source: str | None = None) -> AuditEvent:
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+        region_code = region_code or getattr(obj, "region_code", "") or ""
+    user = actor if getattr(actor, "is_authenticated", False) else None
     # Round-trip through JSON so the stored value is exactly what was hashed.
-    event = AuditEvent(
+    return AuditEvent(
         at=timezone.now(),
         actor=user,
         actor_name=(user.get_username() if user else (str(actor) if actor else "system"))[:150],
@@ -153,12 +178,8 @@ def audit_record(
         source=source or context.current_source(),
         old=json.loads(json.dumps(_jsonable(old), ensure_ascii=False)) if old is not None else None,
         new=json.loads(json.dumps(_jsonable(new), ensure_ascii=False)) if new is not None else None,
-        prev_hash=last or GENESIS,
+        prev_hash=prev_hash,
     )
-    event.hash = event_hash(event)
-    _insert(event)
-    _remember_head(event.hash)
-    return event
 
 
 _SQL: dict[tuple, object] = {}
@@ -173,9 +194,10 @@ def _head_sql() -> str:
     return _SQL[key]
 
 
-def _insert(event: AuditEvent) -> None:
-    """``event.save(force_insert=True)`` with SQL built once per process (every audited write appends one;
-    no signal listens to ``AuditEvent``): the same columns and prepared values, the new id returned."""
+def _insert(events: list[AuditEvent]) -> None:
+    """``event.save(force_insert=True)`` of each event, in one multi-row INSERT with SQL built once per
+    process (every audited write appends; no signal listens to ``AuditEvent``): the same columns and
+    prepared values, the new ids returned — ascending in the order of ``events`` (the chain's order)."""
     key = (connection.vendor, "insert")
     hit = _SQL.get(key)
     if hit is None:
@@ -185,15 +207,19 @@ def _insert(event: AuditEvent) -> None:
         opts = AuditEvent._meta
         fields = [f for f in opts.concrete_fields if not f.generated and not isinstance(f, AutoField)]
         hit = _SQL[key] = (
-            f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)})"
-            f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(opts.pk.column)}", fields)
-    sql, fields = hit
-    params = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields]
+            f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES ",
+            f"({', '.join(['%s'] * len(fields))})", f" RETURNING {quote(opts.pk.column)}", fields)
+    head, row, tail, fields = hit
+    params = [f.get_db_prep_save(f.pre_save(event, True), connection) for event in events for f in fields]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        event.pk = cursor.fetchone()[0]
-    event._state.adding = False
-    event._state.db = connection.alias
+        cursor.execute(head + ", ".join([row] * len(events)) + tail, params)
+        ids = sorted(r[0] for r in cursor.fetchall())  # the rows' ids are taken in VALUES order
+    if len(ids) != len(events):
+        raise RuntimeError(f"{len(ids)} audit events returned for {len(events)} inserted")
+    for event, pk in zip(events, ids, strict=True):
+        event.pk = pk
+        event._state.adding = False
+        event._state.db = connection.alias
 
 
 def diff(before: Mapping, after: Mapping) -> tuple[dict, dict]:

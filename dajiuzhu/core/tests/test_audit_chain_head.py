@@ -99,3 +99,21 @@ def test_the_row_written_is_the_event_returned_and_verifies():
         assert not event._state.adding
     assert events[1].new == {"on": "2026-01-02", "i": [1, "甲"]} and events[0].old == {"amount": "1.50"}
     assert audit_verify().ok
+
+
+@pytest.mark.django_db
+def test_several_events_appended_with_one_insert_link_as_one_by_one():
+    from dajiuzhu.core.audit import audit_record_many
+
+    with transaction.atomic():
+        first = _event(0)
+        with CaptureQueriesContext(connection) as queries:
+            events = audit_record_many([{"actor": None, "action": "test.event", "object_type": "x", "object_id": i,
+                                         "new": {"i": i}} for i in (1, 2, 3)])
+        assert [q["sql"].startswith('INSERT INTO "core_auditevent"') for q in queries.captured_queries] == [True]
+        last = _event(4)
+    chain = [first, *events, last]
+    assert [e.prev_hash for e in chain[1:]] == [e.hash for e in chain[:-1]]
+    assert [e.pk for e in chain] == sorted(e.pk for e in chain)
+    assert list(AuditEvent.objects.order_by("id").values_list("hash", flat=True))[-5:] == [e.hash for e in chain]
+    assert audit_verify().ok
