@@ -134,7 +134,8 @@ class PlannedMember:
     row: int
     member: MemberInput
     given: frozenset[str]  # optional person and fact fields the file gives for this row
-    id_hash: str = ""
+    id_hash: str = ""  # blind indexes, computed by the validating thread (``_Importer.seal``)
+    phone_hash: str = ""
 
 
 @dataclasses.dataclass
@@ -478,7 +479,20 @@ class _Importer:
                 self.reject(key, household_rows, outcome)
         with self.lock:
             self.counts.rows += rows
+        self.seal(planned)
         return planned
+
+    @staticmethod
+    def seal(planned: list[PlannedHousehold]) -> None:
+        """The blind indexes of the members' ID and phone numbers (pure functions of the row: the validating
+        thread computes them, off the merging thread's path)."""
+        members = [m for h in planned for m in h.members if not m.id_hash]
+        if not members:
+            return
+        id_hashes = crypto.blind_index_many([m.member.id_number for m in members])
+        phone_hashes = crypto.blind_index_many([m.member.phone for m in members])
+        for planned_member, id_hash, phone_hash in zip(members, id_hashes, phone_hashes, strict=True):
+            planned_member.id_hash, planned_member.phone_hash = id_hash, phone_hash
 
     def check_many(self, households: list[tuple[str, list[tuple[int, tuple]]]],
                    scan: _Scan) -> list[PlannedHousehold | dict[int, list[str]]]:
@@ -782,10 +796,9 @@ class _BatchMerge:
     def run(self) -> ImportCounts:
         cursor = connection.cursor()
         clock = time.perf_counter()
+        _Importer.seal(self.batch)  # done already when the batch comes from ``validate_many``
         planned_all = [m for h in self.batch for m in h.members]
-        hashes = crypto.blind_index_many([m.member.id_number for m in planned_all])
-        for planned, hashed in zip(planned_all, hashes, strict=True):
-            planned.id_hash = hashed
+        hashes = [m.id_hash for m in planned_all]
         lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
         if connection.vendor == "postgresql":  # the hashes (hex) as one comma-separated text: quoting a list of
             # 10,000 strings into an array literal cost psycopg a regular expression per element
@@ -818,11 +831,9 @@ class _BatchMerge:
             h.region_code for h in self.batch
             if not any((people.get(m.id_hash) or {}).get("household_id") for m in h.members)})
         # The ciphers of new people, in bulk (one os.urandom for the batch's nonces).
-        fresh = [m.member for m in planned_all if m.id_hash not in people]
-        ciphers = crypto.encrypt_many([v for member in fresh for v in (member.id_number, member.phone)])
-        phone_hashes = crypto.blind_index_many([member.phone for member in fresh])
-        self.sealed = {id(member): (ciphers[2 * i], ciphers[2 * i + 1], phone_hashes[i])
-                       for i, member in enumerate(fresh)}
+        fresh = [m for m in planned_all if m.id_hash not in people]
+        ciphers = crypto.encrypt_many([v for m in fresh for v in (m.member.id_number, m.member.phone)])
+        self.sealed = {id(m.member): (ciphers[2 * i], ciphers[2 * i + 1], m.phone_hash) for i, m in enumerate(fresh)}
         phases = self.importer.merge_seconds
         phases["prepare"] += time.perf_counter() - clock
         clock = time.perf_counter()
@@ -938,7 +949,7 @@ class _BatchMerge:
             wanted["marital_status"] = member.marital_status
         if "education" in given:
             wanted["education"] = member.education
-        phone_changed = "phone" in given and person["phone_hash"] != crypto.blind_index(member.phone)
+        phone_changed = "phone" in given and person["phone_hash"] != planned.phone_hash
         joins = person["household_id"] is None
         if not joins and ref != person["household_id"]:  # cannot happen: the household was chosen from its members
             raise AssertionError("person planned into a household they are not in")
@@ -949,7 +960,7 @@ class _BatchMerge:
         phone_cipher, phone_hash, phone_masked = person["phone"], person["phone_hash"], person["phone_masked"]
         if phone_changed:
             phone_cipher = crypto.encrypt(member.phone)
-            phone_hash, phone_masked = crypto.blind_index(member.phone), mask_phone(member.phone)
+            phone_hash, phone_masked = planned.phone_hash, mask_phone(member.phone)
         person_rows.append((
             planned.id_hash, merged["name"], person["id_number"], person["id_masked"], merged["sex"],
             merged["birth_date"], merged["ethnicity"], phone_cipher, phone_hash, phone_masked,
