@@ -110,10 +110,13 @@ def _latest_member_facts(person):
     return next(iter(person.facts.all()), None)
 
 
-def locked_household_with_members(household_id: int, on: dt.date):
+def locked_household_with_members(household_id: int, on: dt.date, *, next_case_id: bool = False):
     """The household, locked for the application (``SELECT … FOR UPDATE`` on PostgreSQL), and its living
     members on ``on`` (oldest first) each with ``latest_facts``, their latest ``MemberFacts`` up to ``on``
     (None if none) — one statement: what ``select_for_update().get()`` and ``living_members`` read in three.
+    Returns (household, members, case id): with ``next_case_id`` (PostgreSQL) the same statement takes the
+    id of the case to be written from its sequence (a refused application leaves a gap, as a rolled-back
+    insert always did), else None.
 
     The members come from the statement's snapshot: a decision that waited for the lock held by another
     decision of the same household sees the members as they were when it started waiting (decisions never
@@ -124,8 +127,10 @@ def locked_household_with_members(household_id: int, on: dt.date):
     from . import sql
 
     h, p, f = sql.columns(Household, "h"), sql.columns(Person, "p"), sql.columns(MemberFacts, "mf")
+    # An uncorrelated scalar subquery is evaluated once (an InitPlan): one id whatever the number of rows.
+    case_id = (", (SELECT nextval(pg_get_serial_sequence('cases_case', 'id')))" if next_case_id else "")
     statement = (
-        f"SELECT {h.sql}, {p.sql}, {f.sql} FROM registry_household h"
+        f"SELECT {h.sql}, {p.sql}, {f.sql}{case_id} FROM registry_household h"
         " LEFT JOIN registry_person p ON p.household_id = h.id AND (p.deceased_on IS NULL OR p.deceased_on > %s)"
         " LEFT JOIN registry_memberfacts mf ON mf.id = (SELECT f1.id FROM registry_memberfacts f1"
         "   WHERE f1.person_id = p.id AND f1.as_of <= %s ORDER BY f1.as_of DESC LIMIT 1)"
@@ -144,7 +149,7 @@ def locked_household_with_members(household_id: int, on: dt.date):
         person.household = household
         person.latest_facts = f.build(row, h.width + p.width)
         members.append(person)
-    return household, members
+    return household, members, (rows[0][-1] if next_case_id else None)
 
 
 def open_and_covering(household, members, on: dt.date):
@@ -403,7 +408,10 @@ def application_submit(
         raise DomainError(_("unknown channel %(c)s") % {"c": channel}, field="channel")
     # Lock the household: two windows submitting for it are served one after the other. The same statement
     # reads its living members with their latest member facts (``locked_household_with_members``).
-    household, members = locked_household_with_members(household.pk, on)
+    # On PostgreSQL the case and everything written with it go in two statements (``_insert_with``); the
+    # case's id is then taken from its sequence by the lock's statement, so its number is known at once.
+    combined = COMBINED_WRITES and connection.vendor == "postgresql"
+    household, members, case_id = locked_household_with_members(household.pk, on, next_case_id=combined)
     _check_may_apply(actor, household, channel)
     if not promise_signed:
         raise DomainError(_("the applicant must sign the credit promise (信用承诺)"), field="promise_signed")
@@ -440,7 +448,10 @@ def application_submit(
     )
     from . import sql
 
-    sql.insert([case])  # Case.objects.create without the ORM's compilation (no signal listens to Case)
+    if combined:
+        case.pk = case_id  # inserted with its items (below)
+    else:
+        sql.insert([case])  # Case.objects.create without the ORM's compilation (no signal listens to Case)
     case.number = f"{on:%Y}{household.region_code[6:9]}{case.pk:07d}"
     adults = [p for p in members if (on - p.birth_date).days >= ADULT_AGE * 365.25]
     signatures = [Signature(case=case, kind=Signature.Kind.PROMISE, person=applicant, signer_name=applicant.name,
@@ -448,7 +459,6 @@ def application_submit(
     signers = {applicant.pk: applicant, **{p.pk: p for p in adults}}
     signatures += [Signature(case=case, kind=Signature.Kind.AUTHORISATION, person=p, signer_name=p.name,
                              text_version=AUTHORISATION_TEXT_VERSION, recorded_by=user) for p in signers.values()]
-    combined = COMBINED_WRITES and connection.vendor == "postgresql"
     if not combined:
         Signature.objects.bulk_create(signatures)
 
@@ -505,11 +515,11 @@ def application_submit(
     try:
         # No savepoint needed: a violation aborts the whole application (the caller's transaction rolls back).
         if combined:
-            # One round trip: the signatures, the case's number and status, and its items (ids returned).
+            # One round trip: the case (with its id, number and status), its signatures and its items (ids
+            # returned). The foreign keys to the case are checked at commit (deferred), as for any insert.
             _insert_with([o.case_item for o in outcomes], before=[
-                _insert_statement(Signature, signatures),
-                _update_statement(case, {"number": case.number, "status": case.status, "decided_at": case.decided_at}),
-            ])
+                _insert_statement(Case, [case], with_pk=True), _insert_statement(Signature, signatures)])
+            sql.mark_saved([case], None)
         else:
             case.save(update_fields=["number", "status", "decided_at"])
             CaseItem.objects.bulk_create([o.case_item for o in outcomes])
@@ -562,32 +572,19 @@ def application_submit(
     return case
 
 
-# On PostgreSQL the application's writes go in three round trips instead of six (data-modifying CTEs),
-# with the SQL and parameters that bulk_create / save(update_fields=…) would send (tests compare both paths).
+# On PostgreSQL the application's writes go in two round trips instead of six (data-modifying CTEs: the
+# case, its signatures and items; the members covered and the timeline), with the columns and values that
+# create / bulk_create / save(update_fields=…) would send (tests compare both paths).
 COMBINED_WRITES = True
 
 
-def _insert_statement(model, objs, *, returning: bool = False) -> tuple[str, tuple]:
-    """The one INSERT statement of ``objs`` (objects without pk) with the columns and values ``bulk_create``
-    would send, from SQL built once per process (``cases.sql.insert_sql``)."""
+def _insert_statement(model, objs, *, returning: bool = False, with_pk: bool = False) -> tuple[str, tuple]:
+    """The one INSERT statement of ``objs`` (objects without pk, or ``with_pk`` given) with the columns and
+    values ``bulk_create`` would send, from SQL built once per process (``cases.sql.insert_sql``)."""
     from . import sql
 
-    statement, params = sql.insert_sql(model, objs, returning=returning)
+    statement, params = sql.insert_sql(model, objs, returning=returning, with_pk=with_pk)
     return statement, tuple(params)
-
-
-def _update_statement(obj, values: dict) -> tuple[str, tuple]:
-    """``obj.save(update_fields=values)`` as one UPDATE (plain values; no auto_now field among them)."""
-    opts = type(obj)._meta
-    quote = connection.ops.quote_name
-    columns = [opts.get_field(name) for name in values]
-    sql = (f"UPDATE {quote(opts.db_table)} SET "
-           + ", ".join(f"{quote(f.column)} = %s" for f in columns)
-           + f" WHERE {quote(opts.pk.column)} = %s")
-    params = [f.get_db_prep_save(values[name], connection) for name, f in zip(values, columns, strict=True)]
-    for name, f in zip(values, columns, strict=True):
-        setattr(obj, f.attname, values[name])
-    return sql, (*params, obj.pk)
 
 
 def _insert_with(objs, *, before: list[tuple[str, tuple]], returning: bool = True) -> None:

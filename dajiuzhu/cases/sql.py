@@ -70,16 +70,18 @@ def for_update(*, of: str = "") -> str:
     return f" FOR UPDATE OF {of}" if of and connection.features.has_select_for_update_of else " FOR UPDATE"
 
 
-def insert_sql(model, objs, *, returning: bool = False) -> tuple[str, list]:
+def insert_sql(model, objs, *, returning: bool = False, with_pk: bool = False) -> tuple[str, list]:
     """The INSERT of ``objs`` (one model, no primary keys set) that ``bulk_create`` would send: every
     concrete non-generated field but the auto primary key, values through ``pre_save`` and
-    ``get_db_prep_save``; with ``returning``, ``RETURNING`` the primary key (PostgreSQL, SQLite ≥ 3.35)."""
-    key = (connection.vendor, model, returning)
+    ``get_db_prep_save``; with ``returning``, ``RETURNING`` the primary key (PostgreSQL, SQLite ≥ 3.35);
+    ``with_pk``: the objects carry their primary keys (taken from the sequence), inserted too."""
+    key = (connection.vendor, model, returning, with_pk)
     hit = _INSERTS.get(key)
     if hit is None:
         quote = connection.ops.quote_name
         opts = model._meta
-        fields = [f for f in opts.concrete_fields if not f.generated and not isinstance(f, AutoField)]
+        fields = [f for f in opts.concrete_fields
+                  if not f.generated and (with_pk or not isinstance(f, AutoField))]
         head = f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
         tail = f" RETURNING {quote(opts.pk.column)}" if returning else ""
