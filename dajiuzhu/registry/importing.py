@@ -734,7 +734,11 @@ def _rows_in(cursor, sql: str, values: list, chunk: int = 900) -> list[tuple]:
     if not values:
         return result
     if connection.vendor == "postgresql":
-        cursor.execute(sql.replace(" IN (%s)", " = ANY(%s)"), [list(values)])
+        if all(value.__class__ is int for value in values):  # ids as one text: no array quoting per element
+            cursor.execute(sql.replace(" IN (%s)", " = ANY(string_to_array(%s, ',')::bigint[])"),
+                           [",".join(map(str, values))])
+        else:
+            cursor.execute(sql.replace(" IN (%s)", " = ANY(%s)"), [list(values)])
         return cursor.fetchall()
     for start in range(0, len(values), chunk):
         part = values[start:start + chunk]
