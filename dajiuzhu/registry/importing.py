@@ -1119,9 +1119,9 @@ class _BatchMerge:
         the ids the rows refer to (``references``: column → parent table) for ``_check_references``.
 
         PostgreSQL checks a foreign key row by row: a trigger per row and key, run at commit, each a query that
-        also locks the parent row — about 24 µs of server CPU per imported person for the five keys of a new
-        person. Here the replica role skips those triggers for these COPY statements only (it is decided as each
-        row is written; the role is back to ``origin`` for every other statement of the batch).
+        also locks the parent row — four keys per new person and two per new household, about 30 µs of server
+        CPU per imported row. Here the replica role skips those triggers for these COPY statements only (it is
+        decided as each row is written; the role is back to ``origin`` for every other statement of the batch).
         """
         if not self.importer.checks_in_bulk:
             load_rows(cursor, table, columns, rows)
