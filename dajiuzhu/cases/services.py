@@ -110,18 +110,21 @@ def _latest_member_facts(person):
     return next(iter(person.facts.all()), None)
 
 
-def locked_household_with_members(household_id: int, on: dt.date, *, next_case_id: bool = False):
+def locked_household_with_members(household_id: int, on: dt.date, *, next_case_id: bool = False,
+                                  catalogue_stamp: bool = False):
     """The household, locked for the application (``SELECT … FOR UPDATE`` on PostgreSQL), and its living
     members on ``on`` (oldest first) each with ``latest_facts``, their latest ``MemberFacts`` up to ``on``
     (None if none) — one statement: what ``select_for_update().get()`` and ``living_members`` read in three.
     Returns (household, members, case id): with ``next_case_id`` (PostgreSQL) the same statement takes the
     id of the case to be written from its sequence (a refused application leaves a gap, as a rolled-back
-    insert always did), else None.
+    insert always did), else None. With ``catalogue_stamp`` the household also carries
+    ``catalogue_stamp``, the programs catalogue's stamp read by the same statement (``programs.cache``).
 
     The members come from the statement's snapshot: a decision that waited for the lock held by another
     decision of the same household sees the members as they were when it started waiting (decisions never
     change members or member facts; the duplicate check that follows is a new statement and sees what the
     other decision wrote)."""
+    from dajiuzhu.programs import cache
     from dajiuzhu.registry.models import Household, MemberFacts, Person
 
     from . import sql
@@ -129,8 +132,9 @@ def locked_household_with_members(household_id: int, on: dt.date, *, next_case_i
     h, p, f = sql.columns(Household, "h"), sql.columns(Person, "p"), sql.columns(MemberFacts, "mf")
     # An uncorrelated scalar subquery is evaluated once (an InitPlan): one id whatever the number of rows.
     case_id = (", (SELECT nextval(pg_get_serial_sequence('cases_case', 'id')))" if next_case_id else "")
+    stamp = f", {cache.stamp_columns()}" if catalogue_stamp else ""
     statement = (
-        f"SELECT {h.sql}, {p.sql}, {f.sql}{case_id} FROM registry_household h"
+        f"SELECT {h.sql}, {p.sql}, {f.sql}{case_id}{stamp} FROM registry_household h"
         " LEFT JOIN registry_person p ON p.household_id = h.id AND (p.deceased_on IS NULL OR p.deceased_on > %s)"
         " LEFT JOIN registry_memberfacts mf ON mf.id = (SELECT f1.id FROM registry_memberfacts f1"
         "   WHERE f1.person_id = p.id AND f1.as_of <= %s ORDER BY f1.as_of DESC LIMIT 1)"
@@ -141,6 +145,8 @@ def locked_household_with_members(household_id: int, on: dt.date, *, next_case_i
     if not rows:
         raise Household.DoesNotExist("No household matches the given query.")
     household = h.build(rows[0])
+    if catalogue_stamp:
+        household.catalogue_stamp = cache.stamp_of(rows[0][-cache.STAMP_WIDTH:])
     members = []
     for row in rows:
         person = p.build(row, h.width)
@@ -149,7 +155,7 @@ def locked_household_with_members(household_id: int, on: dt.date, *, next_case_i
         person.household = household
         person.latest_facts = f.build(row, h.width + p.width)
         members.append(person)
-    return household, members, (rows[0][-1] if next_case_id else None)
+    return household, members, (rows[0][h.width + p.width + f.width] if next_case_id else None)
 
 
 def open_and_covering(household, members, on: dt.date):
@@ -411,14 +417,16 @@ def application_submit(
     # On PostgreSQL the case and everything written with it go in two statements (``_insert_with``); the
     # case's id is then taken from its sequence by the lock's statement, so its number is known at once.
     combined = COMBINED_WRITES and connection.vendor == "postgresql"
-    household, members, case_id = locked_household_with_members(household.pk, on, next_case_id=combined)
+    # The same statement reads the catalogue's stamp (``programs.cache``): one round trip less.
+    household, members, case_id = locked_household_with_members(household.pk, on, next_case_id=combined,
+                                                                 catalogue_stamp=True)
     _check_may_apply(actor, household, channel)
     if not promise_signed:
         raise DomainError(_("the applicant must sign the credit promise (信用承诺)"), field="promise_signed")
     if not authorisation_signed:
         raise DomainError(_("the applicant and the adult members must sign the data-check authorisation (授权书)"),
                           field="authorisation_signed")
-    catalogue = current_catalogue()
+    catalogue = current_catalogue(household.catalogue_stamp)
     items, tier_items = _load_items(item_codes, catalogue)
     if not members:
         raise DomainError(_("the household has no living members"))

@@ -35,10 +35,12 @@ from django.db import connection
 from .models import AssistanceItem, Standard
 
 
-def _stamp_sql() -> str:
+def stamp_columns() -> str:
+    """The stamp as a select list of uncorrelated scalar subqueries (``STAMP_WIDTH`` columns): another
+    statement may carry it (the instant decision's household lock does), to spare a round trip."""
     items, standards = AssistanceItem._meta.db_table, Standard._meta.db_table
     links = AssistanceItem.excludes.through._meta.db_table
-    return (f"SELECT (SELECT COUNT(*) FROM {items}), (SELECT MAX(updated_at) FROM {items}),"
+    return (f"(SELECT COUNT(*) FROM {items}), (SELECT MAX(updated_at) FROM {items}),"
             f" (SELECT SUM(current_version_id) FROM {items}),"
             f" (SELECT COUNT(*) FROM {links}),"
             f" (SELECT SUM(from_assistanceitem_id * 1000003 + to_assistanceitem_id) FROM {links}),"
@@ -46,13 +48,25 @@ def _stamp_sql() -> str:
             f" (SELECT SUM(amount) FROM {standards})")
 
 
+STAMP_WIDTH = 8
+
+
+def _stamp_sql() -> str:
+    return "SELECT " + stamp_columns()
+
+
+def stamp_of(values) -> tuple:
+    """The stamp from the ``stamp_columns`` values as read."""
+    # Normalise what the drivers return (SQLite: text timestamps, float sums) so equal states compare equal.
+    return tuple(str(v) if v is not None else None for v in values)
+
+
 def catalogue_stamp() -> tuple:
     """What changes whenever the catalogue or a standard changes (one query)."""
     with connection.cursor() as cursor:
         cursor.execute(_stamp_sql())
         row = cursor.fetchone()
-    # Normalise what the drivers return (SQLite: text timestamps, float sums) so equal states compare equal.
-    return tuple(str(v) if v is not None else None for v in row)
+    return stamp_of(row)
 
 
 @dataclasses.dataclass
@@ -92,10 +106,13 @@ class Catalogue:
 _current: Catalogue | None = None
 
 
-def catalogue() -> Catalogue:
-    """The catalogue as of now: the process's copy if the stamp is unchanged, else read afresh."""
+def catalogue(stamp: tuple | None = None) -> Catalogue:
+    """The catalogue as of now: the process's copy if the stamp is unchanged, else read afresh.
+
+    ``stamp``: the stamp (``stamp_of``) just read by the caller in one of its own statements of this
+    transaction; otherwise it is read here."""
     global _current
-    stamp = catalogue_stamp()
+    stamp = catalogue_stamp() if stamp is None else stamp
     held = _current
     if held is not None and held.stamp == stamp:
         return held
