@@ -71,7 +71,7 @@ REQUESTS_SINGLE = 100
 IN_PROCESS_DECISIONS = 60  # rolled-back decisions timed in the benchmark's own process (CPU per decision)
 WARMUP = 30
 # Sync workers: on 2 cores shared with PostgreSQL and the load generator, a worker is either running Python
-# or waiting for one of its ~17 round trips; 3 keeps both cores busy without queueing CPU-bound workers
+# or waiting for one of its 14–16 round trips; 3 keeps both cores busy without queueing CPU-bound workers
 # behind each other (override with DECISION_LOAD_WORKERS to compare).
 WORKERS = int(os.environ.get("DECISION_LOAD_WORKERS", "3"))
 TARGET_P99_MS = 100.0
