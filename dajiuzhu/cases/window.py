@@ -181,14 +181,18 @@ def window_submit(
         from dajiuzhu.registry.policies import can_edit_household
 
         own = can_edit_household(actor, household)
-        # Already inside this function's transaction: the registry's write without another savepoint.
+        # The household's own editors get the registry's event (with the old values), another township's
+        # window the event below; either is taken last, with the case's own event in one INSERT: the audit
+        # chain is serialised on a lock held until commit, so taking it last keeps concurrent windows apart
+        # for the least time. Same transaction, same event. Already inside this function's transaction:
+        # the registry's write without another savepoint.
+        later: list[dict] = []
         latest_facts = household_facts_record.__wrapped__(actor=actor, household=household, as_of=on, values=values,
-                                                          source=FactSource.DECLARED, audit=own, for_application=True)
-        if not own:
-            # Audited at the end of this transaction, just before the case's own event: the audit chain is
-            # serialised on a lock held until commit, so taking it last keeps concurrent windows apart for
-            # the least time. Same transaction, same event.
-            facts_audit = {**values, "as_of": on, "source": FactSource.DECLARED, "for": "application"}
+                                                          source=FactSource.DECLARED, audit=own, for_application=True,
+                                                          audit_later=later)
+        facts_audit = later[0] if own else {
+            "actor": actor, "action": "household.facts", "obj": household,
+            "new": {**values, "as_of": on, "source": FactSource.DECLARED, "for": "application"}}
         if applicant is None and id_number:
             from dajiuzhu.registry.models import Person
 
@@ -198,5 +202,4 @@ def window_submit(
     return application_submit.__wrapped__(
         actor=actor, household=household, item_codes=item_codes, channel=channel, promise_signed=promise_signed,
         authorisation_signed=authorisation_signed, applicant=applicant, note=note, on=on, latest_facts=latest_facts,
-        before_audit={"actor": actor, "action": "household.facts", "obj": household, "new": facts_audit}
-        if facts_audit is not None else None)
+        before_audit=facts_audit)

@@ -220,13 +220,15 @@ def member_facts_record(*, actor, person: Person, as_of: dt.date, values: dict,
 @transaction.atomic
 def household_facts_record(*, actor, household: Household, as_of: dt.date, values: dict,
                            source: str = FactSource.DECLARED, audit: bool = True,
-                           for_application: bool = False) -> HouseholdFacts:
+                           for_application: bool = False, audit_later: list | None = None) -> HouseholdFacts:
     """A new dated observation of a household's income, assets, spending and housing.
 
     ``for_application=True``: the facts a family declares with an application, which a township
     window of the same county may record for a household of another township (apply anywhere,
     ``policies.can_declare_facts_for_application``); the audit event says so. ``audit=False`` only
-    for callers that audit the operation themselves; it never widens who may write.
+    for callers that audit the operation themselves; it never widens who may write. ``audit_later``: a
+    list the audit event (``audit_record``'s keyword arguments) is appended to instead of being recorded
+    here — the caller records it later in the same transaction (the window, with its case's event).
     """
     allowed = (can_declare_facts_for_application(actor, household) if for_application
                else can_edit_household(actor, household))
@@ -241,8 +243,12 @@ def household_facts_record(*, actor, household: Household, as_of: dt.date, value
     if audit:
         before = {k: getattr(previous, k) for k in values} if previous else {}
         old, new = diff(before, values)
-        audit_record(actor=actor, action="household.facts", obj=household, old=old,
-                     new={**new, "as_of": as_of, "source": source, **({"for": "application"} if for_application else {})})
+        event = {"actor": actor, "action": "household.facts", "obj": household, "old": old,
+                 "new": {**new, "as_of": as_of, "source": source, **({"for": "application"} if for_application else {})}}
+        if audit_later is not None:
+            audit_later.append(event)
+        else:
+            audit_record(**event)
     return facts
 
 

@@ -339,3 +339,27 @@ def test_the_open_and_covering_read_gives_what_the_orm_reads_gave(catalogue, lin
                [(model_to_dict(i), model_to_dict(i.case), model_to_dict(i.household)) for i in expected_others]
         assert all(i.household is target for i in held)
         assert (held, others)[target is other]  # the case's items: held by the household, covering for the other
+
+
+def test_the_own_townships_window_audits_the_declared_facts_last_with_the_case(catalogue, client, xinglong_handler):
+    """For a household of the window's own township the registry's event (with the old values) is taken at
+    the end of the transaction with the case's, in one INSERT: the chain's lock is held for the least time."""
+    from dajiuzhu.core.models import AuditEvent
+
+    key = _token(xinglong_handler)
+    household = make_household(XINGLONG_VILLAGE, facts={"monthly_wages": Decimal("2000")})
+    _post(client, key, {"items": ["dibao"], "facts": {"monthly_wages": "600"}, "promise_signed": True,
+                        "authorisation_signed": True, "id_number": make_household(XINGLONG_VILLAGE).head.id_number})
+    connection._audit_chain_head = None
+    with CaptureQueriesContext(connection) as ctx:
+        response = _post(client, key, {"items": ["dibao"], "facts": {"monthly_wages": "600"}, "promise_signed": True,
+                                       "authorisation_signed": True, "id_number": household.head.id_number})
+    assert response.status_code == 201, response.content
+    statements = [q["sql"] for q in ctx.captured_queries]
+    inserts = [i for i, s in enumerate(statements) if s.startswith('INSERT INTO "core_auditevent"')]
+    assert len(inserts) == 1 and inserts[0] > max(i for i, s in enumerate(statements) if "cases_case" in s)
+    facts_event, case_event = AuditEvent.objects.order_by("-id")[:2][::-1]
+    assert (facts_event.action, case_event.action) == ("household.facts", "case.submit")
+    assert facts_event.old == {"monthly_wages": "2000.00"} and facts_event.new["monthly_wages"] == "600.00"
+    assert facts_event.new["for"] == "application" and facts_event.actor_id == xinglong_handler.pk
+    assert case_event.prev_hash == facts_event.hash
