@@ -8,12 +8,12 @@ def token_lookup(key: str):
 
     Read on every API request: the SQL of ``ApiToken.objects.select_related("user", "user__region")
     .filter(key_hash=…, revoked_at__isnull=True, user__is_active=True).first()`` written once per process
-    (``cases.sql``, no ORM compilation per request; a test compares both).
+    (``core.sql``, no ORM compilation per request; a test compares both).
     """
     from django.db import connection
 
     from dajiuzhu.accounts.models import ApiToken, User
-    from dajiuzhu.cases import sql
+    from dajiuzhu.core import sql
     from dajiuzhu.regions.models import Region
 
     t, u, r = sql.columns(ApiToken, "t"), sql.columns(User, "u"), sql.columns(Region, "r")

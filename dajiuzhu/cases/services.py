@@ -124,10 +124,9 @@ def locked_household_with_members(household_id: int, on: dt.date, *, next_case_i
     decision of the same household sees the members as they were when it started waiting (decisions never
     change members or member facts; the duplicate check that follows is a new statement and sees what the
     other decision wrote)."""
+    from dajiuzhu.core import sql
     from dajiuzhu.programs import cache
     from dajiuzhu.registry.models import Household, MemberFacts, Person
-
-    from . import sql
 
     h, p, f = sql.columns(Household, "h"), sql.columns(Person, "p"), sql.columns(MemberFacts, "mf")
     # An uncorrelated scalar subquery is evaluated once (an InitPlan): one id whatever the number of rows.
@@ -163,9 +162,8 @@ def open_and_covering(household, members, on: dt.date):
     (pending or approved) items of other households that cover one of ``members``, with their cases and
     households — what ``check_duplicates`` reads when not given them. Each list in the order of the ORM
     reads it replaces (case, id)."""
+    from dajiuzhu.core import sql
     from dajiuzhu.registry.models import Household
-
-    from . import sql
 
     ci, c, h = sql.columns(CaseItem, "ci"), sql.columns(Case, "c"), sql.columns(Household, "h")
     member_ids = [p.pk for p in members]
@@ -454,7 +452,7 @@ def application_submit(
         accepted_region_code=accepted_region, channel=channel, restriction=restriction[:300],
         irregular_income=irregular, facts={k: str(v) for k, v in facts.items()}, note=note, created_by=user,
     )
-    from . import sql
+    from dajiuzhu.core import sql
 
     if combined:
         case.pk = case_id  # inserted with its items (below)
@@ -588,8 +586,8 @@ COMBINED_WRITES = True
 
 def _insert_statement(model, objs, *, returning: bool = False, with_pk: bool = False) -> tuple[str, tuple]:
     """The one INSERT statement of ``objs`` (objects without pk, or ``with_pk`` given) with the columns and
-    values ``bulk_create`` would send, from SQL built once per process (``cases.sql.insert_sql``)."""
-    from . import sql
+    values ``bulk_create`` would send, from SQL built once per process (``core.sql.insert_sql``)."""
+    from dajiuzhu.core import sql
 
     statement, params = sql.insert_sql(model, objs, returning=returning, with_pk=with_pk)
     return statement, tuple(params)

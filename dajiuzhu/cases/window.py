@@ -65,23 +65,14 @@ def lookup_person(*, actor, id_number: str):
 
 def _person_with_household(id_hash: str):
     """``Person.objects.select_related("household").filter(id_hash=…).first()`` in SQL written once (the
-    window's lookup runs for every application; ``cases.sql``)."""
-    from django.db import connection
-
+    window's lookup runs for every application; ``core.sql``)."""
+    from dajiuzhu.core import sql
     from dajiuzhu.registry.models import Household, Person
 
-    from . import sql
-
     p, h = sql.columns(Person, "p"), sql.columns(Household, "h")
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {p.sql}, {h.sql} FROM registry_person p LEFT JOIN registry_household h"
-                       " ON h.id = p.household_id WHERE p.id_hash = %s ORDER BY p.id LIMIT 1", [id_hash])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    person = p.build(row)
-    person.household = h.build(row, p.width)
-    return person
+    return sql.fetch_joined(f"SELECT {p.sql}, {h.sql} FROM registry_person p LEFT JOIN registry_household h"
+                            " ON h.id = p.household_id WHERE p.id_hash = %s ORDER BY p.id LIMIT 1", [id_hash],
+                            p, h, "household")
 
 
 def _parse_members(raw_members: Sequence[Mapping]):

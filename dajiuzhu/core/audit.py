@@ -196,30 +196,11 @@ def _head_sql() -> str:
 
 def _insert(events: list[AuditEvent]) -> None:
     """``event.save(force_insert=True)`` of each event, in one multi-row INSERT with SQL built once per
-    process (every audited write appends; no signal listens to ``AuditEvent``): the same columns and
-    prepared values, the new ids returned — ascending in the order of ``events`` (the chain's order)."""
-    key = (connection.vendor, "insert")
-    hit = _SQL.get(key)
-    if hit is None:
-        from django.db.models import AutoField
+    process (``core.sql.insert``; every audited write appends, no signal listens to ``AuditEvent``): the
+    same columns and prepared values, the new ids ascending in the order of ``events`` (the chain's order)."""
+    from . import sql
 
-        quote = connection.ops.quote_name
-        opts = AuditEvent._meta
-        fields = [f for f in opts.concrete_fields if not f.generated and not isinstance(f, AutoField)]
-        hit = _SQL[key] = (
-            f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES ",
-            f"({', '.join(['%s'] * len(fields))})", f" RETURNING {quote(opts.pk.column)}", fields)
-    head, row, tail, fields = hit
-    params = [f.get_db_prep_save(f.pre_save(event, True), connection) for event in events for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(head + ", ".join([row] * len(events)) + tail, params)
-        ids = sorted(r[0] for r in cursor.fetchall())  # the rows' ids are taken in VALUES order
-    if len(ids) != len(events):
-        raise RuntimeError(f"{len(ids)} audit events returned for {len(events)} inserted")
-    for event, pk in zip(events, ids, strict=True):
-        event.pk = pk
-        event._state.adding = False
-        event._state.db = connection.alias
+    sql.insert(events)
 
 
 def diff(before: Mapping, after: Mapping) -> tuple[dict, dict]:

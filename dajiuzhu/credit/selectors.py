@@ -31,25 +31,16 @@ def household_restriction(household, *, on: dt.date | None = None) -> Dishonesty
     on = on or timezone.localdate()
     # Read by every instant decision: the SQL of ``DishonestyRecord.objects.filter(_in_force(on)).filter(
     # Q(person__household_id=…) | Q(household_id=…)).select_related("person").order_by("-start", "-id")
-    # .first()``, written once (``cases.sql``: no ORM compilation per call; a test compares both).
-    from django.db import connection
-
-    from dajiuzhu.cases import sql
+    # .first()``, written once (``core.sql``: no ORM compilation per call; a test compares both).
+    from dajiuzhu.core import sql
     from dajiuzhu.registry.models import Person
 
     r, p = sql.columns(DishonestyRecord, "r"), sql.columns(Person, "p")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {r.sql}, {p.sql} FROM credit_dishonestyrecord r JOIN registry_person p ON p.id = r.person_id"
-            " WHERE r.status = %s AND r.start <= %s AND r.expiry > %s AND (p.household_id = %s OR r.household_id = %s)"
-            " ORDER BY r.start DESC, r.id DESC LIMIT 1",
-            [RecordStatus.ACTIVE, on, on, household.pk, household.pk])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    record = r.build(row)
-    record.person = p.build(row, r.width)
-    return record
+    return sql.fetch_joined(
+        f"SELECT {r.sql}, {p.sql} FROM credit_dishonestyrecord r JOIN registry_person p ON p.id = r.person_id"
+        " WHERE r.status = %s AND r.start <= %s AND r.expiry > %s AND (p.household_id = %s OR r.household_id = %s)"
+        " ORDER BY r.start DESC, r.id DESC LIMIT 1",
+        [RecordStatus.ACTIVE, on, on, household.pk, household.pk], r, p, "person")
 
 
 def household_restriction_orm(household, *, on: dt.date | None = None) -> DishonestyRecord | None:
