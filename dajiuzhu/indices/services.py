@@ -14,7 +14,7 @@ from dajiuzhu.core.audit import audit_record
 from dajiuzhu.core.errors import DomainError, Forbidden
 from dajiuzhu.registry.facts import FactFrame, household_frame
 
-from .bulk import CONFLICT_ERRORS, Same, copy_columns, lock_region
+from .bulk import CONFLICT_ERRORS, Same, copy_columns, lock_region, references_checked
 from .catalogue import fact_risk_types
 from .config import config_problems, default_config
 from .engine import Scored, score_development, score_hardship
@@ -173,17 +173,18 @@ def _write_postgres(columns: dict, n: int) -> None:
         cursor.execute("CREATE TEMP TABLE IF NOT EXISTS indices_score_load (LIKE indices_indexscore) ON COMMIT DROP")
         cursor.execute("ALTER TABLE indices_score_load ALTER COLUMN id DROP NOT NULL")
         copy_columns("indices_score_load", columns, n)
-        cursor.execute(
-            f"INSERT INTO indices_indexscore ({cols}) SELECT {cols} FROM indices_score_load "
-            f'ON CONFLICT (household_id, "on") DO UPDATE SET {updates} WHERE {differs}'
-        )
+        with references_checked(IndexScore, columns, n):
+            cursor.execute(
+                f"INSERT INTO indices_indexscore ({cols}) SELECT {cols} FROM indices_score_load "
+                f'ON CONFLICT (household_id, "on") DO UPDATE SET {updates} WHERE {differs}'
+            )
         cursor.execute("DROP TABLE indices_score_load")
 
 
 def _copy_new(columns: dict, n: int) -> bool:
     """COPY rows that should all be new; False (nothing written) if any already exists."""
     try:
-        with transaction.atomic():
+        with transaction.atomic(), references_checked(IndexScore, columns, n):
             copy_columns("indices_indexscore", columns, n)
     except CONFLICT_ERRORS:
         return False

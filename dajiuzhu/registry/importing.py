@@ -38,11 +38,11 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from dajiuzhu.core import crypto, regioncodes
+from dajiuzhu.core import crypto, fkchecks, regioncodes
 from dajiuzhu.core.audit import audit_record
 from dajiuzhu.core.errors import Forbidden
 from dajiuzhu.core.ids import mask_id_number, mask_phone, normalise_id_number
@@ -763,24 +763,10 @@ BULK_CHECKS = True  # False: new rows always take PostgreSQL's row-by-row foreig
 def checks_in_bulk_allowed() -> bool:
     """May the import write its new rows without PostgreSQL's per-row foreign-key triggers, and check them itself?
 
-    Only on PostgreSQL, when this role may set ``session_replication_role`` (a superuser, or since PostgreSQL 15
-    ``GRANT SET ON PARAMETER session_replication_role TO <role>``), and when the tables the import writes have
-    no trigger of their own (the replica role would skip it too): only the foreign-key triggers are skipped,
-    and ``_BatchMerge._check_references`` does their work set-based before the batch commits.
+    ``core.fkchecks.allowed`` for the tables the import writes: ``_BatchMerge._check_references`` does the
+    triggers' work set-based before the batch commits.
     """
-    if not BULK_CHECKS or connection.vendor != "postgresql":
-        return False
-    with connection.cursor() as cursor:
-        if connection.pg_version >= 150000:
-            cursor.execute("SELECT has_parameter_privilege('session_replication_role', 'SET')")
-        else:
-            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-        row = cursor.fetchone()
-        if not (row and row[0]):
-            return False
-        cursor.execute("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgrelid = ANY(%s::regclass[])",
-                       [list(_CHECKED_TABLES)])
-        return cursor.fetchone()[0] == 0
+    return BULK_CHECKS and fkchecks.allowed(_CHECKED_TABLES)
 
 
 class _BatchMerge:
@@ -1131,9 +1117,8 @@ class _BatchMerge:
             ids = self.referenced.setdefault(parent, set())
             ids.update(map(operator.itemgetter(columns.index(column)), rows))
             ids.discard(None)
-        cursor.execute("SET LOCAL session_replication_role = replica")
-        load_rows(cursor, table, columns, rows)
-        cursor.execute("SET LOCAL session_replication_role = origin")
+        with fkchecks.triggers_off(cursor):
+            load_rows(cursor, table, columns, rows)
 
     def _check_references(self, cursor, *, created: dict[str, set[int]]) -> None:
         """The foreign-key triggers' work for the rows ``_load`` wrote, one statement per parent table.
@@ -1143,20 +1128,7 @@ class _BatchMerge:
         parent is locked ``FOR KEY SHARE``, as the trigger would lock it, so nobody deletes it before the commit.
         """
         for parent, ids in self.referenced.items():
-            if not ids:
-                continue
-            everyone = ",".join(map(str, sorted(ids)))  # one text: no array quoting per element
-            cursor.execute(f"SELECT r.id FROM unnest(string_to_array(%s, ',')::bigint[]) AS r(id) "  # noqa: S608
-                           f"WHERE NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.id = r.id) LIMIT 1", [everyone])
-            missing = cursor.fetchone()
-            if missing:
-                raise IntegrityError(f"registry import: {parent} id {missing[0]} does not exist (foreign key)")
-            others = sorted(ids - created.get(parent, set()))
-            if others:
-                cursor.execute(f"SELECT id FROM {parent} WHERE id = ANY(string_to_array(%s, ',')::bigint[]) "  # noqa: S608
-                               "FOR KEY SHARE", [",".join(map(str, others))])
-                if len(cursor.fetchall()) != len(others):
-                    raise IntegrityError(f"registry import: a row of {parent} referred to vanished (foreign key)")
+            fkchecks.check_references(cursor, parent, ids, created=created.get(parent, ()), what="registry import")
 
     def _write_facts(self, cursor, table: str, key: str, typed: list, columns, rows: list, *, new: set) -> None:
         """Observations of new subjects go straight in (COPY); others are upserted through a staging table."""
