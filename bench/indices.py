@@ -119,6 +119,8 @@ def run(people: int, **context) -> dict:
             t0 = time.perf_counter()
             frame = household_frame(on=on, region_prefix=prefix)
             timings["read"] = time.perf_counter() - t0
+            # The scoring alone, measured for the breakdown and left out of the total: the score write
+            # below scores the frame again (its own part of the total).
             t = time.perf_counter()
             hardship, development = score_frame(frame, hardship=active_model("hardship"),
                                                 development=active_model("development"))
@@ -137,7 +139,7 @@ def run(people: int, **context) -> dict:
                 with connection.cursor() as cursor:  # what the commit would check: inside the timing
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             timings["constraints"] = time.perf_counter() - t
-            total = time.perf_counter() - t0
+            total = time.perf_counter() - t0 - timings["score"]
             raise _RollBack
     except _RollBack:
         pass
@@ -153,7 +155,8 @@ def run(people: int, **context) -> dict:
         {"name": "total (monthly run): read, both indices, roster update, scan", "value": round(total, 2), "unit": "s", "target": round(target, 2),
          "better": "lower", "reference": "plain read of the same rows", "reference_value": round(plain, 2)},
         {"name": "read facts (household_frame)", "value": round(timings["read"], 2), "unit": "s"},
-        {"name": "score both indices (numpy)", "value": round(timings["score"], 3), "unit": "s"},
+        {"name": "score both indices (numpy; part of the score write, counted once)", "value": round(timings["score"], 3),
+         "unit": "s"},
         {"name": "score and write (upsert)", "value": round(timings["score_and_write"], 2), "unit": "s"},
         {"name": "roster", "value": round(timings["roster"], 2), "unit": "s"},
         {"name": "warning scan", "value": round(timings["scan"], 2), "unit": "s"},
