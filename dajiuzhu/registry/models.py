@@ -147,7 +147,7 @@ class Person(models.Model):
     household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
     relation = models.CharField(_("relation to head"), max_length=16, choices=Relation.choices, blank=True)
     # Residence region, copied from the household so that people can be scoped without a join.
-    region_code = models.CharField(_("residence region"), max_length=12, blank=True, db_index=True)
+    region_code = models.CharField(_("residence region"), max_length=12, blank=True)  # indexed in Meta
     marital_status = models.CharField(_("marital status"), max_length=16, choices=MaritalStatus.choices, blank=True)
     education = models.CharField(_("education"), max_length=16, choices=Education.choices, blank=True)
     deceased_on = models.DateField(_("date of death"), null=True, blank=True)
@@ -161,6 +161,9 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["name"], name="person_name_idx"),
             models.Index(fields=["phone_hash"], name="person_phone_hash_idx"),
+            # One index serves both the scoping prefix (LIKE '3714%') and equality: the plain btree Django
+            # would add beside it was a second index to maintain on every insert (docs/scaling.md, 5).
+            models.Index(fields=["region_code"], name="person_region_prefix", opclasses=["varchar_pattern_ops"]),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(sex__in=["M", "F"]), name="person_sex_valid"),
@@ -199,7 +202,7 @@ class HouseholdFacts(models.Model):
 
     # No separate index: the unique (household, as_of) constraint serves lookups by household.
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="facts", db_index=False)
-    region_code = models.CharField(max_length=12, db_index=True)
+    region_code = models.CharField(max_length=12)  # indexed in Meta (prefix and equality)
     as_of = models.DateField(_("as of"))
     source = models.CharField(_("source"), max_length=16, choices=FactSource.choices, default=FactSource.DECLARED)
     monthly_wages = MoneyField(_("wages per month"), default=0)
@@ -220,13 +223,15 @@ class HouseholdFacts(models.Model):
     housing = models.CharField(_("housing condition"), max_length=16, choices=Housing.choices, default=Housing.SAFE)
     safe_water = models.BooleanField(_("safe drinking water"), default=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # Not indexed: never looked up by recorder, and a user is deactivated, not deleted.
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+                                    related_name="+", db_index=False)
 
     class Meta:
         ordering = ["household", "as_of"]
         verbose_name = _("household facts")
         verbose_name_plural = _("household facts")
+        indexes = [models.Index(fields=["region_code"], name="hfacts_region_prefix", opclasses=["varchar_pattern_ops"])]
         constraints = [
             models.UniqueConstraint(fields=["household", "as_of"], name="household_facts_one_per_day"),
             models.CheckConstraint(condition=models.Q(vehicles_for_disability__lte=models.F("vehicles")),
@@ -258,7 +263,7 @@ class MemberFacts(models.Model):
     """A dated observation of a member's health, disability, self-care, labour and work."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="facts", db_index=False)
-    region_code = models.CharField(max_length=12, db_index=True)
+    region_code = models.CharField(max_length=12)  # indexed in Meta (prefix and equality)
     as_of = models.DateField(_("as of"))
     source = models.CharField(_("source"), max_length=16, choices=FactSource.choices, default=FactSource.DECLARED)
     health = models.CharField(_("health"), max_length=16, choices=Health.choices, default=Health.HEALTHY)
@@ -273,13 +278,15 @@ class MemberFacts(models.Model):
     employment = models.CharField(_("employment"), max_length=16, choices=Employment.choices,
                                   default=Employment.NOT_WORKING)
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # Not indexed: never looked up by recorder, and a user is deactivated, not deleted.
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+                                    related_name="+", db_index=False)
 
     class Meta:
         ordering = ["person", "as_of"]
         verbose_name = _("member facts")
         verbose_name_plural = _("member facts")
+        indexes = [models.Index(fields=["region_code"], name="mfacts_region_prefix", opclasses=["varchar_pattern_ops"])]
         constraints = [
             models.UniqueConstraint(fields=["person", "as_of"], name="member_facts_one_per_day"),
             models.CheckConstraint(condition=models.Q(adl_failed__lte=6), name="adl_failed_at_most_6"),
