@@ -6,10 +6,12 @@ fact frame (``registry.facts.household_frame``), score both indices (``indices.s
 numpy) and write one score row per household the way ``index_scores_compute`` does (COPY, or COPY
 into a temporary table and one upsert when the date is already scored), fire the deferred constraint
 checks (the commit's work) and roll the transaction back, so every run finds the same state. The
-job writes directly rather than through ``index_scores_compute`` because that function takes the
-county's advisory lock (``indices.bulk.lock_region`` keys on the 6-digit county), which would
-serialise townships of one county; production fans out per county (``indices_fan_out``), where the
-lock never meets another job. ``BENCH_FANOUT_MONTHS`` (default 1) computes that many monthly
+job writes directly rather than through ``index_scores_compute`` because that function also appends
+to the audit chain, whose head is an advisory lock held until the transaction ends: a job that commits
+at once (production) holds it for milliseconds, but these jobs hold their transaction to roll it back
+and would queue behind each other. (The region lock, ``indices.bulk.lock_region``, does not serialise
+townships of one county: each takes its county's lock shared and only its own exclusively.) Production
+fans out per county (``indices_fan_out``). ``BENCH_FANOUT_MONTHS`` (default 1) computes that many monthly
 reference dates per job (a year's catch-up is 12).
 
 Two phases, each through the platform's own path (a ``core.Job`` row per township, the Celery

@@ -212,6 +212,11 @@ else:
 # Background jobs: "inline" runs a job in the calling process, "thread" in a background
 # thread of the web process (the embedded default), "celery" on Celery workers.
 JOBS_BACKEND = os.environ.get("DAJIUZHU_JOBS", "celery" if PRODUCTION else ("inline" if TESTING else "thread"))
+# The monthly indices and the warning scan fan out one job per county, or per township ("township":
+# a county of a million people on several workers; docs/scaling.md section 5).
+FAN_OUT_LEVEL = os.environ.get("DAJIUZHU_FAN_OUT_LEVEL", "county")
+if FAN_OUT_LEVEL not in ("county", "township"):
+    raise ImproperlyConfigured("DAJIUZHU_FAN_OUT_LEVEL must be 'county' or 'township'")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

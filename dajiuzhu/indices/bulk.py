@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import numpy as np
 from django.db import IntegrityError, connection, transaction
 
-from dajiuzhu.core import fkchecks
+from dajiuzhu.core import fkchecks, regioncodes
 
 try:  # COPY runs on the raw psycopg cursor: its errors are not wrapped by Django
     from psycopg import IntegrityError as PsycopgIntegrityError
@@ -26,12 +26,32 @@ CONFLICT_ERRORS = (IntegrityError, PsycopgIntegrityError)
 COPY_BLOCK_ROWS = 50_000
 
 
+_CUTS = (0, *regioncodes.PREFIX_LENGTHS.values())  # "", province, city, county, township, village
+
+
+def region_lock_keys(prefix: str) -> list[tuple[int, bool]]:
+    """The advisory locks a writer of ``prefix`` takes, in the order it takes them: (key, exclusive).
+
+    Its own region exclusively (a prefix between two levels counts as the level above: ``3714241`` locks
+    the county ``371424``), every enclosing region shared. Two writers wait for each other exactly when
+    one's region contains the other's: townships of one county write at once, a county-wide run waits
+    for them (and they for it). Every writer takes its keys from the widest region down, one order for
+    all, so no two writers can deadlock."""
+    prefix = prefix[:12]
+    own = max(n for n in _CUTS if n <= len(prefix))
+    keys = [(prefix[:n], False) for n in _CUTS if n < own] + [(prefix[:own], True)]
+    return [(0x494E_0000_0000 + (n << 32) + zlib.crc32(p.encode()), exclusive)
+            for n, (p, exclusive) in enumerate(keys)]
+
+
 def lock_region(prefix: str) -> None:
-    """Serialise writers of one county's indices and roster (PostgreSQL advisory lock, this transaction)."""
+    """Serialise writers of overlapping regions' indices and roster (PostgreSQL advisory locks held until this
+    transaction ends; ``region_lock_keys``)."""
     if connection.vendor == "postgresql":
-        key = 0x494E_0000_0000 + zlib.crc32(prefix[:6].encode())
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+            for key, exclusive in region_lock_keys(prefix):
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)" if exclusive
+                               else "SELECT pg_advisory_xact_lock_shared(%s)", [key])
 
 
 def _json(value):
