@@ -93,3 +93,24 @@ def _system_admin(region_code: str):
     county = region_code[:6] + "000000"
     user = User.objects.filter(username=f"factory-admin-{county}").first()
     return user or make_user("county_admin", county, username=f"factory-admin-{county}")
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def run_rolled_back(work):
+    """Run ``work()`` in a transaction that is then rolled back: (its return value, the SQL texts it sent).
+
+    For comparing two code paths from one starting state (each run leaves the database as it found it)."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    outcome = []
+    try:
+        with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+            outcome.append(work())
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    return outcome[0], [q["sql"] for q in queries.captured_queries]

@@ -9,20 +9,18 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.test.utils import CaptureQueriesContext
 
-from dajiuzhu.alerts.scan import alerts_scan
 from dajiuzhu.alerts.services import active_ruleset
 from dajiuzhu.core import fkchecks
+from dajiuzhu.core.testing import run_rolled_back
 from dajiuzhu.indices.bulk import Same, insert_columns
 from dajiuzhu.indices.models import IndexScore, RosterEntry, RosterEvent
-from dajiuzhu.indices.roster import add_months, roster_compute
-from dajiuzhu.indices.services import index_models_bootstrap, index_scores_compute
-from dajiuzhu.registry.facts import household_frame
+from dajiuzhu.indices.roster import add_months
+from dajiuzhu.indices.services import index_models_bootstrap
 from dajiuzhu.registry.models import Household, HouseholdFacts
 from dajiuzhu.registry.synthetic import load_county
 
-from .test_reference_equality import snapshot
+from .test_reference_equality import run_new, snapshot
 
 pytestmark = [pytest.mark.django_db,
               pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's triggers")]
@@ -30,35 +28,22 @@ TODAY = dt.date(2026, 11, 15)
 PREFIX = "371424"
 
 
-class _Rollback(Exception):
-    pass
-
-
-def _month(on) -> tuple:
-    frame = household_frame(on=on, region_prefix=PREFIX)
-    return (index_scores_compute(on=on, region_prefix=PREFIX, frame=frame),
-            roster_compute(on=on, region_prefix=PREFIX, frame=frame),
-            alerts_scan(on=on, region_prefix=PREFIX, frame=frame))
-
-
 def _runs(monkeypatch, *, bulk: bool, households: list[tuple[int, str]]):
     """Two months and a re-run of the second after a change of facts (the upsert path); rolled back."""
     monkeypatch.setattr(fkchecks, "ENABLED", bulk)
-    try:
-        with transaction.atomic(), CaptureQueriesContext(connection) as queries:
-            counts = [_month(add_months(TODAY, -1)), _month(TODAY)]
-            for household_id, code in households[::9]:
-                HouseholdFacts.objects.update_or_create(
-                    household_id=household_id, as_of=TODAY - dt.timedelta(days=1),
-                    defaults={"region_code": code, "monthly_wages": Decimal("0"),
-                              "annual_medical_expense": Decimal("60000")})
-            counts.append(_month(TODAY))
-            state = snapshot()
-            raise _Rollback
-    except _Rollback:
-        pass
-    replica = sum("session_replication_role = replica" in q["sql"] for q in queries.captured_queries)
-    return counts, state, replica
+
+    def work():
+        counts = [run_new(add_months(TODAY, -1)), run_new(TODAY)]
+        for household_id, code in households[::9]:
+            HouseholdFacts.objects.update_or_create(
+                household_id=household_id, as_of=TODAY - dt.timedelta(days=1),
+                defaults={"region_code": code, "monthly_wages": Decimal("0"),
+                          "annual_medical_expense": Decimal("60000")})
+        counts.append(run_new(TODAY))
+        return counts, snapshot()
+
+    (counts, state), sql = run_rolled_back(work)
+    return counts, state, sum("session_replication_role = replica" in q for q in sql)
 
 
 def test_the_bulk_path_stores_exactly_the_rows_of_the_trigger_checked_path(monkeypatch):

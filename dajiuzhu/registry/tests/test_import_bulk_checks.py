@@ -10,13 +10,19 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from dajiuzhu.core.testing import LINYI_COUNTY, LINYI_VILLAGE, LINYI_VILLAGE_2, make_household, make_user
+from dajiuzhu.core.testing import (
+    LINYI_COUNTY,
+    LINYI_VILLAGE,
+    LINYI_VILLAGE_2,
+    make_household,
+    make_user,
+    run_rolled_back,
+)
 from dajiuzhu.registry import importing
 from dajiuzhu.registry.importing import registry_import
 from dajiuzhu.registry.models import Household, HouseholdFacts, MemberFacts, Membership, Person
@@ -32,10 +38,6 @@ def _english(settings, tmp_path):
     settings.VAR_DIR = tmp_path / "var"
     with translation.override("en"):
         yield
-
-
-class _Rollback(Exception):
-    pass
 
 
 def _snapshot() -> dict:
@@ -60,15 +62,9 @@ def _snapshot() -> dict:
 
 def _import_and_roll_back(monkeypatch, path, actor, *, bulk: bool):
     monkeypatch.setattr(importing, "BULK_CHECKS", bulk)
-    try:
-        with transaction.atomic(), CaptureQueriesContext(connection) as queries:
-            result = registry_import(actor=actor, path=path, batch_rows=4)
-            snapshot = _snapshot()
-            raise _Rollback
-    except _Rollback:
-        pass
-    replica = any("session_replication_role = replica" in q["sql"] for q in queries.captured_queries)
-    return result, snapshot, replica
+    (result, snapshot), sql = run_rolled_back(
+        lambda: (registry_import(actor=actor, path=path, batch_rows=4), _snapshot()))
+    return result, snapshot, any("session_replication_role = replica" in q for q in sql)
 
 
 @postgres_only
