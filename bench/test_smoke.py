@@ -49,6 +49,8 @@ def test_flat_results_are_normalised_with_module_targets_and_medians():
     figure = next(f for f in merged["figures"] if f["name"] == "rows_per_s")
     assert figure["value"] == 110000.0 and figure["reference_value"] == 220000.0
     assert common.ratio(figure) == ("1.10", "✓")
+    assert common.ratio({"value": 0, "target": 0}) == ("–", "✓")  # "none at all" targets: met or not, no ratio
+    assert common.ratio({"value": 2, "target": 0}) == ("–", "✗ missed")
     assert "file: x.csv" in merged["notes"]
 
 
@@ -66,6 +68,8 @@ def test_medians_keep_the_spread_of_the_runs_and_the_report_shows_it():
              "setup": {"what": "1,000 records", "reused": False, "seconds": 4.2, "load_average": 0.7}}
     report = common.render({"x": entry})
     assert "| p95 | 15 ms (12–30) | ≤ 200 ms |" in report
+    glance = report.split("## Targets at a glance", 1)[1].split("\n## ", 1)[0]  # the summary before the sections
+    assert "| T | p95 | 15 ms (12–30) | ≤ 200 ms | 0.07 ✓ | 10 |" in glance
     assert "load average (1 min) at the start: 2.5 · at each timed run: 0.5, 3.5, 1" in report
     assert "above the 2 cores" in report
     assert "Data: registry reused" in report
