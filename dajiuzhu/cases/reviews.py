@@ -154,8 +154,15 @@ def case_item_end(*, actor, case_item: CaseItem, on: dt.date, reason: str) -> Ca
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("give the reason"), field="reason")
-    if ci.effective_from and on < ci.effective_from - dt.timedelta(days=1):
-        raise DomainError(_("the end date is before the benefit started"), field="on")
+    # Any day from the decision on: a benefit ended before its first payment cycle is never paid (a
+    # near-poor status approved today and ended today to let 低保 be approved, a family that moved away
+    # the week after the decision). A date before the decision is a mistake.
+    decided_on = timezone.localdate(ci.decided_at) if ci.decided_at else None
+    if decided_on is None and ci.effective_from:
+        decided_on = ci.effective_from - dt.timedelta(days=1)
+    if decided_on and on < decided_on:
+        raise DomainError(_("the end date is before the benefit was decided (%(day)s)") % {"day": decided_on},
+                          field="on")
     ci.status, ci.effective_to, ci.review_due = ItemStatus.ENDED, on, None
     ci.save(update_fields=["status", "effective_to", "review_due"])
     _event(ci, "end", actor, opinion=reason, to_status=ci.status, data={"on": on})

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.http import Http404
+from django.utils import timezone
 
 from dajiuzhu.cases.models import Appeal, CaseItem, ItemStatus, Review
 from dajiuzhu.cases.reviews import overpayment_months
@@ -151,3 +152,19 @@ def test_an_appeal_outside_the_jurisdiction_is_a_404(dibao, xinglong_approver):
     case_item_revoke(actor=xinglong_approver, case_item=dibao, reason="x", not_due_from=today())
     with pytest.raises(Http404):
         appeal_lodge(actor=make_user("township_handler", DEPING_TOWN), case_item=dibao, grounds="x")
+
+
+def test_a_benefit_may_end_from_its_decision_day_on_even_before_it_is_first_paid(dibao, xinglong_handler):
+    from dajiuzhu.cases.dates import cycles_between
+
+    decided_on = timezone.localdate(dibao.decided_at)
+    assert dibao.effective_from > decided_on  # paid from the next month's cycle
+    with pytest.raises(DomainError, match=str(decided_on)) as refused:
+        case_item_end(actor=xinglong_handler, case_item=dibao, on=decided_on - dt.timedelta(days=1), reason="迁出本县")
+    assert refused.value.field == "on"
+    dibao.refresh_from_db()
+    assert dibao.status == ItemStatus.APPROVED
+    case_item_end(actor=xinglong_handler, case_item=dibao, on=decided_on, reason="迁出本县")
+    dibao.refresh_from_db()
+    assert (dibao.status, dibao.effective_to) == (ItemStatus.ENDED, decided_on)
+    assert cycles_between(dibao.effective_from, dibao.effective_to) == 0  # ended before its first cycle: never paid
