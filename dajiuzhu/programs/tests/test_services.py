@@ -105,8 +105,9 @@ def test_create_item_and_refuse_negative_or_over_ceiling_benefits(admin):
 
 
 def test_standard_set_is_audited(admin):
-    standard_set(actor=admin, year=2026, county_code="371424", area="rural", name="dibao", amount="760")
-    assert Standard.objects.get(year=2026, county_code="371424", area="rural", name="dibao").amount == Decimal("760")
+    year = timezone.localdate().year  # a year the demo catalogue seeded (720 yuan)
+    standard_set(actor=admin, year=year, county_code="371424", area="rural", name="dibao", amount="760")
+    assert Standard.objects.get(year=year, county_code="371424", area="rural", name="dibao").amount == Decimal("760")
     event = AuditEvent.objects.filter(action="programs.standard.set").latest("id")
     assert event.old["amount"] == "720.0000" and event.new["amount"] == "760"
 
