@@ -132,9 +132,9 @@ def copy_rows(model, columns: Sequence[str], rows: list[tuple]) -> None:
     copy_columns(model._meta.db_table, _columns_of(columns, rows), len(rows))
 
 
-def _distinct(values, n: int) -> set:
+def _distinct(values) -> set:
     if isinstance(values, Same):
-        return {values.value} if n else set()
+        return {values.value}
     if isinstance(values, np.ndarray):
         return set(np.unique(values).tolist())
     return set(values)
@@ -157,7 +157,7 @@ def references_checked(model, columns: dict[str, object], n: int) -> Iterator[No
         for field in model._meta.concrete_fields:
             if field.is_relation and field.db_constraint and field.column in columns:
                 fkchecks.check_references(cursor, field.related_model._meta.db_table,
-                                          _distinct(columns[field.column], n), what=table)
+                                          _distinct(columns[field.column]), what=table)
 
 
 def insert_columns(model, columns: dict[str, object], n: int, *, batch_size: int = 5000,

@@ -1,8 +1,8 @@
 """Jobs of the indices app: both indices and the roster for one region prefix and date.
 
 ``indices_fan_out`` enqueues one job per county (6-digit prefix) that has households — per township
-with ``DAJIUZHU_FAN_OUT_LEVEL=township`` — or one job for the prefix given (a township on demand). Each job reads the facts once and writes the
-scores and the roster changes in one transaction each.
+with ``DAJIUZHU_FAN_OUT_LEVEL=township`` — or one job for the prefix given (a township on demand).
+Each job reads the facts once and writes the scores and the roster changes in one transaction each.
 """
 
 from __future__ import annotations
@@ -33,16 +33,12 @@ def compute_job(job, *, on: str, region_prefix: str = "") -> dict:
 
 
 def region_prefixes(length: int, region_prefix: str = "") -> list[str]:
-    """The regions (prefixes of ``length`` digits: 6 a county, 9 a township) with households under ``region_prefix``."""
+    """The regions (prefixes of ``length`` digits: 6 a county, 9 a township) that have households under
+    ``region_prefix``."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT DISTINCT SUBSTR(region_code, 1, %s) FROM registry_household WHERE region_code LIKE %s",
                        [length, region_prefix[:length] + "%"])
         return sorted(row[0] for row in cursor.fetchall())
-
-
-def county_prefixes(region_prefix: str = "") -> list[str]:
-    """The counties (6-digit prefixes) that have households under ``region_prefix``."""
-    return region_prefixes(6, region_prefix)
 
 
 def fan_out_prefixes(region_prefix: str = "", *, level: str | None = None) -> list[str]:
@@ -51,7 +47,7 @@ def fan_out_prefixes(region_prefix: str = "", *, level: str | None = None) -> li
     length = 9 if (level or settings.FAN_OUT_LEVEL) == "township" else 6
     if len(region_prefix) >= length:
         return [region_prefix]
-    return [p for p in region_prefixes(length, region_prefix) if p.startswith(region_prefix)]
+    return region_prefixes(length, region_prefix)
 
 
 def indices_fan_out(*, on: dt.date, region_prefix: str = "", actor=None, backend: str | None = None):

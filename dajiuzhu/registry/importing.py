@@ -757,16 +757,15 @@ _HOUSEHOLD_FACT_COLUMNS = HOUSEHOLD_FACT_KEYS
 
 _CHECKED_TABLES = ("registry_household", "registry_person", "registry_membership", "registry_memberfacts",
                    "registry_householdfacts")
-BULK_CHECKS = True  # False: new rows always take PostgreSQL's row-by-row foreign-key triggers (tests compare both)
 
 
 def checks_in_bulk_allowed() -> bool:
     """May the import write its new rows without PostgreSQL's per-row foreign-key triggers, and check them itself?
 
-    ``core.fkchecks.allowed`` for the tables the import writes: ``_BatchMerge._check_references`` does the
-    triggers' work set-based before the batch commits.
+    ``core.fkchecks.allowed`` for the tables the import writes (``fkchecks.ENABLED`` switches it off):
+    ``_BatchMerge._check_references`` does the triggers' work set-based before the batch commits.
     """
-    return BULK_CHECKS and fkchecks.allowed(_CHECKED_TABLES)
+    return fkchecks.allowed(_CHECKED_TABLES)
 
 
 class _BatchMerge:

@@ -43,6 +43,9 @@ def test_parents_that_exist_pass_and_created_ones_are_only_counted():
     with transaction.atomic(), connection.cursor() as cursor:
         fkchecks.check_references(cursor, "registry_household", [first.pk, second.pk, None], created=[second.pk])
         fkchecks.check_references(cursor, "registry_household", [])  # nothing to check: no statement fails
+        missing = second.pk + 10_000
+        with pytest.raises(IntegrityError, match=str(missing)), transaction.atomic():
+            fkchecks.check_references(cursor, "registry_household", [first.pk, missing], created=[missing])
 
 
 @postgres_only

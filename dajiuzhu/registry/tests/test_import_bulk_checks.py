@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from dajiuzhu.core import fkchecks
 from dajiuzhu.core.testing import (
     LINYI_COUNTY,
     LINYI_VILLAGE,
@@ -61,7 +62,7 @@ def _snapshot() -> dict:
 
 
 def _import_and_roll_back(monkeypatch, path, actor, *, bulk: bool):
-    monkeypatch.setattr(importing, "BULK_CHECKS", bulk)
+    monkeypatch.setattr(fkchecks, "ENABLED", bulk)
     (result, snapshot), sql = run_rolled_back(
         lambda: (registry_import(actor=actor, path=path, batch_rows=4), _snapshot()))
     return result, snapshot, any("session_replication_role = replica" in q for q in sql)
@@ -138,9 +139,9 @@ def test_a_trigger_of_its_own_on_a_written_table_keeps_the_row_checks(tmp_path):
 
 
 def test_the_bulk_path_is_off_when_disabled_and_on_sqlite(monkeypatch):
-    monkeypatch.setattr(importing, "BULK_CHECKS", False)
+    monkeypatch.setattr(fkchecks, "ENABLED", False)
     assert importing.checks_in_bulk_allowed() is False
-    monkeypatch.setattr(importing, "BULK_CHECKS", True)
+    monkeypatch.setattr(fkchecks, "ENABLED", True)
     if connection.vendor == "sqlite":
         assert importing.checks_in_bulk_allowed() is False
 
