@@ -217,6 +217,8 @@ JOBS_BACKEND = os.environ.get("DAJIUZHU_JOBS", "celery" if PRODUCTION else ("inl
 FAN_OUT_LEVEL = os.environ.get("DAJIUZHU_FAN_OUT_LEVEL", "county")
 if FAN_OUT_LEVEL not in ("county", "township"):
     raise ImproperlyConfigured("DAJIUZHU_FAN_OUT_LEVEL must be 'county' or 'township'")
+# Processes that validate and merge one registry file at once (PostgreSQL; 0: one per core, at most four).
+IMPORT_WORKERS = int(os.environ.get("DAJIUZHU_IMPORT_WORKERS", "0"))
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

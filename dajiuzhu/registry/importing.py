@@ -122,11 +122,12 @@ class ImportResult:
     unknown_columns: list[str]
     batches: int
     seconds: dict[str, float] = dataclasses.field(default_factory=dict)  # scan, validate, merge
+    workers: int = 1  # processes that validated and merged (``import_workers``)
 
     def as_dict(self) -> dict:
         return {"counts": self.counts.as_dict(), "digest": self.digest, "source": self.source,
                 "report": str(self.report_path) if self.report_path else "", "unknown_columns": self.unknown_columns,
-                "batches": self.batches, "seconds": self.seconds}
+                "batches": self.batches, "workers": self.workers, "seconds": self.seconds}
 
 
 @dataclasses.dataclass
@@ -171,11 +172,14 @@ def registry_import(
     batch_rows: int = DEFAULT_BATCH_ROWS,
     today: dt.date | None = None,
     progress: Callable[[int, int, ImportCounts], None] | None = None,
+    workers: int | None = None,
 ) -> ImportResult:
     """Import a registry file as ``actor`` (None: the system, no jurisdiction limit).
 
     Raises ``FileRefused`` (nothing written) when the file itself cannot be used; otherwise
     every row is either merged or in the error report, and the result says how many of each.
+    ``workers``: processes that validate and merge at once (None: ``settings.IMPORT_WORKERS``; see
+    ``import_workers`` for when a file is imported by one process anyway).
     """
     if actor is not None and not actor.has_perm_code("registry.import"):
         raise Forbidden(_("you may not import registry files"))
@@ -186,7 +190,7 @@ def registry_import(
                              today=today or timezone.localdate(), progress=progress,
                              report_path=Path(report_path) if report_path else _default_report_path(table, digest,
                                                                                                     report_stem))
-        return importer.run(filename=filename or path.name)
+        return importer.run(filename=filename or path.name, workers=workers)
 
 
 _collections_lock = threading.Lock()
@@ -215,6 +219,61 @@ def _fewer_collections():
             _collections_users -= 1
             if _collections_users == 0:
                 gc.set_threshold(*_collections_saved)
+
+
+def import_workers(rows: int, batch_rows: int, wanted: int | None = None) -> int:
+    """How many processes import a file of ``rows`` rows: ``wanted`` (None: ``settings.IMPORT_WORKERS``, where 0
+    means one per core, at most four), but one where more would not help or would not be safe.
+
+    More than one needs PostgreSQL (SQLite has one writer), a connection outside any transaction (each process
+    commits its own batches: a caller's transaction could not hold them), a process that may fork (one thread
+    only: a fork copies locks that other threads hold; not a daemon process), and at least two batches per worker.
+    """
+    import multiprocessing
+    import os
+
+    if wanted is None:
+        wanted = settings.IMPORT_WORKERS or min(os.cpu_count() or 1, 4)
+    wanted = min(wanted, rows // max(batch_rows * 2, 1))
+    if wanted <= 1:
+        return 1
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    if threading.active_count() > 1 or multiprocessing.current_process().daemon:
+        return 1
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return wanted
+
+
+class _ForwardedReport:
+    """The error report of a worker process: refused rows go to the parent, which writes the one report."""
+
+    def __init__(self, channel):
+        self.channel = channel
+        self.pending: list[tuple] = []
+        self.lock = threading.Lock()
+
+    def add(self, row_number: int, values, reason: str) -> None:
+        with self.lock:
+            self.pending.append((row_number, tuple(values), reason))
+
+    def flush(self) -> None:
+        with self.lock:
+            pending, self.pending = self.pending, []
+        if pending:
+            self.channel.send(("refused", pending))
+
+
+def _picklable(exc: BaseException) -> BaseException:
+    """``exc`` if it survives the pipe to the parent, else a RuntimeError with its type and message."""
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(exc))  # noqa: S301 - the bytes made on the line itself
+        return exc
+    except Exception:  # noqa: BLE001 - any failure to pickle
+        return RuntimeError(f"{type(exc).__module__}.{type(exc).__qualname__}: {exc}")
 
 
 def _default_report_path(table: Table, digest: str, stem: str = "") -> Path:
@@ -355,12 +414,16 @@ class _Importer:
         keys_of = {o: k for k, o in ordinals.items() if o in involved} if involved else {}
         return _Scan(rows=rows, ordinals=ordinals, last_row=last_row, duplicates=duplicates, keys_of=keys_of)
 
-    def households(self, scan: _Scan) -> Iterator[tuple[str, list[tuple[int, tuple]]]]:
-        """Pass 2: rows grouped into households, each yielded at its last row."""
+    def households(self, scan: _Scan, part: range | None = None) -> Iterator[tuple[str, list[tuple[int, tuple]]]]:
+        """Pass 2: rows grouped into households, each yielded at its last row (only the households of ``part``,
+        ordinals, when given)."""
         open_groups: dict[int, list[tuple[int, tuple]]] = {}
+        low, high = (part.start, part.stop) if part is not None else (0, len(scan.last_row))
         for number, values in self.table.rows():
             key = self._key(number, values)
             ordinal = scan.ordinals[key]
+            if not low <= ordinal < high:
+                continue
             group = open_groups.get(ordinal)
             if group is None:
                 group = open_groups[ordinal] = []
@@ -370,21 +433,43 @@ class _Importer:
                 yield key, group
 
     # -- run ---------------------------------------------------------------------------------
-    def run(self, *, filename: str) -> ImportResult:
+    def run(self, *, filename: str, workers: int | None = None) -> ImportResult:
         started = time.perf_counter()
         scan = self.scan()
         self.seconds["scan"] = time.perf_counter() - started
         if scan.rows == 0:
             raise FileRefused(_("the file has a header row but no data rows"))
         self._report_progress(0, scan.rows)
+        parts = self.parts(scan, import_workers(scan.rows, self.batch_rows, workers))
+        self.workers = len(parts)
+        if len(parts) > 1:
+            self._run_parts(scan, parts)
+        else:
+            self._pipeline(scan, None, scan.rows)
+        report_path = self.report.close()
+        self.seconds["total"] = time.perf_counter() - started
+        seconds = {**self.seconds, **{f"merge_{k}": v for k, v in self.merge_seconds.items()}}
+        result = ImportResult(counts=self.counts, digest=self.digest, source=self.table.describe(),
+                              report_path=report_path, unknown_columns=self.header_map.unknown, batches=self.batches,
+                              seconds={k: round(v, 3) for k, v in seconds.items()}, workers=self.workers)
+        with transaction.atomic():
+            audit_record(actor=self.actor, action="registry.import", object_type="core.job" if self.job else "file",
+                         object_id=str(self.job.pk) if self.job else self.digest[:16], region_code=self._region(),
+                         new={"file": filename, "digest": self.digest, "source": result.source,
+                              "counts": self.counts.as_dict(), "batches": self.batches, "workers": self.workers,
+                              "report": report_path.name if report_path else ""})
+        return result
+
+    def _pipeline(self, scan: _Scan, part: range | None, total: int, done: int = 0) -> None:
+        """Validate (second thread) and merge (this thread) the households of ``part`` (household ordinals; None:
+        all of them), batch by batch."""
         # Validation runs in a second thread while this one merges the previous batch: the merge mostly
         # waits on the database (the GIL is free then), so the two overlap. Only this thread uses the database.
         batches: queue.Queue = queue.Queue(maxsize=1)
         stop = threading.Event()
-        producer = threading.Thread(target=self._produce, args=(scan, batches, stop, translation.get_language()),
+        producer = threading.Thread(target=self._produce, args=(scan, part, batches, stop, translation.get_language()),
                                     name="registry-import-validate", daemon=True)
         producer.start()
-        done = 0
         try:
             while True:
                 kind, batch, rows = batches.get()
@@ -393,27 +478,153 @@ class _Importer:
                 if batch:
                     self.flush(batch)
                 done += rows
-                self._report_progress(done, scan.rows)
+                self._report_progress(done, total)
                 if kind == "end":
                     break
         finally:
             stop.set()
             producer.join(timeout=60)
-        report_path = self.report.close()
-        self.seconds["total"] = time.perf_counter() - started
-        seconds = {**self.seconds, **{f"merge_{k}": v for k, v in self.merge_seconds.items()}}
-        result = ImportResult(counts=self.counts, digest=self.digest, source=self.table.describe(),
-                              report_path=report_path, unknown_columns=self.header_map.unknown, batches=self.batches,
-                              seconds={k: round(v, 3) for k, v in seconds.items()})
-        with transaction.atomic():
-            audit_record(actor=self.actor, action="registry.import", object_type="core.job" if self.job else "file",
-                         object_id=str(self.job.pk) if self.job else self.digest[:16], region_code=self._region(),
-                         new={"file": filename, "digest": self.digest, "source": result.source,
-                              "counts": self.counts.as_dict(), "batches": self.batches,
-                              "report": report_path.name if report_path else ""})
-        return result
 
-    def _produce(self, scan: _Scan, batches: queue.Queue, stop: threading.Event, language: str | None) -> None:
+    # -- several worker processes ---------------------------------------------------------------
+    @staticmethod
+    def parts(scan: _Scan, workers: int) -> list[range]:
+        """The households (ordinals, in order of first appearance) cut into ``workers`` runs of about as many
+        rows each: a run is mostly a stretch of the file, so its villages rarely meet another run's."""
+        households = len(scan.last_row)
+        workers = max(1, min(workers, households))
+        if workers == 1:
+            return [range(households)]
+        last_rows = np.frombuffer(scan.last_row, dtype=np.int64)
+        # Where the file's rows would divide evenly: the first household ending past each mark.
+        first, final = int(last_rows.min()), int(last_rows.max())
+        marks = [first + (final - first) * k / workers for k in range(1, workers)]
+        ends = np.maximum.accumulate(last_rows)  # ordinals in order of appearance, rows mostly in order too
+        cuts = [0, *(int(np.searchsorted(ends, mark, side="left")) for mark in marks), households]
+        cuts = sorted(set(cuts))
+        return [range(a, b) for a, b in itertools.pairwise(cuts) if b > a]
+
+    def _run_parts(self, scan: _Scan, parts: list[range]) -> None:
+        """Each part in its own process (forked: it shares the scan and this importer as they are now), with its
+        own connection and transactions; this process gathers their progress, refused rows and counts.
+
+        A batch is one transaction wherever it runs, so the registry ends as a single process would leave it:
+        people are matched by their blind index (no ID number is in two households of the file, the scan made
+        sure), household numbers are reserved under the village's lock, the audit chain under its own. Refused
+        rows reach the report in the parts' order, so it lists them in the order of the file as before.
+        """
+        import multiprocessing
+        from multiprocessing.connection import wait
+
+        context = multiprocessing.get_context("fork")
+        connections.close_all()  # a child must never share this process's server connection
+        channels, processes = [], []
+        for index, part in enumerate(parts):
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(target=self._part_main, args=(scan, part, index, sender),
+                                      name=f"registry-import-{index + 1}", daemon=True)
+            process.start()
+            sender.close()
+            channels.append(receiver)
+            processes.append(process)
+        done = [0] * len(parts)
+        counts = [ImportCounts() for _p in parts]
+        held: list[list[tuple]] = [[] for _p in parts]  # refused rows of a later part, until the earlier finish
+        written = 0  # parts whose refused rows are all in the report
+        finished = [False] * len(parts)
+        failure: BaseException | None = None
+
+        def drain(written: int) -> int:
+            """Write the held rows of the earliest unfinished part (and of every finished one before it)."""
+            while written < len(parts):
+                for row in held[written]:
+                    self.report.add(*row)
+                held[written].clear()
+                if not finished[written]:
+                    break
+                written += 1
+            return written
+
+        open_channels = {channel: index for index, channel in enumerate(channels)}
+        try:
+            while open_channels:
+                for channel in wait(list(open_channels)):
+                    index = open_channels[channel]
+                    try:
+                        message = channel.recv()
+                    except EOFError:
+                        del open_channels[channel]
+                        if not finished[index] and failure is None:
+                            failure = RuntimeError(f"registry import worker {index + 1} stopped without a result "
+                                                   f"(exit code {processes[index].exitcode})")
+                        continue
+                    kind = message[0]
+                    if kind == "refused":
+                        held[index].extend(message[1])
+                    elif kind == "progress":
+                        done[index], counts[index] = message[1], message[2]
+                        merged = ImportCounts()
+                        for part_counts in counts:
+                            merged.add(part_counts)
+                        if self.progress is not None:
+                            self.progress(sum(done), scan.rows, merged)
+                    elif kind == "done":
+                        _kind, counts[index], seconds, merge_seconds, batches = message
+                        finished[index] = True
+                        self.batches += batches
+                        for key, value in seconds.items():  # summed over the parts: time spent, not elapsed
+                            self.seconds[key] = self.seconds.get(key, 0.0) + value
+                        for key, value in merge_seconds.items():
+                            self.merge_seconds[key] += value
+                    elif kind == "error" and failure is None:
+                        failure = message[1]
+                    written = drain(written)
+                if failure is not None:
+                    break
+        finally:
+            for process in processes:
+                if failure is not None and process.is_alive():
+                    process.terminate()
+                process.join()
+            for channel in channels:
+                channel.close()
+        for rows in held:  # what is left (all of it after a failure: the rows refused so far)
+            for row in rows:
+                self.report.add(*row)
+        for part_counts in counts:
+            self.counts.add(part_counts)
+        if failure is not None:
+            raise failure
+
+    def _part_main(self, scan: _Scan, part: range, index: int, channel) -> None:
+        """The body of a worker process: import ``part`` and tell the parent how it went."""
+        try:
+            self.report = _ForwardedReport(channel)
+            self.counts = ImportCounts()
+            self.seconds = {"validate": 0.0, "merge": 0.0}
+            self.merge_seconds = dict.fromkeys(self.merge_seconds, 0.0)
+            self.batches = 0
+            self.part = index + 1
+
+            def progress(done: int, _total: int, counts: ImportCounts) -> None:
+                self.report.flush()  # the refused rows first: the parent's report stays in file order
+                channel.send(("progress", done, dataclasses.replace(counts)))
+
+            self.progress = progress
+            if self.table.kind != "csv":  # an XLSX workbook reads through one open file: this process opens its own
+                self.table = open_table(self.table.path, REGISTRY_TEMPLATE)
+            self._pipeline(scan, part, scan.rows)
+            self.report.flush()
+            channel.send(("done", self.counts, self.seconds, self.merge_seconds, self.batches))
+        except BaseException as exc:  # noqa: BLE001 - the parent raises it
+            with contextlib.suppress(Exception):
+                self.report.flush()
+            channel.send(("error", _picklable(exc)))
+        finally:
+            connections.close_all()
+            channel.close()
+
+    def _produce(self, scan: _Scan, part: range | None, batches: queue.Queue, stop: threading.Event,
+                 language: str | None) -> None:
         """Read and validate households; hand over batches of about ``batch_rows`` rows (the validating thread)."""
 
         def put(item) -> bool:
@@ -430,7 +641,7 @@ class _Importer:
             with translation.override(language):
                 pending: list[tuple[str, list[tuple[int, tuple]]]] = []
                 rows_in_batch = 0
-                for key, rows in self.households(scan):
+                for key, rows in self.households(scan, part):
                     if stop.is_set():
                         return
                     pending.append((key, rows))

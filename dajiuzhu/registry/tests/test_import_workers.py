@@ -1,0 +1,141 @@
+"""A registry file imported by several worker processes ends exactly as one process leaves it
+(PostgreSQL: each worker forks with its own connection and commits its own batches)."""
+
+from __future__ import annotations
+
+import csv
+import multiprocessing
+
+import pytest
+from django.db import connection, transaction
+from django.utils import translation
+
+from dajiuzhu.core.audit import audit_verify
+from dajiuzhu.core.models import AuditEvent
+from dajiuzhu.core.testing import LINYI_COUNTY, LINYI_VILLAGE, LINYI_VILLAGE_2, XINGLONG_VILLAGE, make_user
+from dajiuzhu.registry import importing
+from dajiuzhu.registry.importing import import_workers, registry_import
+from dajiuzhu.registry.models import Household, HouseholdFacts, MemberFacts, Membership, Person
+from dajiuzhu.registry.services import id_hash
+
+from .test_import_pipeline import HEADER, an_id, family, read_report, write_csv
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+
+VILLAGES = (LINYI_VILLAGE, LINYI_VILLAGE_2, XINGLONG_VILLAGE)
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(settings, tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (worker processes commit on their own connections)")
+    settings.VAR_DIR = tmp_path / "var"
+    with translation.override("en"):
+        yield
+
+
+def _file(tmp_path):
+    """60 households in three villages (sorted by village, as counties keep them), with three refusals: a row
+    with a code outside the county (household 7) and one ID number in two households (20 and 45)."""
+    rows = []
+    shared = an_id(33)
+    for key in range(1, 61):
+        members = family(str(key), VILLAGES[(key - 1) * 3 // 60], size=2 + key % 3)
+        if key == 7:
+            members[1][4] = "110101001001"
+        if key in (20, 45):
+            members[1][2] = shared
+        rows += members
+    return write_csv(tmp_path, rows, header=HEADER)
+
+
+def _registry() -> dict:
+    """The registry as a user sees it, without database ids or the order numbers were given in."""
+    people = {}
+    for person in Person.objects.select_related("household"):
+        members = frozenset(Person.objects.filter(household=person.household_id).values_list("id_hash", flat=True))
+        people[person.id_hash] = (person.name, person.sex, person.birth_date, person.relation, person.region_code,
+                                  person.household.region_code, members, person.household.head.id_hash)
+    facts = sorted((f.person.id_hash, f.as_of, f.health, f.labour) for f in MemberFacts.objects.select_related("person"))
+    numbers = sorted(Household.objects.values_list("number", flat=True))
+    memberships = Membership.objects.filter(end__isnull=True).count()
+    return {"people": people, "facts": facts, "numbers": numbers, "memberships": memberships,
+            "household_facts": HouseholdFacts.objects.count()}
+
+
+def _empty_registry() -> None:
+    MemberFacts.objects.all().delete()
+    HouseholdFacts.objects.all().delete()
+    Membership.objects.all().delete()
+    Household.objects.update(head=None)
+    Person.objects.all().delete()
+    Household.objects.all().delete()
+
+
+def test_two_workers_leave_the_registry_and_the_report_exactly_as_one_process(tmp_path):
+    admin = make_user("county_admin", LINYI_COUNTY)
+    path = _file(tmp_path)
+    progress: list[tuple[int, int]] = []
+    parallel = registry_import(actor=admin, path=path, batch_rows=8, workers=2,
+                               progress=lambda done, total, counts: progress.append((done, total)))
+    assert parallel.workers == 2
+    assert not multiprocessing.active_children()
+    after_parallel = _registry()
+    parallel_report = read_report(parallel.report_path)
+    batches = AuditEvent.objects.filter(action="registry.import.batch").count()
+    assert batches == parallel.batches > 2
+    assert audit_verify().ok
+
+    # The same file again, by two workers: nothing changes.
+    again = registry_import(actor=admin, path=path, batch_rows=8, workers=2)
+    assert again.workers == 2
+    assert again.counts.households_unchanged == 57 and again.counts.members_unchanged == parallel.counts.members_created
+    assert again.counts.households_created == again.counts.members_updated == 0
+    assert _registry() == after_parallel
+
+    _empty_registry()
+    single = registry_import(actor=admin, path=path, batch_rows=8, workers=1)
+    assert single.workers == 1
+    assert parallel.counts == single.counts
+    assert parallel.counts.households_created == 57 and parallel.counts.households_rejected == 3
+    assert _registry() == after_parallel
+    assert parallel_report == read_report(single.report_path)  # the same rows, reasons and order
+    own_reasons = {row[0] for row in parallel_report[1:] if not row[-2].startswith("not imported: another row")}
+    assert own_reasons == {"7", "20", "45"}  # the bad code, and the ID number in two households (both)
+    assert len(parallel_report) - 1 == parallel.counts.rows_rejected
+
+    dones = [done for done, _total in progress]
+    assert dones == sorted(dones) and dones[-1] == parallel.counts.rows == progress[-1][1]
+    assert {n.rsplit("-", 1)[0] for n in after_parallel["numbers"]} == set(VILLAGES)
+
+
+def test_a_failing_worker_fails_the_import_and_its_batch_leaves_nothing(tmp_path, monkeypatch):
+    admin = make_user("county_admin", LINYI_COUNTY)
+    path = _file(tmp_path)
+    real_run = importing._BatchMerge.run
+
+    def failing(self):
+        if any(household.key == "50" for household in self.batch):
+            raise RuntimeError("disk full while merging household 50")
+        return real_run(self)
+
+    monkeypatch.setattr(importing._BatchMerge, "run", failing)  # the forked workers inherit it
+    with pytest.raises(RuntimeError, match="disk full while merging household 50"):
+        registry_import(actor=admin, path=path, batch_rows=8, workers=2)
+    assert not multiprocessing.active_children()
+    assert Household.objects.count() < 57  # the failing part stopped
+    # The batch that failed wrote nothing: no member of household 50 is in the registry.
+    with open(path, encoding="utf-8", newline="") as handle:
+        ids_of_50 = [row[2] for row in csv.reader(handle) if row[0] == "50"]
+    assert not Person.objects.filter(id_hash__in=[id_hash(i) for i in ids_of_50]).exists()
+    assert audit_verify().ok
+
+
+def test_one_process_where_workers_would_not_help_or_not_be_safe(settings):
+    settings.IMPORT_WORKERS = 4
+    assert import_workers(1_000_000, 10_000) == 4
+    assert import_workers(1_000_000, 10_000, 2) == 2
+    assert import_workers(30_000, 10_000) == 1  # fewer than two batches for each of two workers
+    assert import_workers(40_000, 10_000) == 2
+    with transaction.atomic():  # a caller's transaction could not hold the workers' commits
+        assert import_workers(1_000_000, 10_000) == 1
