@@ -3,9 +3,12 @@
 Writes the synthetic county (``registry.synthetic``, the demo generator) as a CSV file in the
 registry template — one row per member, household facts on the head's row — and imports it
 through the real pipeline (``registry.importing.registry_import``: scan, validation with the
-form validators, encryption and blind index, staging by COPY, merge in SQL, audit per batch).
-The reference is the physical limit: PostgreSQL's ``COPY`` of the same file into a plain table of
-text columns, nothing validated.
+form validators, encryption and blind index, staging by COPY, merge in SQL, audit per batch), with
+the worker processes the settings give (``IMPORT_WORKERS``: one per core by default). References:
+PostgreSQL's ``COPY`` of the same file into a plain table of text columns, nothing validated; the
+same import in one process (``workers=1``, the import before it had workers); and the write floor,
+PostgreSQL's own COPY of exactly the rows the import wrote into copies of its five tables with the
+same indexes: what the server must do for this import whatever the client does.
 
 The benchmark database already holds the synthetic registry of the same seed, so the file's ID
 numbers are shifted into the sequence range 200–599 (the generator uses 600–999): every person
@@ -14,14 +17,16 @@ deleted afterwards, so the module can run again. A second figure imports the sam
 nothing changes (the idempotent path: match by blind index, compare, write nothing).
 
 Wall time on a shared machine mostly measures the other jobs, so the module also reports the CPU the
-import used per row: the importing process (both threads) and its PostgreSQL backend (read from
-``/proc`` when the server runs on the same machine), with the phase timings in the notes.
+import used per row: the importing processes (every worker, both threads) and the PostgreSQL server
+(every server process, read from ``/proc`` when the server runs on the same machine), with the phase
+timings in the notes.
 
 Standalone: ``python -m bench --only import_registry --people 1000000``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import resource
@@ -115,19 +120,112 @@ def _cleanup(floors: dict) -> None:
                 cursor.execute(f"VACUUM ANALYZE {table}")
 
 
-def _backend_cpu() -> float | None:
-    """CPU seconds used so far by this connection's PostgreSQL backend (None when it is not on this machine)."""
+def _server_cpu() -> float | None:
+    """CPU seconds used so far by the whole PostgreSQL server: the postmaster, the processes it has reaped
+    (backends that ended, e.g. those of the import's worker processes) and the ones still running (backends,
+    WAL writer, checkpointer, autovacuum). None when the server is not on this machine."""
     from django.db import connection
+
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def stat(pid: int) -> list[str]:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()
 
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
-            pid = cursor.fetchone()[0]
-        with open(f"/proc/{pid}/stat") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            backend = cursor.fetchone()[0]
+        postmaster = int(stat(backend)[1])
+        fields = stat(postmaster)
+        total = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                with contextlib.suppress(OSError, IndexError, ValueError):
+                    child = stat(int(entry))
+                    if int(child[1]) == postmaster:
+                        total += int(child[11]) + int(child[12])
+        return total / tick
     except (OSError, IndexError, ValueError):
         return None
+
+
+def _python_cpu() -> float:
+    """CPU seconds of this process and of its ended child processes (the import's workers, once joined)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+_FLOOR_TABLES = (  # what an import of new people writes, and which rows are the import's
+    ("registry_household", "id", "household"),
+    ("registry_person", "id", "person"),
+    ("registry_membership", "person_id", "person"),
+    ("registry_memberfacts", "person_id", "person"),
+    ("registry_householdfacts", "household_id", "household"),
+)
+
+
+def write_floor(floors: dict, directory: Path, *, connections: int = 1) -> dict:
+    """PostgreSQL alone writing what the import wrote: the rows the import created, COPYed (text) into copies of
+    the five tables with the same indexes and checks (no foreign keys: the import checks those set-based), on
+    ``connections`` connections at once (each a share of every table's rows, in one transaction). Seconds and
+    server CPU seconds."""
+    import threading
+
+    import psycopg
+    from django.db import connection
+
+    directory.mkdir(parents=True, exist_ok=True)
+    files: list[list[Path]] = [[] for _c in range(connections)]
+    with connection.cursor() as cursor:
+        for table, key, floor in _FLOOR_TABLES:
+            outs = [open(directory / f"{table}.{n}.copy", "wb") for n in range(connections)]  # noqa: SIM115
+            try:
+                with cursor.cursor.copy(f"COPY (SELECT * FROM {table} WHERE {key} > {int(floors[floor])}) "
+                                        "TO STDOUT") as source:
+                    for number, line in enumerate(source):  # one row per chunk in text format
+                        outs[number % connections].write(line)
+            finally:
+                for out in outs:
+                    out.close()
+            for n in range(connections):
+                files[n].append(directory / f"{table}.{n}.copy")
+            cursor.execute(f"DROP TABLE IF EXISTS bench_floor_{table}")
+            cursor.execute(f"CREATE TABLE bench_floor_{table} (LIKE {table} INCLUDING ALL)")
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    errors: list[BaseException] = []
+
+    def load(share: list[Path]) -> None:
+        try:
+            with psycopg.connect(**params) as own, own.cursor() as cursor:
+                for (table, _key, _floor), path in zip(_FLOOR_TABLES, share, strict=True):
+                    with open(path, "rb") as source, cursor.copy(f"COPY bench_floor_{table} FROM STDIN") as sink:
+                        while chunk := source.read(1 << 20):
+                            sink.write(chunk)
+                own.commit()
+        except BaseException as exc:  # noqa: BLE001 - raised below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=load, args=(share,)) for share in files]
+    cpu_before = _server_cpu()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    cpu_after = _server_cpu()
+    with connection.cursor() as cursor:
+        for table, _key, _floor in _FLOOR_TABLES:
+            cursor.execute(f"DROP TABLE bench_floor_{table}")
+    for share in files:
+        for path in share:
+            path.unlink()
+    if errors:
+        raise errors[0]
+    return {"seconds": seconds, "server_cpu": cpu_after - cpu_before if cpu_before is not None else None}
 
 
 def _floors() -> dict:
@@ -167,20 +265,30 @@ def run(people: int, **context) -> dict:
 
     floors = _floors()
     bulk_checks = connection.vendor == "postgresql" and checks_in_bulk_allowed()
+    report = path.with_suffix(".errors.csv")
+
+    def timed_import(workers: int | None):
+        """One import of the file into the registry: the result, and CPU of Python and of the server."""
+        python_before, server_before = _python_cpu(), _server_cpu() if connection.vendor == "postgresql" else None
+        result = registry_import(actor=None, path=path, batch_rows=BATCH_ROWS, report_path=report, workers=workers)
+        server_after = _server_cpu() if server_before is not None else None
+        return result, _python_cpu() - python_before, (server_after - server_before if server_after is not None
+                                                       else None)
+
     marker = Job.objects.create(kind="bench.import_registry", status=Job.Status.RUNNING, params=floors)
+    floor = single = None
     try:
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        backend_before = _backend_cpu() if connection.vendor == "postgresql" else None
-        cpu_before = time.process_time()
-        result = registry_import(actor=None, path=path, batch_rows=BATCH_ROWS, report_path=path.with_suffix(".errors.csv"))
-        python_cpu = time.process_time() - cpu_before
-        backend_after = _backend_cpu() if backend_before is not None else None
-        backend_cpu = backend_after - backend_before if backend_after is not None else None
+        result, python_cpu, server_cpu = timed_import(None)
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         again = None
         if people <= REIMPORT_UP_TO:  # the idempotent path, measured where it keeps the run short
-            again = registry_import(actor=None, path=path, batch_rows=BATCH_ROWS,
-                                    report_path=path.with_suffix(".errors.csv"))
+            again = registry_import(actor=None, path=path, batch_rows=BATCH_ROWS, report_path=report)
+        if connection.vendor == "postgresql":
+            floor = {n: write_floor(floors, path.parent / "floor", connections=n) for n in (1, 2)}
+        if result.workers > 1:  # the reference: the same import in one process (as before the workers)
+            _cleanup(floors)
+            single = timed_import(1)
     finally:
         _cleanup(floors)
         marker.delete()
@@ -195,33 +303,56 @@ def run(people: int, **context) -> dict:
     figures.append({"name": "import time", "value": round(seconds, 1), "unit": "s", "better": "lower",
                     "reference": "COPY of the same file", "reference_value": round(copy_seconds, 2)
                     if copy_seconds else None})
+    figures.append({"name": "worker processes", "value": result.workers, "unit": "", "better": "higher"})
+    if single is not None:
+        figures.append({"name": "import rows/s in one process (workers=1)",
+                        "value": round(rows / single[0].seconds["total"]), "unit": "rows/s", "better": "higher"})
+    if floor is not None:
+        for n, words in ((1, "one connection"), (2, "two connections")):
+            figures.append({"name": f"write floor: PostgreSQL alone writing the imported rows ({words})",
+                            "value": round(rows / floor[n]["seconds"]), "unit": "rows/s", "better": "higher"})
+        if floor[1]["server_cpu"] is not None:
+            figures.append({"name": "write floor: PostgreSQL CPU per row", "value": round(
+                floor[1]["server_cpu"] / rows * 1e6, 1), "unit": "µs", "better": "lower"})
     if again is not None:
         figures.append({"name": "re-import of the same file (nothing changes)",
                         "value": round(rows / again.seconds["total"]), "unit": "rows/s", "better": "higher"})
-    figures.append({"name": "CPU of the importing process per row (both threads)",
+    figures.append({"name": "CPU of the importing processes per row (all workers, both threads each)",
                     "value": round(python_cpu / rows * 1e6, 1), "unit": "µs", "better": "lower"})
-    if backend_cpu is not None:
-        figures.append({"name": "CPU of its PostgreSQL backend per row", "value": round(backend_cpu / rows * 1e6, 1),
-                        "unit": "µs", "better": "lower"})
+    if server_cpu is not None:
+        figures.append({"name": "CPU of PostgreSQL per row (every server process)",
+                        "value": round(server_cpu / rows * 1e6, 1), "unit": "µs", "better": "lower"})
     figures.append({"name": "peak RSS after the import", "value": round(rss_after / 1024), "unit": "MB",
                     "better": "lower", "reference": "peak RSS before the import",
                     "reference_value": round(rss_before / 1024)})
     phase = result.seconds
     notes = (f"{rows:,} rows ({size_mb:.0f} MB, written in {generate_seconds:.0f} s when not cached), "
              f"{result.counts.households_created:,} households created, {result.counts.rows_rejected} rows rejected, "
-             f"{result.batches} batches of ~{BATCH_ROWS:,} rows. Phases (wall time; validation runs in a second thread "
-             f"beside the merge): scan {phase['scan']:.1f} s, validate {phase['validate']:.1f} s, merge "
+             f"{result.batches} batches of ~{BATCH_ROWS:,} rows, {result.workers} worker process(es). Phases "
+             f"(scan is wall time; the others are summed over the workers, and validation runs in a second thread "
+             f"beside each worker's merge): scan {phase['scan']:.1f} s, validate {phase['validate']:.1f} s, merge "
              f"{phase['merge']:.1f} s = prepare {phase.get('merge_prepare', 0):.1f} s (blind index, registry read, "
              f"numbers, AES-GCM) + plan {phase.get('merge_plan', 0):.1f} s + write {phase.get('merge_write', 0):.1f} s "
              f"(COPY, SQL) + check {phase.get('merge_check', 0):.1f} s (foreign keys of the new rows, set-based"
              + ("" if bulk_checks else ": not used, this role may not set session_replication_role")
              + f") + commit {phase.get('merge_commit', 0):.1f} s (deferred foreign-key checks), total "
-             f"{phase['total']:.1f} s. CPU: importing process {python_cpu:.1f} s"
-             + (f", its PostgreSQL backend {backend_cpu:.1f} s" if backend_cpu is not None else "")
-             + f"; machine load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores. Reference: "
+             f"{phase['total']:.1f} s. CPU: importing processes {python_cpu:.1f} s"
+             + (f", PostgreSQL {server_cpu:.1f} s" if server_cpu is not None else "")
+             + f"; machine load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores. References: "
              "PostgreSQL's own COPY of the same file into one table of text columns (no validation, no encryption, "
-             "no indexes, no foreign keys).")
+             "no indexes, no foreign keys); the write floor, PostgreSQL's COPY of exactly the rows this import wrote "
+             "into copies of the five tables with their indexes and checks (what the server must do whatever the "
+             "client).")
+    if floor is not None:
+        notes += " Write floor: " + "; ".join(
+            f"{n} connection(s) {floor[n]['seconds']:.1f} s"
+            + (f", server CPU {floor[n]['server_cpu']:.1f} s" if floor[n]["server_cpu"] is not None else "")
+            for n in (1, 2)) + "."
+    if single is not None:
+        notes += (f" One process: {single[0].seconds['total']:.1f} s, CPU Python {single[1]:.1f} s"
+                  + (f", PostgreSQL {single[2]:.1f} s" if single[2] is not None else "") + ".")
     if again is not None:
         notes += (f" Re-import: {again.counts.households_unchanged:,} households unchanged, "
-                  f"{again.counts.members_updated} members updated, {again.seconds['total']:.1f} s.")
+                  f"{again.counts.members_updated} members updated, {again.seconds['total']:.1f} s, "
+                  f"{again.workers} worker(s).")
     return {"figures": figures, "notes": notes, "counts": result.counts.as_dict(), "seconds": result.seconds}
