@@ -26,6 +26,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import gc
+import heapq
 import itertools
 import operator
 import queue
@@ -57,6 +58,8 @@ from dajiuzhu.core.intake import (
     open_table,
 )
 from dajiuzhu.core.intake.cells import is_large_number_cell
+from dajiuzhu.core.intake.report import report_rows
+from dajiuzhu.core.intake.sealed import SUFFIX as SEALED_SUFFIX
 from dajiuzhu.core.intake.staging import allocate_ids, drop_stage, load_rows, param, stage
 from dajiuzhu.core.intake.template import column_letter
 from dajiuzhu.core.normalise import clean_text, parse_date
@@ -159,6 +162,10 @@ class _Scan:
     last_row: array.array
     duplicates: dict[int, list[int]]  # id value → household ordinals it appears in (one per row)
     keys_of: dict[int, str]  # ordinal → household key, for the households with duplicates
+    # For cutting the file into worker parts by village: each household's residence cell as written on its
+    # first row (a number per distinct text) and its number of rows.
+    residence: array.array = dataclasses.field(default_factory=lambda: array.array("q"))
+    sizes: array.array = dataclasses.field(default_factory=lambda: array.array("q"))
 
 
 def registry_import(
@@ -244,25 +251,6 @@ def import_workers(rows: int, batch_rows: int, wanted: int | None = None) -> int
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return wanted
-
-
-class _ForwardedReport:
-    """The error report of a worker process: refused rows go to the parent, which writes the one report."""
-
-    def __init__(self, channel):
-        self.channel = channel
-        self.pending: list[tuple] = []
-        self.lock = threading.Lock()
-
-    def add(self, row_number: int, values, reason: str) -> None:
-        with self.lock:
-            self.pending.append((row_number, tuple(values), reason))
-
-    def flush(self) -> None:
-        with self.lock:
-            pending, self.pending = self.pending, []
-        if pending:
-            self.channel.send(("refused", pending))
 
 
 def _picklable(exc: BaseException) -> BaseException:
@@ -386,6 +374,8 @@ class _Importer:
         last_row = array.array("q")
         ids = array.array("q")
         owners = array.array("q")
+        residence, sizes, residences = array.array("q"), array.array("q"), {}
+        region_at = self.header_map.index.get("region_code", 1 << 30)
         rows = 0
         for number, values in self.table.rows():
             rows += 1
@@ -394,8 +384,13 @@ class _Importer:
             if ordinal is None:
                 ordinal = ordinals[key] = len(last_row)
                 last_row.append(number)
+                text = values[region_at] if region_at < len(values) else ""
+                text = text if text.__class__ is str else cell_text(text)
+                residence.append(residences.setdefault(text, len(residences)))
+                sizes.append(1)
             else:
                 last_row[ordinal] = number
+                sizes[ordinal] += 1
             value = self._id_of(values)
             if value is not None:
                 ids.append(value)
@@ -412,17 +407,19 @@ class _Importer:
                     duplicates.setdefault(int(ordered[position]), []).append(int(owners_np[order[position]]))
         involved = {o for owner_list in duplicates.values() for o in owner_list}
         keys_of = {o: k for k, o in ordinals.items() if o in involved} if involved else {}
-        return _Scan(rows=rows, ordinals=ordinals, last_row=last_row, duplicates=duplicates, keys_of=keys_of)
+        return _Scan(rows=rows, ordinals=ordinals, last_row=last_row, duplicates=duplicates, keys_of=keys_of,
+                     residence=residence, sizes=sizes)
 
-    def households(self, scan: _Scan, part: range | None = None) -> Iterator[tuple[str, list[tuple[int, tuple]]]]:
-        """Pass 2: rows grouped into households, each yielded at its last row (only the households of ``part``,
-        ordinals, when given)."""
+    def households(self, scan: _Scan, part: tuple[bytes, int] | None = None
+                   ) -> Iterator[tuple[str, list[tuple[int, tuple]]]]:
+        """Pass 2: rows grouped into households, each yielded at its last row (with ``part``, ``(owner, index)``:
+        only the households whose ordinal ``owner`` gives to worker ``index``)."""
         open_groups: dict[int, list[tuple[int, tuple]]] = {}
-        low, high = (part.start, part.stop) if part is not None else (0, len(scan.last_row))
+        owner, mine = part if part is not None else (b"", 0)
         for number, values in self.table.rows():
             key = self._key(number, values)
             ordinal = scan.ordinals[key]
-            if not low <= ordinal < high:
+            if owner and owner[ordinal] != mine:
                 continue
             group = open_groups.get(ordinal)
             if group is None:
@@ -440,10 +437,10 @@ class _Importer:
         if scan.rows == 0:
             raise FileRefused(_("the file has a header row but no data rows"))
         self._report_progress(0, scan.rows)
-        parts = self.parts(scan, import_workers(scan.rows, self.batch_rows, workers))
-        self.workers = len(parts)
-        if len(parts) > 1:
-            self._run_parts(scan, parts)
+        owner, parts = self.parts(scan, import_workers(scan.rows, self.batch_rows, workers))
+        self.workers = parts
+        if parts > 1:
+            self._run_parts(scan, owner, parts)
         else:
             self._pipeline(scan, None, scan.rows)
         report_path = self.report.close()
@@ -460,9 +457,9 @@ class _Importer:
                               "report": report_path.name if report_path else ""})
         return result
 
-    def _pipeline(self, scan: _Scan, part: range | None, total: int, done: int = 0) -> None:
-        """Validate (second thread) and merge (this thread) the households of ``part`` (household ordinals; None:
-        all of them), batch by batch."""
+    def _pipeline(self, scan: _Scan, part: tuple[bytes, int] | None, total: int) -> None:
+        """Validate (second thread) and merge (this thread) the households of ``part`` (None: all), batch by
+        batch."""
         # Validation runs in a second thread while this one merges the previous batch: the merge mostly
         # waits on the database (the GIL is free then), so the two overlap. Only this thread uses the database.
         batches: queue.Queue = queue.Queue(maxsize=1)
@@ -470,6 +467,7 @@ class _Importer:
         producer = threading.Thread(target=self._produce, args=(scan, part, batches, stop, translation.get_language()),
                                     name="registry-import-validate", daemon=True)
         producer.start()
+        done = 0
         try:
             while True:
                 kind, batch, rows = batches.get()
@@ -487,66 +485,82 @@ class _Importer:
 
     # -- several worker processes ---------------------------------------------------------------
     @staticmethod
-    def parts(scan: _Scan, workers: int) -> list[range]:
-        """The households (ordinals, in order of first appearance) cut into ``workers`` runs of about as many
-        rows each: a run is mostly a stretch of the file, so its villages rarely meet another run's."""
+    def parts(scan: _Scan, workers: int) -> tuple[bytes, int]:
+        """Which worker imports each household (``owner[ordinal]``), and how many workers get any.
+
+        Every household of one village goes to the same worker (by the residence written on its first row):
+        a batch holds its villages' numbering locks until it commits, so two workers numbering households of
+        the same villages would take turns, batch after batch. Villages are dealt largest first to the worker
+        with the fewest rows so far. When that cannot balance the rows (a file of one or two villages), the
+        households are cut into runs of the file instead, and the workers share villages.
+        """
         households = len(scan.last_row)
         workers = max(1, min(workers, households))
         if workers == 1:
-            return [range(households)]
-        last_rows = np.frombuffer(scan.last_row, dtype=np.int64)
-        # Where the file's rows would divide evenly: the first household ending past each mark.
-        first, final = int(last_rows.min()), int(last_rows.max())
-        marks = [first + (final - first) * k / workers for k in range(1, workers)]
-        ends = np.maximum.accumulate(last_rows)  # ordinals in order of appearance, rows mostly in order too
-        cuts = [0, *(int(np.searchsorted(ends, mark, side="left")) for mark in marks), households]
-        cuts = sorted(set(cuts))
-        return [range(a, b) for a, b in itertools.pairwise(cuts) if b > a]
+            return b"", 1
+        sizes = np.frombuffer(scan.sizes, dtype=np.int64)
+        residence = np.frombuffer(scan.residence, dtype=np.int64)
+        load = np.bincount(residence, weights=sizes)
+        worker_of = np.zeros(len(load), dtype=np.uint8)
+        totals = [0.0] * workers
+        for village in np.argsort(-load, kind="stable"):
+            lightest = totals.index(min(totals))
+            worker_of[village] = lightest
+            totals[lightest] += load[village]
+        if max(totals) <= 1.25 * scan.rows / workers:
+            owner = worker_of[residence]
+        else:  # runs of about as many rows, in order of appearance
+            ends = np.cumsum(sizes)
+            owner = np.minimum(((ends - 1) * workers) // max(int(ends[-1]), 1), workers - 1).astype(np.uint8)
+        used = sorted(set(np.unique(owner).tolist()))
+        if len(used) < workers:  # number the workers that have households 0, 1, …
+            owner = np.searchsorted(np.array(used, dtype=np.uint8), owner).astype(np.uint8)
+        return owner.astype(np.uint8).tobytes(), len(used)
 
-    def _run_parts(self, scan: _Scan, parts: list[range]) -> None:
+    def _run_parts(self, scan: _Scan, owner: bytes, parts: int) -> None:
         """Each part in its own process (forked: it shares the scan and this importer as they are now), with its
-        own connection and transactions; this process gathers their progress, refused rows and counts.
+        own connection and transactions; this process gathers their progress and counts, then their refused
+        rows into the one report.
 
-        A batch is one transaction wherever it runs, so the registry ends as a single process would leave it:
+        A batch is one transaction wherever it runs, so the registry ends as one process would leave it:
         people are matched by their blind index (no ID number is in two households of the file, the scan made
-        sure), household numbers are reserved under the village's lock, the audit chain under its own. Refused
-        rows reach the report in the parts' order, so it lists them in the order of the file as before.
+        sure), household numbers are reserved under the village's lock, the audit chain under its own.
         """
         import multiprocessing
-        from multiprocessing.connection import wait
 
         context = multiprocessing.get_context("fork")
+        part_reports = [self.report.path.with_name(f"{self.report.path.name}.part{index + 1}.csv{SEALED_SUFFIX}")
+                        for index in range(parts)]
         connections.close_all()  # a child must never share this process's server connection
         channels, processes = [], []
-        for index, part in enumerate(parts):
-            receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=self._part_main, args=(scan, part, index, sender),
-                                      name=f"registry-import-{index + 1}", daemon=True)
-            process.start()
-            sender.close()
-            channels.append(receiver)
-            processes.append(process)
-        done = [0] * len(parts)
-        counts = [ImportCounts() for _p in parts]
-        held: list[list[tuple]] = [[] for _p in parts]  # refused rows of a later part, until the earlier finish
-        written = 0  # parts whose refused rows are all in the report
-        finished = [False] * len(parts)
+        try:
+            for index in range(parts):
+                receiver, sender = context.Pipe(duplex=False)
+                process = context.Process(target=self._part_main,
+                                          args=(scan, (owner, index), part_reports[index], sender),
+                                          name=f"registry-import-{index + 1}", daemon=True)
+                process.start()
+                sender.close()
+                channels.append(receiver)
+                processes.append(process)
+            self._gather(scan, channels, processes)
+            self._merge_reports(part_reports)
+        finally:
+            for path in part_reports:
+                path.unlink(missing_ok=True)
+
+    def _gather(self, scan: _Scan, channels: list, processes: list) -> None:
+        """Progress, counts and timings from the workers, until every one has finished; the first failure is
+        raised once the others are stopped."""
+        from multiprocessing.connection import wait
+
+        done = [0] * len(channels)
+        counts = [ImportCounts() for _c in channels]
+        finished = [False] * len(channels)
         failure: BaseException | None = None
-
-        def drain(written: int) -> int:
-            """Write the held rows of the earliest unfinished part (and of every finished one before it)."""
-            while written < len(parts):
-                for row in held[written]:
-                    self.report.add(*row)
-                held[written].clear()
-                if not finished[written]:
-                    break
-                written += 1
-            return written
-
         open_channels = {channel: index for index, channel in enumerate(channels)}
         try:
-            while open_channels:
+            while open_channels and failure is None:
                 for channel in wait(list(open_channels)):
                     index = open_channels[channel]
                     try:
@@ -557,73 +571,74 @@ class _Importer:
                             failure = RuntimeError(f"registry import worker {index + 1} stopped without a result "
                                                    f"(exit code {processes[index].exitcode})")
                         continue
-                    kind = message[0]
-                    if kind == "refused":
-                        held[index].extend(message[1])
-                    elif kind == "progress":
+                    if message[0] == "progress":
                         done[index], counts[index] = message[1], message[2]
-                        merged = ImportCounts()
-                        for part_counts in counts:
-                            merged.add(part_counts)
                         if self.progress is not None:
+                            merged = ImportCounts()
+                            for part_counts in counts:
+                                merged.add(part_counts)
                             self.progress(sum(done), scan.rows, merged)
-                    elif kind == "done":
+                    elif message[0] == "done":
                         _kind, counts[index], seconds, merge_seconds, batches = message
                         finished[index] = True
                         self.batches += batches
-                        for key, value in seconds.items():  # summed over the parts: time spent, not elapsed
+                        for key, value in seconds.items():  # summed over the workers: time spent, not elapsed
                             self.seconds[key] = self.seconds.get(key, 0.0) + value
                         for key, value in merge_seconds.items():
                             self.merge_seconds[key] += value
-                    elif kind == "error" and failure is None:
+                    elif message[0] == "error" and failure is None:
                         failure = message[1]
-                    written = drain(written)
-                if failure is not None:
-                    break
         finally:
             for process in processes:
                 if failure is not None and process.is_alive():
-                    process.terminate()
+                    process.terminate()  # its open batch rolls back with its connection
                 process.join()
             for channel in channels:
                 channel.close()
-        for rows in held:  # what is left (all of it after a failure: the rows refused so far)
-            for row in rows:
-                self.report.add(*row)
         for part_counts in counts:
             self.counts.add(part_counts)
         if failure is not None:
             raise failure
 
-    def _part_main(self, scan: _Scan, part: range, index: int, channel) -> None:
+    def _merge_reports(self, part_reports: list[Path]) -> None:
+        """The workers' refused rows into the one report, merged by row number (each worker wrote its own in the
+        order of the file), whether the import finished or failed."""
+        streams = []
+        for path in part_reports:
+            if path.exists():
+                rows = report_rows(path)
+                next(rows)  # the header
+                streams.append(rows)
+        for row in heapq.merge(*streams, key=operator.itemgetter(-1)):
+            self.report.add(row[-1], row[:-2], row[-2])
+
+    def _part_main(self, scan: _Scan, part: tuple[bytes, int], report_path: Path, channel) -> None:
         """The body of a worker process: import ``part`` and tell the parent how it went."""
         try:
-            self.report = _ForwardedReport(channel)
+            self.report = ErrorReport(report_path, self.header_map.headers)  # sealed: the refused rows at rest
             self.counts = ImportCounts()
             self.seconds = {"validate": 0.0, "merge": 0.0}
             self.merge_seconds = dict.fromkeys(self.merge_seconds, 0.0)
             self.batches = 0
-            self.part = index + 1
 
             def progress(done: int, _total: int, counts: ImportCounts) -> None:
-                self.report.flush()  # the refused rows first: the parent's report stays in file order
                 channel.send(("progress", done, dataclasses.replace(counts)))
 
             self.progress = progress
             if self.table.kind != "csv":  # an XLSX workbook reads through one open file: this process opens its own
                 self.table = open_table(self.table.path, REGISTRY_TEMPLATE)
-            self._pipeline(scan, part, scan.rows)
-            self.report.flush()
+            try:
+                self._pipeline(scan, part, scan.rows)
+            finally:
+                self.report.close()
             channel.send(("done", self.counts, self.seconds, self.merge_seconds, self.batches))
         except BaseException as exc:  # noqa: BLE001 - the parent raises it
-            with contextlib.suppress(Exception):
-                self.report.flush()
             channel.send(("error", _picklable(exc)))
         finally:
             connections.close_all()
             channel.close()
 
-    def _produce(self, scan: _Scan, part: range | None, batches: queue.Queue, stop: threading.Event,
+    def _produce(self, scan: _Scan, part: tuple[bytes, int] | None, batches: queue.Queue, stop: threading.Event,
                  language: str | None) -> None:
         """Read and validate households; hand over batches of about ``batch_rows`` rows (the validating thread)."""
 

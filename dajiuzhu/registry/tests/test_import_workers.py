@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import array
 import csv
 import multiprocessing
 
@@ -10,11 +11,12 @@ import pytest
 from django.db import connection, transaction
 from django.utils import translation
 
+from dajiuzhu.core import regioncodes
 from dajiuzhu.core.audit import audit_verify
 from dajiuzhu.core.models import AuditEvent
 from dajiuzhu.core.testing import LINYI_COUNTY, LINYI_VILLAGE, LINYI_VILLAGE_2, XINGLONG_VILLAGE, make_user
 from dajiuzhu.registry import importing
-from dajiuzhu.registry.importing import import_workers, registry_import
+from dajiuzhu.registry.importing import _Importer, _Scan, import_workers, registry_import
 from dajiuzhu.registry.models import Household, HouseholdFacts, MemberFacts, Membership, Person
 from dajiuzhu.registry.services import id_hash
 
@@ -22,7 +24,13 @@ from .test_import_pipeline import HEADER, an_id, family, read_report, write_csv
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
-VILLAGES = (LINYI_VILLAGE, LINYI_VILLAGE_2, XINGLONG_VILLAGE)
+def _villages() -> list[str]:
+    """Six villages of the county: the test file mixes their households, as the synthetic county does."""
+    from dajiuzhu.regions.models import Region
+
+    others = Region.objects.filter(code__startswith="371424", level=regioncodes.LEVEL_VILLAGE).exclude(
+        code__in=[LINYI_VILLAGE, LINYI_VILLAGE_2, XINGLONG_VILLAGE]).order_by("code").values_list("code", flat=True)
+    return [LINYI_VILLAGE, LINYI_VILLAGE_2, XINGLONG_VILLAGE, *others[:3]]
 
 
 @pytest.fixture(autouse=True)
@@ -34,13 +42,13 @@ def _postgres_only(settings, tmp_path):
         yield
 
 
-def _file(tmp_path):
-    """60 households in three villages (sorted by village, as counties keep them), with three refusals: a row
-    with a code outside the county (household 7) and one ID number in two households (20 and 45)."""
+def _file(tmp_path, villages):
+    """60 households in six villages, mixed, with three refusals: a row with a code outside the county
+    (household 7) and one ID number in two households (20 and 45)."""
     rows = []
     shared = an_id(33)
     for key in range(1, 61):
-        members = family(str(key), VILLAGES[(key - 1) * 3 // 60], size=2 + key % 3)
+        members = family(str(key), villages[key % len(villages)], size=2 + key % 3)
         if key == 7:
             members[1][4] = "110101001001"
         if key in (20, 45):
@@ -74,7 +82,8 @@ def _empty_registry() -> None:
 
 def test_two_workers_leave_the_registry_and_the_report_exactly_as_one_process(tmp_path):
     admin = make_user("county_admin", LINYI_COUNTY)
-    path = _file(tmp_path)
+    villages = _villages()
+    path = _file(tmp_path, villages)
     progress: list[tuple[int, int]] = []
     parallel = registry_import(actor=admin, path=path, batch_rows=8, workers=2,
                                progress=lambda done, total, counts: progress.append((done, total)))
@@ -99,19 +108,24 @@ def test_two_workers_leave_the_registry_and_the_report_exactly_as_one_process(tm
     assert parallel.counts == single.counts
     assert parallel.counts.households_created == 57 and parallel.counts.households_rejected == 3
     assert _registry() == after_parallel
-    assert parallel_report == read_report(single.report_path)  # the same rows, reasons and order
+    # The same rows with the same reasons (merged from the workers by row number; one process writes them as
+    # their households end).
+    single_report = read_report(single.report_path)
+    assert parallel_report[0] == single_report[0]
+    assert sorted(parallel_report[1:], key=lambda r: int(r[-1])) == sorted(single_report[1:], key=lambda r: int(r[-1]))
+    assert [int(r[-1]) for r in parallel_report[1:]] == sorted(int(r[-1]) for r in parallel_report[1:])
     own_reasons = {row[0] for row in parallel_report[1:] if not row[-2].startswith("not imported: another row")}
     assert own_reasons == {"7", "20", "45"}  # the bad code, and the ID number in two households (both)
     assert len(parallel_report) - 1 == parallel.counts.rows_rejected
 
     dones = [done for done, _total in progress]
     assert dones == sorted(dones) and dones[-1] == parallel.counts.rows == progress[-1][1]
-    assert {n.rsplit("-", 1)[0] for n in after_parallel["numbers"]} == set(VILLAGES)
+    assert {n.rsplit("-", 1)[0] for n in after_parallel["numbers"]} == set(villages)
 
 
 def test_a_failing_worker_fails_the_import_and_its_batch_leaves_nothing(tmp_path, monkeypatch):
     admin = make_user("county_admin", LINYI_COUNTY)
-    path = _file(tmp_path)
+    path = _file(tmp_path, _villages())
     real_run = importing._BatchMerge.run
 
     def failing(self):
@@ -124,6 +138,7 @@ def test_a_failing_worker_fails_the_import_and_its_batch_leaves_nothing(tmp_path
         registry_import(actor=admin, path=path, batch_rows=8, workers=2)
     assert not multiprocessing.active_children()
     assert Household.objects.count() < 57  # the failing part stopped
+    assert not list((tmp_path / "var").rglob("*.part*"))  # the workers' own reports are gone
     # The batch that failed wrote nothing: no member of household 50 is in the registry.
     with open(path, encoding="utf-8", newline="") as handle:
         ids_of_50 = [row[2] for row in csv.reader(handle) if row[0] == "50"]
@@ -139,3 +154,28 @@ def test_one_process_where_workers_would_not_help_or_not_be_safe(settings):
     assert import_workers(40_000, 10_000) == 2
     with transaction.atomic():  # a caller's transaction could not hold the workers' commits
         assert import_workers(1_000_000, 10_000) == 1
+
+
+def _scan(residence: list[int], sizes: list[int]) -> _Scan:
+    return _Scan(rows=sum(sizes), ordinals={}, last_row=array.array("q", range(len(sizes))), duplicates={},
+                 keys_of={}, residence=array.array("q", residence), sizes=array.array("q", sizes))
+
+
+def test_the_households_of_one_village_go_to_one_worker_and_the_rows_are_shared_evenly():
+    # Households of six villages, mixed through the file; village v has v + 1 households of 3 rows.
+    residence = [v for round_ in range(6) for v in range(6) if round_ <= v]
+    owner, parts = _Importer.parts(_scan(residence, [3] * len(residence)), 2)
+    assert parts == 2 and len(owner) == len(residence)
+    worker_of_village: dict[int, set[int]] = {}
+    for village, worker in zip(residence, owner, strict=True):
+        worker_of_village.setdefault(village, set()).add(worker)
+    assert all(len(workers) == 1 for workers in worker_of_village.values())
+    rows = [3 * list(owner).count(w) for w in (0, 1)]
+    assert rows == [33, 30] or rows == [30, 33]  # 63 rows: villages 5, 2, 1 against 4, 3, 0 (largest first)
+
+
+def test_a_file_of_one_village_is_cut_into_runs_instead():
+    owner, parts = _Importer.parts(_scan([0] * 10, [2] * 10), 2)
+    assert parts == 2 and list(owner) == [0] * 5 + [1] * 5
+    owner, parts = _Importer.parts(_scan([0] * 10, [2] * 10), 1)
+    assert (owner, parts) == (b"", 1)
