@@ -29,8 +29,10 @@ import gc
 import heapq
 import itertools
 import operator
+import os
 import queue
 import re
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -234,11 +236,8 @@ def import_workers(rows: int, batch_rows: int, wanted: int | None = None) -> int
 
     More than one needs PostgreSQL (SQLite has one writer), a connection outside any transaction (each process
     commits its own batches: a caller's transaction could not hold them), a process that may fork (one thread
-    only: a fork copies locks that other threads hold; not a daemon process), and at least two batches per worker.
+    only: a fork copies locks that other threads hold), and at least two batches per worker.
     """
-    import multiprocessing
-    import os
-
     if wanted is None:
         wanted = settings.IMPORT_WORKERS or min(os.cpu_count() or 1, 4)
     wanted = min(wanted, rows // max(batch_rows * 2, 1))
@@ -246,11 +245,30 @@ def import_workers(rows: int, batch_rows: int, wanted: int | None = None) -> int
         return 1
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return 1
-    if threading.active_count() > 1 or multiprocessing.current_process().daemon:
-        return 1
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if threading.active_count() > 1 or not hasattr(os, "fork"):
         return 1
     return wanted
+
+
+def _fork(target: Callable, *args) -> int:
+    """Run ``target(*args)`` in a forked child process; its pid. The child never returns into the caller's
+    stack: it ends with ``os._exit`` (no ``atexit``, no ``finally`` of the parent's frames run twice).
+
+    ``os.fork`` rather than ``multiprocessing``: a Celery (billiard) pool process is marked as a daemon, and
+    ``multiprocessing`` refuses to start children from a daemon process. The child takes the default
+    handlers of SIGTERM and SIGINT back (not the pool's).
+    """
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        target(*args)
+        code = 0
+    finally:
+        os._exit(code)
 
 
 def _picklable(exc: BaseException) -> BaseException:
@@ -526,30 +544,25 @@ class _Importer:
         people are matched by their blind index (no ID number is in two households of the file, the scan made
         sure), household numbers are reserved under the village's lock, the audit chain under its own.
         """
-        import multiprocessing
+        from multiprocessing import Pipe
 
-        context = multiprocessing.get_context("fork")
         part_reports = [self.report.path.with_name(f"{self.report.path.name}.part{index + 1}.csv{SEALED_SUFFIX}")
                         for index in range(parts)]
         connections.close_all()  # a child must never share this process's server connection
-        channels, processes = [], []
+        channels, pids = [], []
         try:
             for index in range(parts):
-                receiver, sender = context.Pipe(duplex=False)
-                process = context.Process(target=self._part_main,
-                                          args=(scan, (owner, index), part_reports[index], sender),
-                                          name=f"registry-import-{index + 1}", daemon=True)
-                process.start()
+                receiver, sender = Pipe(duplex=False)
+                pids.append(_fork(self._part_main, scan, (owner, index), part_reports[index], sender))
                 sender.close()
                 channels.append(receiver)
-                processes.append(process)
-            self._gather(scan, channels, processes)
+            self._gather(scan, channels, pids)
             self._merge_reports(part_reports)
         finally:
             for path in part_reports:
                 path.unlink(missing_ok=True)
 
-    def _gather(self, scan: _Scan, channels: list, processes: list) -> None:
+    def _gather(self, scan: _Scan, channels: list, pids: list[int]) -> None:
         """Progress, counts and timings from the workers, until every one has finished; the first failure is
         raised once the others are stopped."""
         from multiprocessing.connection import wait
@@ -568,8 +581,7 @@ class _Importer:
                     except EOFError:
                         del open_channels[channel]
                         if not finished[index] and failure is None:
-                            failure = RuntimeError(f"registry import worker {index + 1} stopped without a result "
-                                                   f"(exit code {processes[index].exitcode})")
+                            failure = RuntimeError(f"registry import worker {index + 1} stopped without a result")
                         continue
                     if message[0] == "progress":
                         done[index], counts[index] = message[1], message[2]
@@ -589,10 +601,11 @@ class _Importer:
                     elif message[0] == "error" and failure is None:
                         failure = message[1]
         finally:
-            for process in processes:
-                if failure is not None and process.is_alive():
-                    process.terminate()  # its open batch rolls back with its connection
-                process.join()
+            for pid in pids:
+                if failure is not None:  # its open batch rolls back with its connection
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
             for channel in channels:
                 channel.close()
         for part_counts in counts:
@@ -621,7 +634,11 @@ class _Importer:
             self.merge_seconds = dict.fromkeys(self.merge_seconds, 0.0)
             self.batches = 0
 
+            parent = os.getppid()
+
             def progress(done: int, _total: int, counts: ImportCounts) -> None:
+                if os.getppid() != parent:  # the importing process is gone (killed): stop after this batch
+                    raise SystemExit(1)
                 channel.send(("progress", done, dataclasses.replace(counts)))
 
             self.progress = progress

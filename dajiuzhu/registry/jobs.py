@@ -9,16 +9,17 @@ from django.contrib.auth import get_user_model
 from dajiuzhu.core.jobs import job_handler, job_progress
 from dajiuzhu.core.models import Job
 
-from .importing import ImportCounts, registry_import
+from .importing import DEFAULT_BATCH_ROWS, ImportCounts, registry_import
 
 
 @job_handler("registry.import")
 def registry_import_job(job: Job, *, path: str, filename: str = "", actor_id: int | None = None,
-                        keep_upload: bool = False) -> dict:
+                        keep_upload: bool = False, batch_rows: int = DEFAULT_BATCH_ROWS) -> dict:
     """Import the uploaded file as its uploader; progress and counts go onto the job as it runs.
 
     A file that cannot be read fails the job with the reason (nothing written). The upload is
-    removed afterwards: the registry and the error report are what remain.
+    removed afterwards: the registry and the error report are what remain. ``batch_rows``: rows per
+    transaction (the default, except in tests of the worker processes).
     """
     actor = get_user_model().objects.get(pk=actor_id) if actor_id else None
 
@@ -27,7 +28,7 @@ def registry_import_job(job: Job, *, path: str, filename: str = "", actor_id: in
 
     try:
         result = registry_import(actor=actor, path=path, filename=filename, job=job, report_stem=f"registry-{job.pk}",
-                                 progress=progress)
+                                 progress=progress, batch_rows=batch_rows)
     finally:
         if not keep_upload:
             Path(path).unlink(missing_ok=True)

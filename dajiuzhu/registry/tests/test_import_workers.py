@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import array
 import csv
-import multiprocessing
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
@@ -13,7 +20,8 @@ from django.utils import translation
 
 from dajiuzhu.core import regioncodes
 from dajiuzhu.core.audit import audit_verify
-from dajiuzhu.core.models import AuditEvent
+from dajiuzhu.core.models import AuditEvent, Job
+from dajiuzhu.core.tasks import run_job
 from dajiuzhu.core.testing import LINYI_COUNTY, LINYI_VILLAGE, LINYI_VILLAGE_2, XINGLONG_VILLAGE, make_user
 from dajiuzhu.registry import importing
 from dajiuzhu.registry.importing import _Importer, _Scan, import_workers, registry_import
@@ -23,6 +31,7 @@ from dajiuzhu.registry.services import id_hash
 from .test_import_pipeline import HEADER, an_id, family, read_report, write_csv
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+ROOT = Path(__file__).resolve().parents[3]
 
 def _villages() -> list[str]:
     """Six villages of the county: the test file mixes their households, as the synthetic county does."""
@@ -57,6 +66,15 @@ def _file(tmp_path, villages):
     return write_csv(tmp_path, rows, header=HEADER)
 
 
+def _no_child_processes() -> bool:
+    """True when this process has no child process left (the workers were all waited for)."""
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
 def _registry() -> dict:
     """The registry as a user sees it, without database ids or the order numbers were given in."""
     people = {}
@@ -88,7 +106,7 @@ def test_two_workers_leave_the_registry_and_the_report_exactly_as_one_process(tm
     parallel = registry_import(actor=admin, path=path, batch_rows=8, workers=2,
                                progress=lambda done, total, counts: progress.append((done, total)))
     assert parallel.workers == 2
-    assert not multiprocessing.active_children()
+    assert _no_child_processes()
     after_parallel = _registry()
     parallel_report = read_report(parallel.report_path)
     batches = AuditEvent.objects.filter(action="registry.import.batch").count()
@@ -136,7 +154,7 @@ def test_a_failing_worker_fails_the_import_and_its_batch_leaves_nothing(tmp_path
     monkeypatch.setattr(importing._BatchMerge, "run", failing)  # the forked workers inherit it
     with pytest.raises(RuntimeError, match="disk full while merging household 50"):
         registry_import(actor=admin, path=path, batch_rows=8, workers=2)
-    assert not multiprocessing.active_children()
+    assert _no_child_processes()
     assert Household.objects.count() < 57  # the failing part stopped
     assert not list((tmp_path / "var").rglob("*.part*"))  # the workers' own reports are gone
     # The batch that failed wrote nothing: no member of household 50 is in the registry.
@@ -179,3 +197,57 @@ def test_a_file_of_one_village_is_cut_into_runs_instead():
     assert parts == 2 and list(owner) == [0] * 5 + [1] * 5
     owner, parts = _Importer.parts(_scan([0] * 10, [2] * 10), 1)
     assert (owner, parts) == (b"", 1)
+
+
+def _redis_running() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.services
+@pytest.mark.slow
+def test_an_import_job_on_a_celery_pool_process_uses_the_workers(tmp_path):
+    """A Celery prefork pool process is a daemon to ``multiprocessing``: the workers are forked without it."""
+    if not _redis_running():
+        pytest.skip("needs Redis (the Celery broker)")
+    from config.celery import app
+
+    admin = make_user("county_admin", LINYI_COUNTY)
+    path = _file(tmp_path, _villages())
+    db = connection.settings_dict
+    database_url = (f"postgres://{db['USER']}{':' + db['PASSWORD'] if db['PASSWORD'] else ''}@{db['HOST'] or '127.0.0.1'}"
+                    f":{db['PORT'] or 5432}/{db['NAME']}")
+    queue = f"import-{uuid.uuid4().hex[:8]}"
+    log = tmp_path / "worker.log"
+    env = {**os.environ, "CELERY_BROKER_URL": app.conf.broker_url, "DATABASE_URL": database_url,
+           "DAJIUZHU_VAR_DIR": str(tmp_path / "var"), "DAJIUZHU_IMPORT_WORKERS": "2", "DAJIUZHU_JOBS": "celery"}
+    worker = subprocess.Popen(  # noqa: S603 - the same flags as deploy/systemd/dajiuzhu-worker@.service
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork", "--concurrency", "1",
+         "--prefetch-multiplier", "1", "--max-tasks-per-child", "200", "-n", f"{queue}@test", "-Q", queue,
+         "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"), start_new_session=True)
+    try:
+        job = Job.objects.create(kind="registry.import", created_by=admin, params={
+            "path": str(path), "filename": "registry.csv", "actor_id": admin.pk, "keep_upload": True,
+            "batch_rows": 8})
+        run_job.apply_async(args=[str(job.pk)], queue=queue)
+        deadline = time.monotonic() + 150  # a loaded machine takes a while to start Django and Celery
+        while job.status not in (Job.Status.DONE, Job.Status.FAILED):
+            assert worker.poll() is None, f"the worker exited: {log.read_text()[-2000:]}"
+            assert time.monotonic() < deadline, f"the job never finished: {log.read_text()[-2000:]}"
+            time.sleep(0.5)
+            job.refresh_from_db()
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=5)
+    assert job.status == Job.Status.DONE, job.message
+    assert job.result["workers"] == 2
+    assert job.result["counts"]["households_created"] == 57 and job.result["counts"]["households_rejected"] == 3
+    assert Household.objects.count() == 57
