@@ -615,7 +615,8 @@ class _Importer:
 
     def _merge_reports(self, part_reports: list[Path]) -> None:
         """The workers' refused rows into the one report, merged by row number (each worker wrote its own in the
-        order of the file), whether the import finished or failed."""
+        order of the file). Only after every worker finished: a failed import fails the job, its error is the
+        report then."""
         streams = []
         for path in part_reports:
             if path.exists():

@@ -28,7 +28,7 @@ from dajiuzhu.registry.importing import _Importer, _Scan, import_workers, regist
 from dajiuzhu.registry.models import Household, HouseholdFacts, MemberFacts, Membership, Person
 from dajiuzhu.registry.services import id_hash
 
-from .test_import_pipeline import HEADER, an_id, family, read_report, write_csv
+from .test_import_pipeline import HEADER, an_id, family, read_report, write_csv, write_xlsx
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 ROOT = Path(__file__).resolve().parents[3]
@@ -139,6 +139,21 @@ def test_two_workers_leave_the_registry_and_the_report_exactly_as_one_process(tm
     dones = [done for done, _total in progress]
     assert dones == sorted(dones) and dones[-1] == parallel.counts.rows == progress[-1][1]
     assert {n.rsplit("-", 1)[0] for n in after_parallel["numbers"]} == set(villages)
+
+
+def test_an_xlsx_file_is_imported_by_workers_that_each_open_the_workbook(tmp_path):
+    admin = make_user("county_admin", LINYI_COUNTY)
+    villages = _villages()
+    with open(_file(tmp_path, villages), encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    path = write_xlsx(tmp_path, {"登记表": rows})
+    result = registry_import(actor=admin, path=path, batch_rows=8, workers=2)
+    assert result.workers == 2 and "XLSX" in result.source
+    assert result.counts.households_created == 57 and result.counts.households_rejected == 3
+    assert Person.objects.count() == result.counts.members_created
+    refused = read_report(result.report_path)
+    assert len(refused) - 1 == result.counts.rows_rejected
+    assert [int(r[-1]) for r in refused[1:]] == sorted(int(r[-1]) for r in refused[1:])
 
 
 def test_a_failing_worker_fails_the_import_and_its_batch_leaves_nothing(tmp_path, monkeypatch):
