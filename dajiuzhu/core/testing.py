@@ -114,3 +114,18 @@ def run_rolled_back(work):
     except _RolledBack:
         pass
     return outcome[0], [q["sql"] for q in queries.captured_queries]
+
+
+def stop_process_group(process, *, timeout: float = 15) -> None:
+    """Stop a subprocess started with ``start_new_session=True`` (a Celery worker and its pool): SIGTERM to its
+    process group, then SIGKILL if it has not ended within ``timeout`` seconds."""
+    import os
+    import signal
+    import subprocess
+
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import pytest
 from django.test import override_settings
 
 from dajiuzhu.core import health
+from dajiuzhu.core.testing import stop_process_group
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 ROOT = Path(__file__).resolve().parents[3]
@@ -118,10 +118,5 @@ def test_healthz_worker_is_error_without_a_worker_and_ok_once_one_answers(client
             response = client.get("/healthz/worker")
             assert response.status_code == 200 and response.json()["worker"] == "ok"
         finally:
-            os.killpg(worker.pid, signal.SIGTERM)
-            try:
-                worker.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(worker.pid, signal.SIGKILL)
-                worker.wait(timeout=5)
+            stop_process_group(worker)
     health._last_worker_ping.clear()

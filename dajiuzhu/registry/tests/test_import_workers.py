@@ -6,7 +6,6 @@ from __future__ import annotations
 import array
 import csv
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -22,7 +21,14 @@ from dajiuzhu.core import regioncodes
 from dajiuzhu.core.audit import audit_verify
 from dajiuzhu.core.models import AuditEvent, Job
 from dajiuzhu.core.tasks import run_job
-from dajiuzhu.core.testing import LINYI_COUNTY, LINYI_VILLAGE, LINYI_VILLAGE_2, XINGLONG_VILLAGE, make_user
+from dajiuzhu.core.testing import (
+    LINYI_COUNTY,
+    LINYI_VILLAGE,
+    LINYI_VILLAGE_2,
+    XINGLONG_VILLAGE,
+    make_user,
+    stop_process_group,
+)
 from dajiuzhu.registry import importing
 from dajiuzhu.registry.importing import _Importer, _Scan, import_workers, registry_import
 from dajiuzhu.registry.models import Household, HouseholdFacts, MemberFacts, Membership, Person
@@ -256,12 +262,7 @@ def test_an_import_job_on_a_celery_pool_process_uses_the_workers(tmp_path):
             time.sleep(0.5)
             job.refresh_from_db()
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(timeout=5)
+        stop_process_group(worker)
     assert job.status == Job.Status.DONE, job.message
     assert job.result["workers"] == 2
     assert job.result["counts"]["households_created"] == 57 and job.result["counts"]["households_rejected"] == 3
