@@ -14,6 +14,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.utils import translation
 
@@ -183,6 +185,16 @@ def test_a_failing_worker_fails_the_import_and_its_batch_leaves_nothing(tmp_path
         ids_of_50 = [row[2] for row in csv.reader(handle) if row[0] == "50"]
     assert not Person.objects.filter(id_hash__in=[id_hash(i) for i in ids_of_50]).exists()
     assert audit_verify().ok
+
+
+def test_the_command_imports_with_the_workers_asked_for(tmp_path, capsys):
+    path = _file(tmp_path, _villages())
+    call_command("registry_import", str(path), "--batch", "8", "--workers", "2")
+    out = capsys.readouterr().out
+    assert "households: 57 created" in out and "3 rejected" in out
+    assert "workers: 2, batches: " in out
+    with pytest.raises(CommandError, match="--workers must be 1 or more"):
+        call_command("registry_import", str(path), "--workers", "0")
 
 
 def test_one_process_where_workers_would_not_help_or_not_be_safe(settings):

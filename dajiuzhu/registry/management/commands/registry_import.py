@@ -1,4 +1,4 @@
-"""``manage.py registry_import FILE [--as USERNAME]``: import a file in the registry template.
+"""``manage.py registry_import FILE [--as USERNAME] [--workers N]``: import a file in the registry template.
 
 Prints the counts and the path of the error report. Exit status 0 when the file was
 processed (rejected rows included); non-zero only when the file itself cannot be read.
@@ -23,8 +23,13 @@ class Command(BaseCommand):
                             help="import as this user (their jurisdiction applies); default: the system, no limit")
         parser.add_argument("--report", default="", help="where to write the error report (default: VAR_DIR/reports)")
         parser.add_argument("--batch", type=int, default=DEFAULT_BATCH_ROWS, help="rows per transaction")
+        parser.add_argument("--workers", type=int, default=None,
+                            help="processes that validate and merge at once (PostgreSQL; default: IMPORT_WORKERS, "
+                                 "one per core up to four; 1: one process)")
 
-    def handle(self, *args, file: str, username: str, report: str, batch: int, **options):
+    def handle(self, *args, file: str, username: str, report: str, batch: int, workers: int | None, **options):
+        if workers is not None and workers < 1:
+            raise CommandError("--workers must be 1 or more")
         actor = None
         if username:
             actor = get_user_model().objects.filter(username=username).first()
@@ -38,7 +43,7 @@ class Command(BaseCommand):
         try:
             with context.source("import"):
                 result = registry_import(actor=actor, path=file, report_path=report or None, batch_rows=batch,
-                                         progress=progress)
+                                         progress=progress, workers=workers)
         except FileNotFoundError:
             raise CommandError(f"{file}: no such file") from None
         except DomainError as exc:
@@ -51,6 +56,7 @@ class Command(BaseCommand):
         out(f"members: {counts.members_created} created, {counts.members_updated} updated, "
             f"{counts.members_unchanged} unchanged")
         out(f"rows: {counts.rows} read, {counts.rows_rejected} rejected")
+        out(f"workers: {result.workers}, batches: {result.batches}, {result.seconds.get('total', 0):.1f} s")
         if result.unknown_columns:
             out(f"ignored columns: {', '.join(result.unknown_columns)}")
         out(f"error report: {result.report_path or 'none (no row was rejected)'}")
