@@ -76,6 +76,9 @@ def setup_django(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DAJIUZHU_JOBS", "inline")
+    # As deployed: no debug cursor recording every statement (measured on the import at 200,000 rows, within
+    # the noise: 10.8-11.9 s with it, 11.1-11.2 s without). The suite run of 30 November 2026 had it on.
+    os.environ.setdefault("DJANGO_DEBUG", "0")
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import django
