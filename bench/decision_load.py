@@ -80,13 +80,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _database_url() -> str:
-    from django.db import connection
+    from dajiuzhu.core.dburl import database_url
 
-    s = connection.settings_dict
-    auth = s["USER"] or "postgres"
-    if s.get("PASSWORD"):
-        auth += f":{s['PASSWORD']}"
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    return database_url()
 
 
 def _setup(*, county: str, on: dt.date, log) -> dict:

@@ -133,13 +133,9 @@ def township_task(self, job_id: str) -> str:
 
 
 def _database_url() -> str:
-    from django.db import connection
+    from dajiuzhu.core.dburl import database_url
 
-    s = connection.settings_dict
-    if connection.vendor != "postgresql":
-        return f"sqlite:///{s['NAME']}"
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    return database_url()
 
 
 def start_workers(names: list[str], queue: str, log_dir: Path) -> list[subprocess.Popen]:

@@ -315,6 +315,7 @@ class _Importer:
         self._allowed: dict[str, bool] = {}
         self._labels: dict[str, str] = {}
         self.batches = 0
+        self.workers = 1  # processes that validate and merge (``run`` decides)
         self.seconds = {"scan": 0.0, "validate": 0.0, "merge": 0.0}
         # Inside the merge (main thread): prepare (blind index, reading the registry, numbers, encryption), plan
         # (deciding what changes, Python), write (COPY and SQL), check (the set-based foreign-key check of the rows
@@ -529,10 +530,10 @@ class _Importer:
             owner = worker_of[residence]
         else:  # runs of about as many rows, in order of appearance
             ends = np.cumsum(sizes)
-            owner = np.minimum(((ends - 1) * workers) // max(int(ends[-1]), 1), workers - 1).astype(np.uint8)
-        used = sorted(set(np.unique(owner).tolist()))
+            owner = np.minimum(((ends - 1) * workers) // max(int(ends[-1]), 1), workers - 1)
+        used = np.unique(owner)
         if len(used) < workers:  # number the workers that have households 0, 1, …
-            owner = np.searchsorted(np.array(used, dtype=np.uint8), owner).astype(np.uint8)
+            owner = np.searchsorted(used, owner)
         return owner.astype(np.uint8).tobytes(), len(used)
 
     def _run_parts(self, scan: _Scan, owner: bytes, parts: int) -> None:
@@ -581,7 +582,9 @@ class _Importer:
                     except EOFError:
                         del open_channels[channel]
                         if not finished[index] and failure is None:
-                            failure = RuntimeError(f"registry import worker {index + 1} stopped without a result")
+                            failure = RuntimeError(_("import worker %(number)d stopped before it finished; the "
+                                                     "batches it had committed stay, import the file again to "
+                                                     "finish") % {"number": index + 1})
                         continue
                     if message[0] == "progress":
                         done[index], counts[index] = message[1], message[2]

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from dajiuzhu.core.dburl import database_url
 from dajiuzhu.core.testing import LINYI_VILLAGE, make_household, member_input
 
 ROWS_SQL = {
@@ -74,8 +75,7 @@ def test_postgres_backup_restores_into_a_fresh_database_with_the_same_rows(tmp_p
     assert backup.read_bytes()[:5] == b"PGDMP"
     s = connection.settings_dict
     name = f"{s['NAME']}_restore_{uuid.uuid4().hex[:6]}"
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-    url = f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{name}"
+    url = database_url(name=name)
     admin = dict(host=s["HOST"] or "127.0.0.1", port=s["PORT"] or 5432, user=s["USER"], dbname="postgres",
                  autocommit=True, **({"password": s["PASSWORD"]} if s.get("PASSWORD") else {}))
     try:

@@ -14,18 +14,14 @@ import pytest
 from django.test import override_settings
 
 from dajiuzhu.core import health
-from dajiuzhu.core.testing import stop_process_group
+from dajiuzhu.core.testing import redis_reachable, stop_process_group
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def _redis_running() -> bool:
-    try:
-        with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=0.5):
-            return True
-    except OSError:
-        return False
+    return redis_reachable(REDIS_HOST, REDIS_PORT)
 
 
 def _closed_port() -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import array
 import csv
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from django.utils import translation
 
 from dajiuzhu.core import regioncodes
 from dajiuzhu.core.audit import audit_verify
+from dajiuzhu.core.dburl import database_url
 from dajiuzhu.core.models import AuditEvent, Job
 from dajiuzhu.core.tasks import run_job
 from dajiuzhu.core.testing import (
@@ -29,6 +29,7 @@ from dajiuzhu.core.testing import (
     LINYI_VILLAGE_2,
     XINGLONG_VILLAGE,
     make_user,
+    redis_reachable,
     stop_process_group,
 )
 from dajiuzhu.registry import importing
@@ -207,6 +208,23 @@ def test_one_process_where_workers_would_not_help_or_not_be_safe(settings):
         assert import_workers(1_000_000, 10_000) == 1
 
 
+def test_a_worker_that_dies_without_a_word_fails_the_import_with_what_to_do(tmp_path, monkeypatch):
+    admin = make_user("county_admin", LINYI_COUNTY)
+    path = _file(tmp_path, _villages())
+    real_run = importing._BatchMerge.run
+
+    def dying(self):
+        if any(household.key == "50" for household in self.batch):
+            os._exit(3)  # killed, say by the out-of-memory killer: no error reaches the parent
+        return real_run(self)
+
+    monkeypatch.setattr(importing._BatchMerge, "run", dying)
+    with pytest.raises(RuntimeError, match="stopped before it finished.*import the file again"):
+        registry_import(actor=admin, path=path, batch_rows=8, workers=2)
+    assert _no_child_processes()
+    assert Household.objects.count() < 57
+
+
 def _scan(residence: list[int], sizes: list[int]) -> _Scan:
     return _Scan(rows=sum(sizes), ordinals={}, last_row=array.array("q", range(len(sizes))), duplicates={},
                  keys_of={}, residence=array.array("q", residence), sizes=array.array("q", sizes))
@@ -232,30 +250,19 @@ def test_a_file_of_one_village_is_cut_into_runs_instead():
     assert (owner, parts) == (b"", 1)
 
 
-def _redis_running() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.mark.services
 @pytest.mark.slow
 def test_an_import_job_on_a_celery_pool_process_uses_the_workers(tmp_path):
     """A Celery prefork pool process is a daemon to ``multiprocessing``: the workers are forked without it."""
-    if not _redis_running():
+    if not redis_reachable():
         pytest.skip("needs Redis (the Celery broker)")
     from config.celery import app
 
     admin = make_user("county_admin", LINYI_COUNTY)
     path = _file(tmp_path, _villages())
-    db = connection.settings_dict
-    database_url = (f"postgres://{db['USER']}{':' + db['PASSWORD'] if db['PASSWORD'] else ''}@{db['HOST'] or '127.0.0.1'}"
-                    f":{db['PORT'] or 5432}/{db['NAME']}")
     queue = f"import-{uuid.uuid4().hex[:8]}"
     log = tmp_path / "worker.log"
-    env = {**os.environ, "CELERY_BROKER_URL": app.conf.broker_url, "DATABASE_URL": database_url,
+    env = {**os.environ, "CELERY_BROKER_URL": app.conf.broker_url, "DATABASE_URL": database_url(),
            "DAJIUZHU_VAR_DIR": str(tmp_path / "var"), "DAJIUZHU_IMPORT_WORKERS": "2", "DAJIUZHU_JOBS": "celery"}
     worker = subprocess.Popen(  # noqa: S603 - the same flags as deploy/systemd/dajiuzhu-worker@.service
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork", "--concurrency", "1",
