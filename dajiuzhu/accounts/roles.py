@@ -23,7 +23,7 @@ class Role(models.TextChoices):
 
 
 _READ_ALL = {
-    "registry.view", "cases.view", "programs.view", "checks.view", "credit.view", "indices.view",
+    "registry.view", "cases.view", "programs.view", "programs.view_results", "checks.view", "credit.view", "indices.view",
     "alerts.view", "results.view", "dashboards.view", "jobs.view",
 }
 
@@ -45,10 +45,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "registry.view_identity", "cases.approve", "cases.handle", "checks.run", "payments.approve", "alerts.followup",
     }),
     Role.VILLAGE_WORKER: frozenset({
-        "registry.view", "registry.edit", "cases.view", "cases.create", "programs.view", "alerts.view",
+        "registry.view", "registry.edit", "cases.view", "cases.create", "programs.view", "programs.view_results",
+        "alerts.view",
         "alerts.followup", "indices.view", "results.view", "credit.view", "dashboards.view",
     }),
-    # A department sees only what it delivered and what it gave; never the registry.
+    # A department sees only what it delivered and what it gave; never the registry. ``programs.view``
+    # is the catalogue only: results about households (``programs.view_results``) go with registry-like
+    # jurisdiction, never to departments or social organisations.
     Role.DEPARTMENT: frozenset({"checks.deliver", "results.deliver", "programs.view"}),
     Role.SOCIAL_ORG: frozenset({"results.deliver", "programs.view"}),
     # Supervisors read everything in their region, the audit log included, and change nothing.

@@ -326,7 +326,7 @@ def item_evaluate_endpoint(request, code: str, payload: EvaluateIn):
 # ---------------------------------------------------------------- screening
 
 def _job(request, job_id: uuid.UUID) -> Job:
-    qs = scope(Job.objects.filter(kind=SCREEN_KIND), request.auth, perm="programs.view")
+    qs = scope(Job.objects.filter(kind=SCREEN_KIND), request.auth, perm=selectors.RESULTS_PERM)
     job = qs.filter(pk=job_id).first()
     if job is None:
         raise Http404
@@ -349,7 +349,7 @@ def screening_status_endpoint(request, job_id: uuid.UUID):
 @paginate(PageNumberPagination, page_size=100)
 def screening_results_endpoint(request, filters: Query[ScreeningHitFilter]):
     """Households the latest screening found eligible, per item (scoped to the caller's jurisdiction)."""
-    _require(request, "programs.view")
+    _require(request, selectors.RESULTS_PERM)
     qs = selectors.screening_hits_for(actor=request.auth, region_prefix=filters.region)
     if filters.item:
         qs = qs.filter(item__code=filters.item)

@@ -22,7 +22,7 @@ def may_screen(actor, region_prefix: str) -> bool:
         return False
     if not (actor.has_perm_code("programs.edit") or actor.has_perm_code("cases.handle")):
         return False
-    return region_in_scope(actor, regioncodes.pad(region_prefix), perm="programs.view")
+    return region_in_scope(actor, regioncodes.pad(region_prefix), perm="programs.view_results")
 
 
 @transaction.atomic

@@ -247,7 +247,7 @@ def _hit_rows(result: ScreeningResult, items: dict[str, int]) -> list[tuple]:
 
 def screen_region(*, actor, region_prefix: str, on: dt.date, job_id=None) -> ScreeningRun:
     """Screen every household of ``region_prefix`` against every active, proactive item and store the results."""
-    if actor is not None and not region_in_scope(actor, region_prefix.ljust(12, "0"), perm="programs.view"):
+    if actor is not None and not region_in_scope(actor, region_prefix.ljust(12, "0"), perm="programs.view_results"):
         raise Forbidden("region outside the jurisdiction")
     started = time.perf_counter()
     frame = screening_frame(on=on, region_prefix=region_prefix)

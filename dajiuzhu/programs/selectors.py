@@ -117,15 +117,20 @@ def screening_hits(*, region_prefix: str = "", item_codes=None) -> QuerySet[Scre
     return qs
 
 
+RESULTS_PERM = "programs.view_results"
+
+
 def screening_hits_for(*, actor, region_prefix: str = "") -> QuerySet[ScreeningHit]:
-    qs = scope(ScreeningHit.objects.select_related("item"), actor, perm="programs.view")
+    """Screening results are personal data: scoped like the registry (``programs.view_results``), never by the
+    catalogue permission ``programs.view`` that departments and social organisations hold."""
+    qs = scope(ScreeningHit.objects.select_related("item"), actor, perm=RESULTS_PERM)
     if region_prefix:
         qs = qs.filter(region_code__startswith=region_prefix)
     return qs
 
 
 def screening_runs(*, actor) -> QuerySet[ScreeningRun]:
-    prefix = actor_prefix(actor, "programs.view")
+    prefix = actor_prefix(actor, RESULTS_PERM)
     if prefix is None:
         return ScreeningRun.objects.none()
     return ScreeningRun.objects.filter(region_prefix__startswith=prefix) if prefix else ScreeningRun.objects.all()

@@ -162,9 +162,9 @@ def standard_list(request):
     })
 
 
-@perm_required("programs.view")
+@perm_required(selectors.RESULTS_PERM)
 def screening(request):
-    form = ScreeningForm(request.POST or None, initial={"region_prefix": actor_prefix(request.user, "programs.view")})
+    form = ScreeningForm(request.POST or None, initial={"region_prefix": actor_prefix(request.user, selectors.RESULTS_PERM)})
     if request.method == "POST" and form.is_valid():
         try:
             job = screening_start(actor=request.user, region_prefix=form.cleaned_data["region_prefix"],
@@ -173,9 +173,9 @@ def screening(request):
             return redirect(f"{request.path}?job={job.pk}")
         except DomainError as exc:
             form.add_error(None, exc.message)
-    jobs = scope(Job.objects.filter(kind=SCREEN_KIND), request.user, perm="programs.view").order_by("-created_at")
+    jobs = scope(Job.objects.filter(kind=SCREEN_KIND), request.user, perm=selectors.RESULTS_PERM).order_by("-created_at")
     runs = selectors.screening_runs(actor=request.user).order_by("-created_at")
-    prefix = actor_prefix(request.user, "programs.view") or ""
+    prefix = actor_prefix(request.user, selectors.RESULTS_PERM) or ""
     return render(request, "programs/screening.html", {
         "form": form, "jobs": jobs[:10], "runs": page_of(request, runs, size=20),
         "may_screen": may_screen(request.user, prefix) if prefix else request.user.has_perm_code("programs.edit"),

@@ -161,3 +161,23 @@ def test_item_update_permissions_and_a_refusal_changes_nothing(client, who, stat
     else:
         assert item.name == "最低生活保障（低保）" and item.versions.count() == 1
         assert AuditEvent.objects.count() == events
+
+
+@pytest.mark.parametrize("role,department", [("department", "medical_insurance"), ("department", "police"),
+                                             ("social_org", "")])
+def test_departments_and_organisations_read_the_catalogue_but_no_screening_results(
+        client, handler, django_capture_on_commit_callbacks, role, department):
+    """Security finding 1: ``programs.view`` is the catalogue; results about households need registry-like
+    jurisdiction (``programs.view_results``), which departments and social organisations do not have."""
+    make_household(LINYI_VILLAGE, facts={"monthly_wages": Decimal("100.00")})
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = client.post(f"{API}/screenings", {"region_prefix": "371424100"}, content_type="application/json",
+                             **bearer(handler)).json()["id"]
+    assert client.get(f"{API}/screening-results", **bearer(handler)).json()["count"] >= 1
+    outsider = make_user(role, LINYI_COUNTY, department=department)
+    headers = bearer(outsider)
+    assert client.get(f"{API}/items", **headers).status_code == 200  # the catalogue stays readable
+    assert client.get(f"{API}/screening-results", **headers).status_code == 403
+    assert client.get(f"{API}/screenings/{job_id}", **headers).status_code == 404
+    client.force_login(outsider)
+    assert client.get("/programs/screening/").status_code == 403
