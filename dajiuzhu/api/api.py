@@ -18,6 +18,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from dajiuzhu.core.errors import DomainError
 
 from .auth import SessionAuth, TokenAuth
+from .bounds import bound_integers
 
 api = NinjaAPI(
     title="Dajiuzhu API",
@@ -73,3 +74,4 @@ def mount_app_routers() -> None:
 
 
 mount_app_routers()
+bound_integers(api)  # after every router is mounted: ids, limits and offsets of all operations (bounds.py)

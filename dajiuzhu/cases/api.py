@@ -14,6 +14,7 @@ from pydantic import ConfigDict
 
 from dajiuzhu.core.context import source
 from dajiuzhu.core.errors import DomainError, ErrorCode
+from dajiuzhu.core.ids import refuse_id_number_in_url
 
 from . import selectors, services
 from .models import Appeal, Case, CaseItem, Channel, PublicNotice
@@ -272,6 +273,7 @@ def application_submit(request, payload: CaseApplicationIn):
 
 @router.get("/cases", response=list[CaseSummaryOut], operation_id="cases_list")
 def case_list(request, status: str = "", mine: bool = False, q: str = "", limit: int = 50, offset: int = 0):
+    refuse_id_number_in_url(q)  # q is a case number; an ID number typed here must not stay in URLs and logs
     qs = selectors.case_list(actor=request.auth, filters=selectors.CaseFilters(status=status, mine=mine, q=q))
     limit = max(1, min(limit, 200))
     return list(qs[offset:offset + limit])

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 from django.utils.translation import gettext as _
 
+from .errors import DomainError
 from .normalise import clean_code
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -48,6 +50,25 @@ def normalise_id_number(raw: object) -> str:
         first17 = text[:6] + "19" + text[6:]
         return first17 + check_character(first17)
     return text
+
+
+_ID_LIKE = re.compile(r"\d{15,}|\d{14}X")
+
+
+def looks_like_id_number(raw: object) -> bool:
+    """Does a search text carry an ID number (15 digits or more in a row, or 14 digits and X)?
+
+    Such a text must never travel in a URL (browser history, proxy and server logs): searches
+    by ID number are POSTs. Household numbers (``371424100202-00017``) and names do not match.
+    """
+    return bool(_ID_LIKE.search(clean_code(raw)))
+
+
+def refuse_id_number_in_url(q: object, *, field: str = "q") -> None:
+    """For GET endpoints: a query string carrying an ID number is refused (422), not searched."""
+    if looks_like_id_number(q):
+        raise DomainError(_("ID numbers are not accepted in a URL: send the search in the body of a POST to the "
+                            "list's /search endpoint"), field=field)
 
 
 def parse_id_number(raw: object, *, today: dt.date | None = None) -> IdNumber:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from dajiuzhu.core import context
 from dajiuzhu.core.errors import Forbidden
+from dajiuzhu.core.ids import refuse_id_number_in_url
 
 from . import selectors, services
 
@@ -50,12 +51,32 @@ def _out(record) -> DishonestyRecordOut:
                      expiry=record.expiry, status=record.status)
 
 
+class CreditSearchIn(Schema):
+    q: str = Field("", max_length=100, description="name, household number, reference or a full ID number")
+    status: str = ""
+    limit: int = Field(100, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+
 @router.get("/records", response=list[DishonestyRecordOut], operation_id="credit_record_list")
-def record_list(request, q: str = "", status: str = "", limit: int = 100, offset: int = 0):
+def record_list(request, q: str = Query("", max_length=100), status: str = "",
+                limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0, le=10_000_000)):
+    """Records of the caller's jurisdiction. An ID number in ``q`` is refused (422): use ``POST /records/search``."""
+    refuse_id_number_in_url(q)
+    return _records(request, CreditSearchIn(q=q, status=status, limit=limit, offset=offset))
+
+
+@router.post("/records/search", response=list[DishonestyRecordOut], operation_id="credit_record_search")
+def record_search(request, payload: CreditSearchIn):
+    """The record list with the search in the body: the way to search by a full ID number."""
+    return _records(request, payload)
+
+
+def _records(request, search: CreditSearchIn):
     if not request.user.has_perm_code("credit.view"):
         raise Forbidden("credit.view required")
-    limit = max(1, min(limit, 500))
-    return [_out(r) for r in selectors.record_list(actor=request.user, q=q, status=status)[offset:offset + limit]]
+    rows = selectors.record_list(actor=request.user, q=search.q, status=search.status)
+    return [_out(r) for r in rows[search.offset:search.offset + search.limit]]
 
 
 @router.get("/records/{record_id}", response=DishonestyRecordOut, operation_id="credit_record_get")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dajiuzhu.core.ids import looks_like_id_number
 from dajiuzhu.core.views import require_perm, run_service
 
 from . import selectors, services
@@ -17,13 +21,32 @@ from .models import Appeal, AppealStatus
 
 @login_required
 def record_list(request):
+    """The list and its search. The form is a POST so that an ID number never lands in a URL (browser history,
+    proxy and server logs): a search by ID number is answered in the POST's own response; any other search is
+    redirected to the GET list (which pages and can be bookmarked). A GET carrying an ID number is not searched."""
     require_perm(request, "credit.view")
+    if request.method == "POST":
+        form = SearchForm(request.POST)
+        if form.is_valid() and looks_like_id_number(form.cleaned_data["q"]):
+            rows = selectors.record_list(actor=request.user, q=form.cleaned_data["q"],
+                                         status=form.cleaned_data["status"])
+            return render(request, "credit/list.html", {"form": form, "page": Paginator(rows, 500).get_page(1),
+                                                        "by_id_number": True})
+        params = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v}
+        return redirect(f"{request.path}?{urlencode(params)}" if params else request.path)
+    if looks_like_id_number(request.GET.get("q", "")):
+        params = request.GET.copy()
+        params.pop("q")
+        messages.info(request, _("For privacy, ID numbers are not searched from the address bar: type the number "
+                                 "into the search box."))
+        return redirect(f"{request.path}?{params.urlencode()}" if params else request.path)
     form = SearchForm(request.GET or None)
     q = status = ""
     if form.is_valid():
         q, status = form.cleaned_data["q"], form.cleaned_data["status"]
     page = Paginator(selectors.record_list(actor=request.user, q=q, status=status), 50).get_page(request.GET.get("page"))
-    return render(request, "credit/list.html", {"form": form, "page": page})
+    return render(request, "credit/list.html", {"form": form, "page": page,
+                                                "query": urlencode({"q": q, "status": status})})
 
 
 @login_required

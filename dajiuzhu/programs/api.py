@@ -111,27 +111,30 @@ class ItemDetailOut(ItemOut):
         return list(selectors.item_versions(item=obj))
 
 class ItemIn(Schema):
-    name: str | None = None
-    category: str | None = None
-    department: str | None = None
-    kind: str | None = None
-    periodic: bool | None = None
-    approval_level: str | None = None
-    acceptance: str | None = None
-    village_proxy: bool | None = None
-    documents: list[str] | None = None
-    description: str | None = None
-    eligibility: str | None = None
-    benefit: str | None = None
-    parameters: dict[str, Any] | None = None
-    reason_eligible: str | None = None
-    reason_ineligible: str | None = None
+    """Every field may be left out (a PATCH); ``null`` only where the item may really have no value
+    (``household_ceiling``): elsewhere it is a 422, never a database error."""
+
+    name: str = None
+    category: str = None
+    department: str = None
+    kind: str = None
+    periodic: bool = None
+    approval_level: str = None
+    acceptance: str = None
+    village_proxy: bool = None
+    documents: list[str] = None
+    description: str = None
+    eligibility: str = None
+    benefit: str = None
+    parameters: dict[str, Any] = None
+    reason_eligible: str = None
+    reason_ineligible: str = None
     household_ceiling: Decimal | None = None
-    cap_at_ceiling: bool | None = None
-    tier: str | None = None
-    active: bool | None = None
-    proactive: bool | None = None
-    excludes: list[str] | None = None
+    cap_at_ceiling: bool = None
+    tier: str = None
+    active: bool = None
+    proactive: bool = None
+    excludes: list[str] = None
     note: str = ""
 
 class ItemCreateIn(ItemIn):

@@ -16,6 +16,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from pydantic import ConfigDict
 
 from dajiuzhu.core.errors import DomainError, Forbidden, NotFound
+from dajiuzhu.core.ids import refuse_id_number_in_url
 from dajiuzhu.core.scoping import get_scoped, scope
 
 from . import services
@@ -131,7 +132,8 @@ class RegistryHouseholdDetailOut(RegistryHouseholdOut):
 
 
 class RegistryHouseholdFilterIn(Schema):
-    q: str = Field("", description="name prefix, or a full ID number")
+    q: str = Field("", max_length=100, description="name prefix; a full ID number only in the body of "
+                                                   "POST /households/search")
     region: str = Field("", description="region code prefix inside the jurisdiction")
     disability: bool = False
     elderly_alone: bool = False
@@ -253,8 +255,25 @@ def _household_detail(household: Household) -> dict:
 @router.get("/households", response=list[RegistryHouseholdOut], operation_id="registry_household_list")
 @paginate(PageNumberPagination, page_size=50)
 def household_list_endpoint(request, filters: Query[RegistryHouseholdFilterIn]):
-    """Households in the caller's jurisdiction, filtered; masked identity only."""
+    """Households in the caller's jurisdiction, filtered by name; masked identity only.
+
+    An ID number in ``q`` is refused (422): it would stay in URLs and logs. Search by ID number
+    with ``POST /households/search``.
+    """
     _require(request, "registry.view")
+    refuse_id_number_in_url(filters.q)
+    return _households(request, filters)
+
+
+@router.post("/households/search", response=list[RegistryHouseholdOut], operation_id="registry_household_search")
+@paginate(PageNumberPagination, page_size=50)
+def household_search_endpoint(request, filters: RegistryHouseholdFilterIn):
+    """The household list with its filters in the body: the way to search by a full ID number."""
+    _require(request, "registry.view")
+    return _households(request, filters)
+
+
+def _households(request, filters: RegistryHouseholdFilterIn):
     qs = household_list(actor=request.auth, filters=HouseholdFilters(q=filters.q, region=filters.region))
     return filter_households(qs, disability=filters.disability, elderly_alone=filters.elderly_alone,
                              orphans=filters.orphans, area=filters.area)
