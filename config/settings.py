@@ -159,6 +159,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # window, further attempts are refused until the window passes.
 LOGIN_MAX_FAILURES = int(os.environ.get("DAJIUZHU_LOGIN_MAX_FAILURES", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("DAJIUZHU_LOGIN_FAILURE_WINDOW", "900"))
+# Failed logins for names that are no account: audit rows written per window for the whole platform.
+LOGIN_UNKNOWN_AUDIT_LIMIT = int(os.environ.get("DAJIUZHU_LOGIN_UNKNOWN_AUDIT_LIMIT", "20"))
 
 # Sessions and cookies.
 SESSION_COOKIE_AGE = int(os.environ.get("DAJIUZHU_SESSION_SECONDS", str(8 * 3600)))

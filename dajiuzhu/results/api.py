@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import Http404, HttpResponse
-from ninja import File, Router, Schema
+from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from dajiuzhu.core.errors import DomainError, Forbidden
@@ -266,10 +266,11 @@ def batch_approve(request, batch_id: int):
                                                                                             pk=batch_id))
 
 
-@router.get("/batches/{batch_id}/bank-file", response={200: None}, operation_id="results_batch_bank_file",
-            summary="The bank file (CSV, GBK or UTF-8) of an approved batch",
-            openapi_extra={"responses": {"200": {"description": "CSV", "content": {"text/csv": {"schema": BINARY}}}}})
-def batch_bank_file(request, batch_id: int, encoding: str = "gbk"):
+@router.post("/batches/{batch_id}/bank-file", response={200: None}, operation_id="results_batch_bank_file",
+             summary="Export the bank file (CSV, GBK or UTF-8) of an approved batch",
+             openapi_extra={"responses": {"200": {"description": "CSV", "content": {"text/csv": {"schema": BINARY}}}}})
+def batch_bank_file(request, batch_id: int, encoding: str = Query("gbk", pattern="^(gbk|utf-8)$")):
+    """A POST: exporting changes the batch (it is marked exported, with the file's digest, and audited)."""
     batch = selectors.batch_get(actor=_actor(request), pk=batch_id)
     content = payments.payment_batch_export(actor=_actor(request), batch=batch, encoding=encoding)
     response = HttpResponse(content, content_type=f"text/csv; charset={'utf-8' if encoding == 'utf-8' else 'gbk'}")

@@ -47,7 +47,7 @@ def test_after_five_failures_the_right_password_is_refused_with_the_throttle_mes
     assert "Too many failed attempts. Wait 15 minutes and try again." in response.content.decode()
     assert "_auth_user_id" not in client.session
     failures = AuditEvent.objects.filter(action="auth.login_failed")
-    assert failures.count() == 6
+    assert failures.count() == 5  # the throttled sixth attempt is refused before anything is written
     assert failures.first().new["username"] == "wang"
     assert "password" not in str(failures.first().new)
     assert not AuditEvent.objects.filter(action="auth.login").exists()
@@ -83,3 +83,27 @@ def test_me_endpoint_with_session(client, user):
     body = client.get("/api/v1/accounts/me").json()
     assert body["username"] == "wang" and body["jurisdiction_prefix"] == "371424100"
     assert "registry.edit" in body["permissions"]
+
+
+def test_throttled_attempts_write_no_audit_rows(client, user):
+    """Security finding 9: an anonymous caller cannot write audit rows (each takes the chain's lock) without limit."""
+    for _ in range(30):
+        login(client, "wang", "wrong-password")
+    assert AuditEvent.objects.filter(action="auth.login_failed").count() == 5
+
+
+def test_unknown_names_are_not_stored_and_their_rows_are_capped(client, settings):
+    settings.LOGIN_UNKNOWN_AUDIT_LIMIT = 3
+    for n in range(12):  # a different name each time: the per-name throttle never trips
+        client.post(reverse("accounts:login"), {"username": f"371424199001011{n:03d}", "password": "x"},
+                    REMOTE_ADDR="")
+    rows = AuditEvent.objects.filter(action="auth.login_failed").order_by("id")
+    assert rows.count() == 3
+    assert all("username" not in row.new and row.new["unknown_account"] for row in rows)
+    assert "371424199001011" not in str(list(rows.values_list("new", flat=True)))
+    from django.core.cache import cache
+
+    cache.delete("login-fail:audit-unknown")  # the window passes
+    client.post(reverse("accounts:login"), {"username": "nobody", "password": "x"}, REMOTE_ADDR="")
+    last = AuditEvent.objects.filter(action="auth.login_failed").latest("id")
+    assert last.new["suppressed"] == 9 and "username" not in last.new

@@ -80,7 +80,10 @@ def test_payment_batch_through_the_api(client, handler, approver, month, town_ho
     refused = client.post(f"/api/v1/results/batches/{batch.pk}/approve", **h)
     assert refused.status_code == 403 and refused["Content-Type"] == "application/problem+json"
     assert client.post(f"/api/v1/results/batches/{batch.pk}/approve", **a).json()["status"] == "approved"
-    bank = client.get(f"/api/v1/results/batches/{batch.pk}/bank-file?encoding=utf-8", **h)
+    assert client.get(f"/api/v1/results/batches/{batch.pk}/bank-file?encoding=utf-8", **h).status_code == 405
+    batch.refresh_from_db()
+    assert batch.exported_at is None  # a GET changes nothing
+    bank = client.post(f"/api/v1/results/batches/{batch.pk}/bank-file?encoding=utf-8", **h)
     assert bank.status_code == 200 and bank.content.decode().startswith("批次号")
     batch.refresh_from_db()
     lines = list(batch.lines.select_related("payee"))
