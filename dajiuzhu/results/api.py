@@ -105,10 +105,14 @@ class ResultsKeptRow(Schema):
 
 
 class ResultsDeliveryOut(Schema):
+    """A department or organisation is answered uniformly: ``accepted`` rows and the rows refused for their
+    values; ``created`` and ``duplicates`` (which tell who is in the registry) only to staff."""
+
     id: int
     rows: int
-    created: int
-    duplicates: int
+    accepted: int
+    created: int | None = None
+    duplicates: int | None = None
     kept_aside: list[ResultsKeptRow]
 
 
@@ -215,8 +219,11 @@ def delivery_create(request, payload: ResultsDeliveryIn):
             clean["_problem"] = "; ".join(problems)
         rows.append(clean)
     result = services.delivery_receive(actor=_actor(request), rows=rows, filename=payload.filename, first_line=1)
-    return 201, {"id": result.delivery.pk, "rows": result.delivery.rows, "created": result.created,
-                 "duplicates": result.duplicates, "kept_aside": result.kept_aside}
+    if services.may_see_matching(request.auth):
+        return 201, {"id": result.delivery.pk, "rows": result.delivery.rows, "accepted": result.accepted,
+                     "created": result.created, "duplicates": result.duplicates, "kept_aside": result.kept_aside}
+    return 201, {"id": result.delivery.pk, "rows": result.delivery.rows, "accepted": result.accepted,
+                 "kept_aside": result.invalid}
 
 
 @router.get("/batches", response=list[ResultsBatchOut], operation_id="results_batch_list", summary="Payment batches")

@@ -184,6 +184,25 @@ class DeliveryResult:
     duplicates: int
     kept_aside: list[dict]
 
+    @property
+    def invalid(self) -> list[dict]:
+        """Rows refused for their values: the only rows a deliverer is told about one by one."""
+        return [k for k in self.kept_aside if not k.get("unmatched")]
+
+    @property
+    def accepted(self) -> int:
+        """Rows with valid values, whether they matched a household or were kept aside for matching."""
+        return self.delivery.rows - len(self.invalid)
+
+
+def may_see_matching(actor) -> bool:
+    """Whether a delivery's answer may say which rows matched a household (staff with the registry's reach).
+
+    A department or organisation is answered uniformly: a row for someone unknown, someone outside its
+    jurisdiction and someone recorded all read "accepted", so deliveries are no oracle of who is in the
+    registry (security finding 9)."""
+    return actor.has_perm_code("results.view") or actor.has_perm_code("results.record")
+
 
 class RowProblem(ValueError):
     pass
@@ -259,13 +278,12 @@ def delivery_receive(*, actor, rows: Iterable[Mapping[str, object]], filename: s
     created = duplicates = 0
     for line, number, name, data in parsed:
         person = people.get(crypto.blind_index(number))
-        if person is None or person.household is None:
-            kept.append({"line": line, "id_masked": mask_id_number(number), "name": name[:60],
-                         "reason": _("not in the registry: no household with this ID number")})
-            continue
-        if not region_in_scope(actor, person.household.region_code):
-            kept.append({"line": line, "id_masked": mask_id_number(number), "name": name[:60],
-                         "reason": _("the household lives outside your jurisdiction")})
+        if person is None or person.household is None or not region_in_scope(actor, person.household.region_code):
+            # One reason for both (unknown, or outside the jurisdiction): kept aside with the blind index so that
+            # staff can match it later, and never told apart to the deliverer.
+            kept.append({"line": line, "id_masked": mask_id_number(number), "name": name[:60], "unmatched": True,
+                         "id_hash": crypto.blind_index(number),
+                         "reason": _("kept aside: not matched to a household of your jurisdiction")})
             continue
         ref = data.external_ref or hashlib.sha256(
             repr((number, dataclasses.astuple(data))).encode()).hexdigest()[:32]
@@ -277,7 +295,8 @@ def delivery_receive(*, actor, rows: Iterable[Mapping[str, object]], filename: s
         duplicates += not was_created
     DeliveryRow.objects.bulk_create([
         DeliveryRow(delivery=delivery, line=k["line"], id_masked=k["id_masked"], name=k["name"],
-                    reason=k["reason"][:300], data={}) for k in kept
+                    reason=k["reason"][:300],
+                    data={"unmatched": True, "id_hash": k["id_hash"]} if k.get("unmatched") else {}) for k in kept
     ])
     delivery.rows = created + duplicates + len(kept)
     delivery.created, delivery.duplicates, delivery.kept_aside = created, duplicates, len(kept)

@@ -158,8 +158,13 @@ def delivery_list(request):
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
-                messages.success(request, _("%(created)d records created, %(dup)d already recorded, %(kept)d kept aside")
-                                 % {"created": result.created, "dup": result.duplicates, "kept": len(result.kept_aside)})
+                if services.may_see_matching(request.user):
+                    messages.success(request, _("%(created)d records created, %(dup)d already recorded, %(kept)d kept "
+                                                "aside") % {"created": result.created, "dup": result.duplicates,
+                                                            "kept": len(result.kept_aside)})
+                else:
+                    messages.success(request, _("%(accepted)d rows accepted, %(invalid)d refused for their values")
+                                     % {"accepted": result.accepted, "invalid": len(result.invalid)})
                 return redirect("results:delivery", pk=result.delivery.pk)
     deliveries = selectors.delivery_list(actor=request.user)[:500]
     if request.GET.get("format") == "xlsx":
@@ -168,21 +173,26 @@ def delivery_list(request):
         rows = ((timezone.localtime(d.delivered_at).strftime("%Y-%m-%d %H:%M"),
                  d.department.name if d.department else d.organisation, d.filename, d.rows, d.created, d.duplicates,
                  d.kept_aside) for d in deliveries)
+        if not services.may_see_matching(request.user):  # no counts that tell who is in the registry
+            headers, rows = headers[:4], (row[:4] for row in rows)
         return _xlsx_response(xlsx.list_to_xlsx(title=_("Deliveries"), headers=headers, rows=rows), "deliveries.xlsx")
-    return render(request, "results/delivery_list.html", {"deliveries": deliveries,
-                                                          "columns": services.DELIVERY_COLUMNS})
+    return render(request, "results/delivery_list.html", {"deliveries": deliveries, "columns": services.DELIVERY_COLUMNS,
+                                                          "matching": services.may_see_matching(request.user)})
 
 
 @login_required
 def delivery_detail(request, pk: int):
     delivery = selectors.delivery_get(actor=request.user, pk=pk)
-    kept = delivery.kept_rows.all()
+    matching = services.may_see_matching(request.user)
+    kept = delivery.kept_rows.all() if matching else delivery.kept_rows.exclude(data__has_key="unmatched")
     if request.GET.get("format") == "xlsx":
         return _xlsx_response(xlsx.list_to_xlsx(title=_("Rows kept aside"),
                                                 headers=[_("line"), _("ID number"), _("name"), _("reason")],
                                                 rows=((k.line, k.id_masked, k.name, k.reason) for k in kept)),
                               f"delivery-{delivery.pk}-kept-aside.xlsx")
-    return render(request, "results/delivery_detail.html", {"delivery": delivery, "kept": kept})
+    return render(request, "results/delivery_detail.html", {"delivery": delivery, "kept": kept, "matching": matching,
+                                                            "accepted": delivery.rows - kept.count()
+                                                            if not matching else None})
 
 
 # --- payments --------------------------------------------------------------------------------

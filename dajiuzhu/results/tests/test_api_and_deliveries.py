@@ -35,18 +35,21 @@ def test_department_delivery_by_token_keeps_aside_someone_not_in_the_registry(cl
                            content_type="application/json", **_bearer(dept))
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["created"] == 1 and len(body["kept_aside"]) == 2
-    assert [k["line"] for k in body["kept_aside"]] == [3, 2] or {k["line"] for k in body["kept_aside"]} == {2, 3}
+    # A department is answered uniformly: no count or row tells that 王五 is not in the registry.
+    assert body["accepted"] == 2 and body["created"] is None and body["duplicates"] is None
+    assert [k["line"] for k in body["kept_aside"]] == [3]
     assert all("371424199001011237" not in k["id_masked"] for k in body["kept_aside"])
     record = AssistanceRecord.objects.get()
     assert (record.household, record.department.code, str(record.amount)) == (household, "medical_insurance",
                                                                               "1234.50")
     assert record.source == Source.DEPARTMENT
-    assert DeliveryRow.objects.count() == 2
+    assert DeliveryRow.objects.count() == 2  # 王五 kept aside for matching, with the blind index
+    assert DeliveryRow.objects.filter(data__has_key="id_hash").count() == 1
     # The same delivery again: nothing new, reported as already recorded.
     again = client.post("/api/v1/results/deliveries", {"rows": rows[:1]}, content_type="application/json",
                         **_bearer(dept)).json()
-    assert again["created"] == 0 and again["duplicates"] == 1
+    assert again["accepted"] == 1 and again["kept_aside"] == []
+    assert Delivery.objects.latest("id").duplicates == 1 and AssistanceRecord.objects.count() == 1
     assert AssistanceRecord.objects.count() == 1
 
 
@@ -173,3 +176,25 @@ def test_recording_through_the_api_outside_the_jurisdiction_is_404(client):
     created = client.post("/api/v1/results/records", body, content_type="application/json", **own)
     assert created.status_code == 201 and created.json()["household_number"] == household.number
     assert AssistanceRecord.objects.count() == 1
+
+
+def test_a_delivery_is_no_oracle_of_who_is_in_the_registry(client):
+    """Security finding 9: a known person (of any township) and an unknown one get the same answer."""
+    from dajiuzhu.core.testing import XINGLONG_VILLAGE, next_id_number, years_ago
+
+    known = make_household(XINGLONG_VILLAGE).head
+    org = make_user("department", LINYI_COUNTY, department="medical_insurance")
+    today = dt.date.today().isoformat()
+
+    def deliver(number, ref):
+        row = {"id_number": number, "name": "某人", "item_code": "med_class2", "amount": "10", "given_on": today,
+               "reference": ref}
+        response = client.post("/api/v1/results/deliveries", {"rows": [row]}, content_type="application/json",
+                               **_bearer(org))
+        assert response.status_code == 201, response.content
+        return {k: v for k, v in response.json().items() if k != "id"}
+
+    assert deliver(known.id_number, "A") == deliver(next_id_number(years_ago(40)), "B")
+    client.force_login(org)
+    pages = [client.get(f"/results/deliveries/{d.pk}/").content.decode() for d in Delivery.objects.order_by("id")]
+    assert "not matched" not in pages[0] + pages[1]
