@@ -20,7 +20,43 @@ from dajiuzhu.core.errors import DomainError
 from .auth import SessionAuth, TokenAuth
 from .bounds import bound_integers
 
-api = NinjaAPI(
+PROBLEM_SCHEMA = {
+    "type": "object", "title": "Problem", "description": "RFC 9457 problem details",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+        "detail": {"type": "string"}, "field": {"type": "string"}, "details": {"type": "object"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+}
+PROBLEM_STATUSES = {
+    "401": "Not signed in (no or a revoked token)",
+    "403": "The caller's role may not do this",
+    "404": "Not found, or outside the caller's jurisdiction",
+    "409": "Conflicts with the object's current state",
+    "422": "The request is not valid (the problem names the field and the reason)",
+}
+
+
+class DajiuzhuAPI(NinjaAPI):
+    """The API whose document declares, for every operation, the problem answers every operation may give
+    (401, 403, 404, 409, 422 with ``application/problem+json``): one place, so a new endpoint is documented too."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        document = super().get_openapi_schema(*args, **kwargs)
+        document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        for methods in document["paths"].values():
+            for operation in methods.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in PROBLEM_STATUSES.items():
+                    if status in responses:
+                        continue
+                    responses.setdefault(int(status), {"description": description, "content": {
+                        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+        return document
+
+
+api = DajiuzhuAPI(
     title="Dajiuzhu API",
     version="1",
     description="Integrated social assistance platform (智慧大救助).",
