@@ -13,7 +13,7 @@ from importlib import import_module
 from django.apps import apps
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from dajiuzhu.core.errors import DomainError
 
@@ -30,6 +30,7 @@ PROBLEM_SCHEMA = {
     },
 }
 PROBLEM_STATUSES = {
+    "400": "The request body cannot be parsed (not JSON, not UTF-8)",
     "401": "Not signed in (no or a revoked token)",
     "403": "The caller's role may not do this",
     "404": "Not found, or outside the caller's jurisdiction",
@@ -87,6 +88,12 @@ def _not_found(request, exc):
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
     return _problem(request, 401, "unauthenticated", "Authentication required.")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    """ninja's own refusals (e.g. a body that is not JSON: 400) in the problem format too."""
+    return _problem(request, exc.status_code, "bad_request" if exc.status_code == 400 else "error", str(exc))
 
 
 @api.exception_handler(ValidationError)

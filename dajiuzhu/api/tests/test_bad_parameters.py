@@ -92,3 +92,9 @@ def test_every_integer_input_of_every_operation_is_bounded():
                         unbounded.append(f"{method.upper()} {path} {parameter['name']}")
     assert unbounded == []
     assert sum(1 for _ in operations(api)) > 50
+
+
+def test_a_body_that_is_not_json_is_a_documented_400_problem(client, headers):
+    response = client.post("/api/v1/programs/screenings", b"\xff\x00{", content_type="application/json", **headers)
+    assert _problem(response, status=400)["title"] == "bad_request"
+    assert "400" in {str(k) for k in api.get_openapi_schema()["paths"]["/api/v1/programs/screenings"]["post"]["responses"]}
