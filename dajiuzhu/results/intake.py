@@ -7,7 +7,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from dajiuzhu.core.intake import Column, Template, cell_problem, cell_text, open_table
+from dajiuzhu.core.intake import Column, Template, cell_problem, cell_text, file_digest, open_table
 
 from .services import DELIVERY_COLUMNS
 
@@ -26,15 +26,24 @@ def read_delivery_file(upload) -> tuple[list[dict], bytes]:
     with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
         handle.write(content)
         handle.flush()
-        rows = []
-        with open_table(handle.name, TEMPLATE, filename=upload.name or "") as table:
-            for number, record in table.rows():
-                values = table.header_map.extract(record)
-                row = {key: cell_text(value) for key, value in values.items()}
-                problems = [f"{table.header_map.column_name(key)}: {problem}" for key, value in values.items()
-                            if (problem := cell_problem(value))]
-                row["_line"] = number
-                if problems:
-                    row["_problem"] = "; ".join(problems)
-                rows.append(row)
-    return rows, content
+        return read_delivery_path(handle.name, filename=upload.name or ""), content
+
+
+def read_delivery_path(path: str | Path, *, filename: str) -> list[dict]:
+    """The rows of a kept upload (``core.uploads``, sealed) as ``read_delivery_file`` gives them."""
+    rows = []
+    with open_table(path, TEMPLATE, filename=filename) as table:
+        for number, record in table.rows():
+            values = table.header_map.extract(record)
+            row = {key: cell_text(value) for key, value in values.items()}
+            problems = [f"{table.header_map.column_name(key)}: {problem}" for key, value in values.items()
+                        if (problem := cell_problem(value))]
+            row["_line"] = number
+            if problems:
+                row["_problem"] = "; ".join(problems)
+            rows.append(row)
+    return rows
+
+
+def delivery_file_digest(path: str | Path) -> str:
+    return file_digest(path)

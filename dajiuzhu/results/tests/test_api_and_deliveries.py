@@ -50,7 +50,7 @@ def test_department_delivery_by_token_keeps_aside_someone_not_in_the_registry(cl
     assert AssistanceRecord.objects.count() == 1
 
 
-def test_social_organisation_uploads_service_records_as_a_file(client):
+def test_social_organisation_uploads_service_records_as_a_file(client, run_on_commit):
     household = make_household(LINYI_VILLAGE)
     org = make_user("social_org", LINYI_COUNTY)
     wb = Workbook()
@@ -62,7 +62,8 @@ def test_social_organisation_uploads_service_records_as_a_file(client):
     data.seek(0)
     data.name = "services.xlsx"
     client.force_login(org)
-    response = client.post("/results/deliveries/", {"file": data})
+    with run_on_commit(execute=True):  # the file is read by a job
+        response = client.post("/results/deliveries/", {"file": data})
     assert response.status_code == 302
     record = AssistanceRecord.objects.get()
     assert record.kind == "service" and record.service_hours == 4 and record.source == Source.SOCIAL_ORG
@@ -119,7 +120,7 @@ def test_records_api_lists_only_the_jurisdiction(client):
     assert body["count"] == 1 and body["items"][0]["region_code"] == LINYI_VILLAGE
 
 
-def test_a_gbk_csv_delivery_keeps_aside_formulas_and_strangers_and_records_the_rest(client):
+def test_a_gbk_csv_delivery_keeps_aside_formulas_and_strangers_and_records_the_rest(client, run_on_commit):
     household = make_household(LINYI_VILLAGE)
     head = household.head
     dept = make_user("department", LINYI_COUNTY, department="civil_affairs")
@@ -131,8 +132,12 @@ def test_a_gbk_csv_delivery_keeps_aside_formulas_and_strangers_and_records_the_r
     upload = io.BytesIO(text.encode("gbk"))
     upload.name = "民政-临时救助.csv"
     client.force_login(dept)
-    assert client.post("/results/deliveries/", {"file": upload}).status_code == 302
+    with run_on_commit(execute=True):
+        response = client.post("/results/deliveries/", {"file": upload})
+    assert response.status_code == 302
     delivery = Delivery.objects.get()
+    page = client.get(response.url).content.decode()  # the job's page: what the file did, and where to see it
+    assert f"/results/deliveries/{delivery.pk}/" in page
     assert (delivery.created, delivery.kept_aside) == (1, 2)
     reasons = dict(delivery.kept_rows.values_list("line", "reason"))
     assert set(reasons) == {3, 4}
