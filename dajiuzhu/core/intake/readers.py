@@ -120,8 +120,14 @@ class Table:
                 if _blank(record):
                     continue
                 yield number, record
-        except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, OSError, SealedFileError) as exc:
-            raise FileRefused(_("the XLSX file is damaged and cannot be read: %(reason)s") % {"reason": exc}) from None
+        except _XLSX_DAMAGE as exc:
+            raise FileRefused(_("the XLSX file is damaged and cannot be read: %(reason)s")
+                              % {"reason": str(exc)[:200] or type(exc).__name__}) from None
+
+
+# What openpyxl raises on a damaged workbook as it reads rows (malformed XML is a SyntaxError, what
+# defusedxml refuses a ValueError).
+_XLSX_DAMAGE = (zipfile.BadZipFile, zlib.error, KeyError, ValueError, OSError, EOFError, SyntaxError, SealedFileError)
 
 
 def _blank(record) -> bool:
@@ -171,11 +177,11 @@ def _checked_lines(handle) -> Iterator[str]:
 
 
 def _nul_position(sample: bytes) -> tuple[int, int] | None:
-    """(row, byte offset from the start of the file) of the first NUL byte in ``sample``."""
+    """(row, byte position counted from 1) of the first NUL byte in ``sample``."""
     at = sample.find(b"\x00")
     if at < 0:
         return None
-    return sample.count(b"\n", 0, at) + 1, at
+    return sample.count(b"\n", 0, at) + 1, at + 1
 
 
 def _utf16_without_bom(sample: bytes) -> bool:
@@ -331,7 +337,11 @@ def _open_xlsx(path: Path, template: Template, *, inspect: bool = True) -> Table
             # cells. Rows come back as long as their last cell; ``HeaderMap.extract`` takes short rows.
             worksheet.reset_dimensions()
             rows = enumerate(worksheet.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True), start=1)
-            found = _find_header(((n, tuple(cell_text(c) for c in r)) for n, r in rows), template)
+            try:
+                found = _find_header(((n, tuple(cell_text(c) for c in r)) for n, r in rows), template)
+            except _XLSX_DAMAGE as exc:
+                raise FileRefused(_("the XLSX file is damaged and cannot be read: %(reason)s")
+                                  % {"reason": str(exc)[:200] or type(exc).__name__}) from None
             if found is None:
                 continue
             number, record = found
