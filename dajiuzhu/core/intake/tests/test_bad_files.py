@@ -189,7 +189,7 @@ def malformed_xml(tmp: Path) -> Path:
 
 
 def billion_laughs(tmp: Path) -> Path:
-    entities = "".join(f'<!ENTITY lol{n} "{("&lol%d;" % (n - 1)) * 10}">' for n in range(1, 10))
+    entities = "".join(f'<!ENTITY lol{n} "' + f"&lol{n - 1};" * 10 + '">' for n in range(1, 10))
     doctype = f'<!DOCTYPE lolz [<!ENTITY lol0 "lol">{entities}]>'.encode()
     sheet = (b'<?xml version="1.0" encoding="UTF-8"?>' + doctype + b"<worksheet " + NS + b"><sheetData>" + HEADER_ROW
              + b'<row r="2"><c r="A2" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>')
@@ -197,7 +197,7 @@ def billion_laughs(tmp: Path) -> Path:
 
 
 def billion_laughs_in_strings(tmp: Path) -> Path:
-    entities = "".join(f'<!ENTITY a{n} "{("&a%d;" % (n - 1)) * 10}">' for n in range(1, 10))
+    entities = "".join(f'<!ENTITY a{n} "' + f"&a{n - 1};" * 10 + '">' for n in range(1, 10))
     strings = (b'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY a0 "ha">' + entities.encode() + b"]><sst " + NS
                + b"><si><t>&a9;</t></si></sst>")
     return write_xlsx(tmp / "laughs2.xlsx", {"xl/sharedStrings.xml": strings})
