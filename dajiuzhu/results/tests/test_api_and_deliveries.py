@@ -71,7 +71,7 @@ def test_social_organisation_uploads_service_records_as_a_file(client, run_on_co
     assert Delivery.objects.get().created == 1
 
 
-def test_payment_batch_through_the_api(client, handler, approver, month, town_households):
+def test_payment_batch_through_the_api(client, handler, approver, month, town_households, run_on_commit):
     from dajiuzhu.results.payments import payment_batch_generate
 
     batch = payment_batch_generate(actor=handler, month=month, region_code=LINYI_TOWN,
@@ -88,9 +88,19 @@ def test_payment_batch_through_the_api(client, handler, approver, month, town_ho
     returned = bankfile.write_return_file(batch, lines, failures={1: "账号不存在", 3: "销户"})
     upload = io.BytesIO(returned)
     upload.name = "return.csv"
-    done = client.post(f"/api/v1/results/batches/{batch.pk}/return-file", {"file": upload}, **h)
-    assert done.status_code == 200, done.content
-    assert (done.json()["paid_count"], done.json()["failed_count"]) == (3, 2)
+    with run_on_commit(execute=True):  # the file is read by a job (#14 finding 3), here at once
+        accepted = client.post(f"/api/v1/results/batches/{batch.pk}/return-file", {"file": upload}, **h)
+    assert accepted.status_code == 202, accepted.content
+    done = client.get(f"/api/v1/core/jobs/{accepted.json()['id']}", **h).json()
+    assert done["status"] == "done" and done["result"]["summary"]
+    batch.refresh_from_db()
+    assert (batch.paid_count, batch.failed_count) == (3, 2)
+    upload = io.BytesIO(returned)
+    upload.name = "return.csv"
+    with run_on_commit(execute=True):  # the same file again: the batch is reconciled, the job says why not
+        again = client.post(f"/api/v1/results/batches/{batch.pk}/return-file", {"file": upload}, **h)
+    refused = client.get(f"/api/v1/core/jobs/{again.json()['id']}", **h).json()
+    assert refused["status"] == "failed" and refused["result"]["refused"]
     detail = client.get(f"/api/v1/results/batches/{batch.pk}", **h).json()
     assert sorted(x["line_no"] for x in detail["lines"] if x["status"] == "failed") == [1, 3]
 
