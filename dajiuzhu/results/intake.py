@@ -4,7 +4,6 @@ and markup cells refused)."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from dajiuzhu.core.intake import Column, Template, cell_problem, cell_text, file_digest, open_table
@@ -18,19 +17,9 @@ TEMPLATE = Template(
 )
 
 
-def read_delivery_file(upload) -> tuple[list[dict], bytes]:
-    """The rows of an uploaded file as dicts of column key → text (``_line`` = the row number in the
-    file, ``_problem`` = why a cell is refused), and the file's bytes (for the digest)."""
-    content = upload.read()
-    suffix = Path(upload.name or "").suffix.lower() or ".csv"
-    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
-        handle.write(content)
-        handle.flush()
-        return read_delivery_path(handle.name, filename=upload.name or ""), content
-
-
 def read_delivery_path(path: str | Path, *, filename: str) -> list[dict]:
-    """The rows of a kept upload (``core.uploads``, sealed) as ``read_delivery_file`` gives them."""
+    """The rows of a kept upload (``core.uploads``, sealed) as dicts of column key → text (``_line`` = the row
+    number in the file, ``_problem`` = why a cell is refused)."""
     rows = []
     with open_table(path, TEMPLATE, filename=filename) as table:
         for number, record in table.rows():
