@@ -365,3 +365,17 @@ def test_kill_9_of_the_importing_process_stops_its_workers_before_another_commit
     assert not any(_alive(pid) for pid in workers)
     assert gone_after < 1.0, f"the workers outlived their parent by {gone_after:.1f} s"
     assert audit_verify().ok
+
+
+def test_a_sealed_upload_is_imported_by_the_workers_as_the_plain_file(tmp_path):
+    """Uploads are kept sealed (core.uploads): each worker reads its part through the sealed file."""
+    from dajiuzhu.core.intake import file_digest
+    from dajiuzhu.core.uploads import upload_save_bytes
+
+    admin = make_user("county_admin", LINYI_COUNTY)
+    path = _file(tmp_path, _villages())
+    sealed = upload_save_bytes(path.read_bytes(), name="registry.csv")
+    assert file_digest(sealed) == file_digest(path)
+    result = registry_import(actor=admin, path=sealed, filename="registry.csv", batch_rows=8, workers=2)
+    assert result.workers == 2
+    assert result.counts.households_created == 57 and result.counts.households_rejected == 3
