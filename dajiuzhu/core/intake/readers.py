@@ -272,8 +272,8 @@ def _refuse_not_a_table(head: bytes) -> None:
     for magic, kind in _NOT_TABLES:
         if not head.startswith(magic):
             continue
-        if kind is None:  # "BM": a bitmap only if the declared file size is plausible, else text starting "BM"
-            if len(head) < 6 or int.from_bytes(head[2:6], "little") < 26 or b"\n" in head[:14]:
+        if kind is None:  # "BM": a bitmap only with its header's zero reserved bytes, else text starting "BM"
+            if len(head) < 14 or head[6:10] != b"\x00\x00\x00\x00" or int.from_bytes(head[2:6], "little") < 26:
                 continue
             kind = "BMP"
         raise FileRefused(_("the file is a %(kind)s file (an image, a document or an archive), not a table; upload "

@@ -413,6 +413,17 @@ def test_good_files_still_open_gbk_and_utf8_csv_and_a_real_workbook(tmp_path):
     assert names == ["张三", "李四", "王五"]
 
 
+def test_a_bitmap_is_named_but_a_csv_starting_with_bm_is_read(tmp_path):
+    bitmap = tmp_path / "scan.csv"
+    bitmap.write_bytes(b"BM" + struct.pack("<I", 3000) + bytes(4) + struct.pack("<I", 54) + os.urandom(2000))
+    with translation.override("en"), pytest.raises(FileRefused, match="BMP file"):
+        open_table(bitmap, template())
+    text = tmp_path / "bmi.csv"
+    text.write_bytes(b"BMI,ID,Name\r\n21.5,1,Zhang\r\n")
+    with open_table(text, template()) as table:
+        assert [record[1:] for _n, record in table.rows()] == [("1", "Zhang")]
+
+
 def test_openpyxl_parses_through_defusedxml():
     from openpyxl.xml import DEFUSEDXML
 
