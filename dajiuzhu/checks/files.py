@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from dajiuzhu.core.errors import DomainError
 from dajiuzhu.core.intake import Column, FileRefused, Template, cell_problem, cell_text, open_table
 from dajiuzhu.core.intake.cells import is_formula
+from dajiuzhu.core.uploads import upload_delete, upload_save_bytes
 
 from .datatypes import DataType
 from .delivery import row_values
@@ -45,28 +45,34 @@ def delivery_template(spec: DataType) -> Template:
 
 
 def read_rows(name: str, data: bytes, *, spec: DataType) -> list[dict]:
-    """The rows of a delivered file; a file that cannot be used at all is one ``DomainError``."""
+    """The rows of a delivered file's bytes; a file that cannot be used at all is one ``DomainError``. The bytes
+    are kept sealed while they are read (``core.uploads``), never as a plaintext file."""
+    path = upload_save_bytes(data, name=name or "delivery.csv")
+    try:
+        return read_rows_at(path, name=name, spec=spec)
+    finally:
+        upload_delete(path)
+
+
+def read_rows_at(path: str | Path, *, name: str, spec: DataType) -> list[dict]:
+    """The rows of a delivered file kept at ``path`` (a sealed upload of ``core.uploads``, or plain)."""
     template = delivery_template(spec)
-    suffix = Path(name or "").suffix.lower() or ".csv"
     rows: list[dict] = []
-    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
-        handle.write(data)
-        handle.flush()
-        try:
-            with open_table(handle.name, template, filename=name or "") as table:
-                for line, record in table.rows():
-                    values = table.header_map.extract(record)
-                    row: dict = {key: cell_text(value) for key, value in values.items()}
-                    problems = [(key, problem) for key, value in values.items() if (problem := cell_problem(value))]
-                    row["_line"] = line
-                    if problems:
-                        row["_problems"] = problems
-                    rows.append(row)
-                    if len(rows) > MAX_ROWS:
-                        raise DomainError(_("a file may have at most %(n)d rows; split it") % {"n": MAX_ROWS},
-                                          field="file")
-        except FileRefused as exc:
-            raise DomainError(str(exc), field="file") from None
+    try:
+        with open_table(path, template, filename=name or "") as table:
+            for line, record in table.rows():
+                values = table.header_map.extract(record)
+                row: dict = {key: cell_text(value) for key, value in values.items()}
+                problems = [(key, problem) for key, value in values.items() if (problem := cell_problem(value))]
+                row["_line"] = line
+                if problems:
+                    row["_problems"] = problems
+                rows.append(row)
+                if len(rows) > MAX_ROWS:
+                    raise DomainError(_("a file may have at most %(n)d rows; split it") % {"n": MAX_ROWS},
+                                      field="file")
+    except FileRefused as exc:
+        raise DomainError(str(exc), field="file") from None
     if not rows:
         raise DomainError(_("the file has a header but no data row"), field="file")
     return rows

@@ -13,16 +13,17 @@ from django.views.decorators.http import require_POST
 
 from dajiuzhu.core import context
 from dajiuzhu.core.errors import DomainError
+from dajiuzhu.core.uploads import upload_job_enqueue, upload_job_url
 from dajiuzhu.core.views import require_perm
 from dajiuzhu.registry.selectors import household_get
 
 from . import batch as batch_mod
 from . import selectors
 from .datatypes import DATA_TYPES, owned_types
-from .delivery import delivery_receive
-from .files import error_file, read_rows, template_csv
+from .files import error_file, template_csv
 from .forms import BatchForm, DecisionForm, DeliveryForm, VerifyForm
-from .models import Channel, ReportStatus
+from .jobs import DELIVERY
+from .models import ReportStatus
 from .services import report_decide as report_decide_service
 from .services import verify_household
 
@@ -38,20 +39,12 @@ def deliveries(request):
         if not can_deliver:
             raise PermissionDenied
         if form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                # The form offers only the department's own data types.
-                rows = read_rows(upload.name, upload.read(), spec=DATA_TYPES[form.cleaned_data["data_type"]])
-                with context.source("web"):
-                    delivery = delivery_receive(actor=user, data_type=form.cleaned_data["data_type"], rows=rows,
-                                                channel=Channel.UPLOAD, file_name=upload.name)
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, _("Delivery received: %(n)d records.") % {"n": delivery.created
-                                                                                    + delivery.updated
-                                                                                    + delivery.unchanged})
-                return redirect("checks:delivery", pk=delivery.pk)
+            # The file is kept sealed and read by a job (never in this request); its page shows the outcome.
+            job = upload_job_enqueue(form.cleaned_data["file"], kind=DELIVERY, actor=user,
+                                     title=_("Department data delivery"),
+                                     params={"data_type": form.cleaned_data["data_type"]},
+                                     region_code=user.region_id or "")
+            return redirect(upload_job_url(job))
     page = Paginator(selectors.delivery_list(actor=user), 50).get_page(request.GET.get("page"))
     types = [(code, spec) for code, spec in DATA_TYPES.items() if code in owned_types(user.department)]
     return render(request, "checks/deliveries.html", {"form": form, "page": page, "types": types})

@@ -152,7 +152,9 @@ REPORT_PURGE = "core.report_purge"
 
 @job_handler(REPORT_PURGE)
 def report_purge_job(job: Job) -> dict:
-    """Nightly: delete the error reports past the retention period (``core.retention``)."""
+    """Nightly: delete the error reports past the retention period (``core.retention``), and uploads that no
+    live job refers to past their grace period (``core.uploads``: left by a process that died)."""
     from .retention import report_purge
+    from .uploads import upload_purge
 
-    return report_purge()
+    return {**report_purge(), **upload_purge()}

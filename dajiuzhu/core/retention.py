@@ -6,7 +6,8 @@ An error report (the refused rows of an import, under ``VAR_DIR/reports``, seale
 beat entry in ``core.schedule``) deletes the files of older jobs, marks those jobs' reports as
 expired (``result["report_expired_at"]``, so the job page says so instead of offering a
 download) and deletes files in the folder that no job refers to once they are older than the
-retention period (reports of the ``registry_import`` command).
+retention period (reports of the ``registry_import`` command). The same nightly job purges the
+uploads a dead process left behind (``core.uploads.upload_purge``).
 """
 
 from __future__ import annotations

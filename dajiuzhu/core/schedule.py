@@ -7,6 +7,7 @@ CELERY_BEAT_SCHEDULE = {
     # shown on the supervisor's audit page.
     "core-audit-verify-daily": {"task": "dajiuzhu.core.tasks.verify_audit_chain", "schedule": crontab(minute=40, hour=2)},
     # Error reports (refused rows with ID numbers and names, sealed) are deleted once past
-    # DAJIUZHU_REPORT_RETENTION_DAYS (default 30); the job page then says the report expired.
+    # DAJIUZHU_REPORT_RETENTION_DAYS (default 30); the job page then says the report expired. The same job
+    # deletes uploads (sealed) that no queued or running job refers to after UPLOAD_GRACE_HOURS (default 24).
     "core-report-purge-daily": {"task": "dajiuzhu.core.tasks.purge_reports", "schedule": crontab(minute=10, hour=3)},
 }

@@ -275,6 +275,22 @@ def job_detail(request, pk):
     return render(request, template, {"job": job})
 
 
+@login_required
+def upload_job(request, pk):
+    """The page of an uploaded file being read by its job (``core.uploads``): progress, then what the file did
+    (a link to it) or why it was refused. Only the uploader sees it."""
+    job = get_object_or_404(jobs_of(request.user), pk=pk, params__has_key="path")
+    result = job.result if isinstance(job.result, dict) else {}
+    failure = ""
+    if job.status == Job.Status.FAILED:
+        failure = result.get("refused") or _("The file could not be processed because of an internal error; the "
+                                             "administrator can see job %(job)s.") % {"job": job.pk}
+    context = {"job": job, "title": job.params.get("title") or _("Uploaded file"), "failure": failure,
+               "summary": result.get("summary", ""), "url": result.get("url", ""), "link": result.get("link", "")}
+    template = "core/upload_job_progress.html" if request.headers.get("HX-Request") else "core/upload_job.html"
+    return render(request, template, context)
+
+
 def run_service(request, fn, **kwargs) -> bool:
     """Call a service as the page's user; a domain refusal becomes an error message on the page."""
     try:

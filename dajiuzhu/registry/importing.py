@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import array
 import contextlib
+import ctypes
 import dataclasses
 import datetime as dt
 import gc
@@ -33,6 +34,7 @@ import os
 import queue
 import re
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -258,17 +260,42 @@ def _fork(target: Callable, *args) -> int:
     ``multiprocessing`` refuses to start children from a daemon process. The child takes the default
     handlers of SIGTERM and SIGINT back (not the pool's).
     """
+    parent = os.getpid()
     pid = os.fork()
     if pid:
         return pid
     code = 1
     try:
+        _die_with_parent(parent)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         target(*args)
         code = 0
     finally:
         os._exit(code)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel SIGKILL this (forked) process the moment its parent dies (Linux ``prctl``), so a worker
+    of an import whose process was killed (``kill -9``, the out-of-memory killer, a gunicorn or Celery
+    timeout) stops at once and its open batch rolls back with its connection. The signal fires when the
+    *thread* that forked ends, which outlives the workers (it waits for them). Elsewhere, and as a second
+    guard, every batch checks its parent before it commits (``_Importer.flush``)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: the per-batch check remains
+            pass
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)
+
+
+class ParentGone(SystemExit):
+    """The importing process is gone: a worker stops before committing another batch."""
 
 
 def _picklable(exc: BaseException) -> BaseException:
@@ -316,6 +343,7 @@ class _Importer:
         self._labels: dict[str, str] = {}
         self.batches = 0
         self.workers = 1  # processes that validate and merge (``run`` decides)
+        self.parent_pid = 0  # in a worker process: the importing process, checked before every commit
         self.seconds = {"scan": 0.0, "validate": 0.0, "merge": 0.0}
         # Inside the merge (main thread): prepare (blind index, reading the registry, numbers, encryption), plan
         # (deciding what changes, Python), write (COPY and SQL), check (the set-based foreign-key check of the rows
@@ -638,16 +666,16 @@ class _Importer:
             self.merge_seconds = dict.fromkeys(self.merge_seconds, 0.0)
             self.batches = 0
 
-            parent = os.getppid()
+            parent = self.parent_pid = os.getppid()
 
             def progress(done: int, _total: int, counts: ImportCounts) -> None:
-                if os.getppid() != parent:  # the importing process is gone (killed): stop after this batch
-                    raise SystemExit(1)
+                if os.getppid() != parent:  # the importing process is gone (killed)
+                    raise ParentGone(1)
                 channel.send(("progress", done, dataclasses.replace(counts)))
 
             self.progress = progress
             if self.table.kind != "csv":  # an XLSX workbook reads through one open file: this process opens its own
-                self.table = open_table(self.table.path, REGISTRY_TEMPLATE)
+                self.table = open_table(self.table.path, REGISTRY_TEMPLATE, inspect=False)  # the parent checked it
             try:
                 self._pipeline(scan, part, scan.rows)
             finally:
@@ -965,6 +993,9 @@ class _Importer:
                          new={"job": str(self.job.pk) if self.job else "", "digest": self.digest,
                               "batch": self.batches,
                               "counts": {**counts.as_dict(), "rows": sum(len(h.rows) for h in batch)}})
+            if self.parent_pid and os.getppid() != self.parent_pid:
+                # A worker whose importing process died (killed) commits nothing more: the batch rolls back.
+                raise ParentGone(1)
             committing = time.perf_counter()
         finished = time.perf_counter()
         self.merge_seconds["commit"] += finished - committing  # deferred foreign-key checks, WAL flush

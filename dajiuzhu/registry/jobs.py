@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.contrib.auth import get_user_model
 
 from dajiuzhu.core.jobs import job_handler, job_progress
 from dajiuzhu.core.models import Job
+from dajiuzhu.core.uploads import upload_delete
 
 from .importing import DEFAULT_BATCH_ROWS, ImportCounts, registry_import
 
@@ -31,6 +30,6 @@ def registry_import_job(job: Job, *, path: str, filename: str = "", actor_id: in
                                  progress=progress, batch_rows=batch_rows)
     finally:
         if not keep_upload:
-            Path(path).unlink(missing_ok=True)
+            upload_delete(path)
     Job.objects.filter(pk=job.pk).update(error_report=str(result.report_path or ""), counts=result.counts.as_dict())
     return result.as_dict()

@@ -1,6 +1,7 @@
 """Pages of the registry import: upload → job → progress (htmx) → result and error report.
 
-A job of kind ``registry.import`` belongs to the uploader's region; the progress page and the
+The upload is kept sealed (``core.uploads``) and handed to the job at once: nothing of the file is
+parsed in the request (a small XLSX bomb would hold it for minutes). A job of kind ``registry.import`` belongs to the uploader's region; the progress page and the
 error report are found through ``core.scoping`` (another township's job is a 404), and the
 report is served from ``VAR_DIR/reports`` (not web-public) by ``import_report`` only: it is kept
 sealed there (``core.intake.sealed``) and decrypted into the CSV/XLSX only in that response. After
@@ -9,7 +10,6 @@ the retention period (``core.retention``) the nightly purge deletes it and the p
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from urllib.parse import quote
 
@@ -23,16 +23,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dajiuzhu.core.audit import audit_record
-from dajiuzhu.core.intake import FileRefused, open_table
 from dajiuzhu.core.intake.report import report_content
 from dajiuzhu.core.intake.sealed import SealedFileError, is_sealed_path
 from dajiuzhu.core.jobs import job_enqueue
 from dajiuzhu.core.models import Job
 from dajiuzhu.core.retention import report_expired_at, report_expires_at, report_retention_days
 from dajiuzhu.core.scoping import get_scoped, scope
+from dajiuzhu.core.uploads import upload_delete, upload_save
 from dajiuzhu.core.views import perm_required
 
-from .template import COLUMNS, REGISTRY_TEMPLATE, template_csv, template_xlsx
+from .template import COLUMNS, template_csv, template_xlsx
 
 JOB_KIND = "registry.import"
 ALLOWED_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
@@ -57,33 +57,22 @@ def import_jobs(user):
     return scope(Job.objects.filter(kind=JOB_KIND), user, perm="registry.import")
 
 
-def _save_upload(upload) -> Path:
-    folder = Path(settings.VAR_DIR) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
-    with open(path, "wb") as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-    return path
-
-
 @perm_required("registry.import")
 def import_upload(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        path = _save_upload(upload)
+        # Kept sealed (encrypted from the first byte) and handed to the job at once: the file is checked
+        # (limits, layout, encoding) and read there, never in this request.
+        path = upload_save(upload)
         try:
-            # The layout is checked at once (header, encoding of the first part), the rows in the job.
-            open_table(path, REGISTRY_TEMPLATE, filename=upload.name).close()
-        except FileRefused as exc:
-            path.unlink(missing_ok=True)
-            form.add_error("file", exc.message)
-        else:
             with transaction.atomic():
                 job = job_enqueue(kind=JOB_KIND, actor=request.user, region_code=request.user.region_id or "",
                                   params={"path": str(path), "filename": upload.name, "actor_id": request.user.pk})
-            return redirect("registry:import_status", pk=job.pk)
+        except BaseException:
+            upload_delete(path)
+            raise
+        return redirect("registry:import_status", pk=job.pk)
     recent = import_jobs(request.user).order_by("-created_at")[:10]
     return render(request, "registry/import.html", {
         "form": form, "recent": recent, "columns": COLUMNS,

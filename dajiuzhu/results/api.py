@@ -7,14 +7,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 
+from dajiuzhu.core.api import CoreJobOut
 from dajiuzhu.core.errors import DomainError, Forbidden
 from dajiuzhu.core.intake import cell_problem
 from dajiuzhu.core.scoping import get_scoped
+from dajiuzhu.core.uploads import upload_job_enqueue
 
-from . import payments, reports, selectors, services, xlsx
+from . import jobs, payments, reports, selectors, services, xlsx
 from .models import Kind, Source
 
 router = Router(tags=["results"])
@@ -285,12 +288,17 @@ def batch_bank_file(request, batch_id: int, encoding: str = Query("gbk", pattern
     return response
 
 
-@router.post("/batches/{batch_id}/return-file", response=ResultsBatchOut, operation_id="results_batch_reconcile",
-             summary="Reconcile from the bank's return file (refused whole when it does not match)")
+@router.post("/batches/{batch_id}/return-file", response={202: CoreJobOut}, operation_id="results_batch_reconcile",
+             summary="Hand the bank's return file to a job that reconciles the batch (refused whole when it does not "
+                     "match); its outcome: GET /api/v1/core/jobs/{id}")
 def batch_reconcile(request, batch_id: int, file: UploadedFile = File(...)):  # noqa: B008 - django-ninja's way
+    """The file is kept sealed and read by the job, never in this request (#14): the job's ``result`` has the
+    paid and failed counts, or ``refused`` with the reason."""
     batch = selectors.batch_get(actor=_actor(request), pk=batch_id)
-    return payments.payment_batch_reconcile(actor=_actor(request), batch=batch, content=file.read(),
-                                            filename=file.name or "")
+    job = upload_job_enqueue(file, kind=jobs.RECONCILE, actor=_actor(request),
+                             title=_("Bank return file of batch %(number)s") % {"number": batch.number},
+                             params={"batch_id": batch.pk}, region_code=batch.region_code)
+    return 202, job
 
 
 @router.get("/report/monthly", response={200: None}, operation_id="results_monthly_report",

@@ -4,10 +4,9 @@ and markup cells refused)."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
-from dajiuzhu.core.intake import Column, Template, cell_problem, cell_text, open_table
+from dajiuzhu.core.intake import Column, Template, cell_problem, cell_text, file_digest, open_table
 
 from .services import DELIVERY_COLUMNS
 
@@ -18,23 +17,22 @@ TEMPLATE = Template(
 )
 
 
-def read_delivery_file(upload) -> tuple[list[dict], bytes]:
-    """The rows of an uploaded file as dicts of column key → text (``_line`` = the row number in the
-    file, ``_problem`` = why a cell is refused), and the file's bytes (for the digest)."""
-    content = upload.read()
-    suffix = Path(upload.name or "").suffix.lower() or ".csv"
-    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
-        handle.write(content)
-        handle.flush()
-        rows = []
-        with open_table(handle.name, TEMPLATE, filename=upload.name or "") as table:
-            for number, record in table.rows():
-                values = table.header_map.extract(record)
-                row = {key: cell_text(value) for key, value in values.items()}
-                problems = [f"{table.header_map.column_name(key)}: {problem}" for key, value in values.items()
-                            if (problem := cell_problem(value))]
-                row["_line"] = number
-                if problems:
-                    row["_problem"] = "; ".join(problems)
-                rows.append(row)
-    return rows, content
+def read_delivery_path(path: str | Path, *, filename: str) -> list[dict]:
+    """The rows of a kept upload (``core.uploads``, sealed) as dicts of column key → text (``_line`` = the row
+    number in the file, ``_problem`` = why a cell is refused)."""
+    rows = []
+    with open_table(path, TEMPLATE, filename=filename) as table:
+        for number, record in table.rows():
+            values = table.header_map.extract(record)
+            row = {key: cell_text(value) for key, value in values.items()}
+            problems = [f"{table.header_map.column_name(key)}: {problem}" for key, value in values.items()
+                        if (problem := cell_problem(value))]
+            row["_line"] = number
+            if problems:
+                row["_problem"] = "; ".join(problems)
+            rows.append(row)
+    return rows
+
+
+def delivery_file_digest(path: str | Path) -> str:
+    return file_digest(path)

@@ -242,7 +242,7 @@ def _parse_row(row: Mapping[str, object], *, default_kind: str) -> tuple[str, st
 
 @transaction.atomic
 def delivery_receive(*, actor, rows: Iterable[Mapping[str, object]], filename: str = "", content: bytes = b"",
-                     first_line: int = 2) -> DeliveryResult:
+                     first_line: int = 2, sha256: str = "") -> DeliveryResult:
     """A department's or social organisation's records: each row becomes a record of a household
     in the registry; a row for someone not in the registry (or with bad values) is kept aside
     with its reason and reported — never a record without a household."""
@@ -256,7 +256,7 @@ def delivery_receive(*, actor, rows: Iterable[Mapping[str, object]], filename: s
     organisation = (actor.organisation or actor.display_name) if is_org else ""
     sender = organisation if is_org else (department.code if department else f"user{actor.pk}")
     delivery = Delivery.objects.create(department=department, organisation=organisation, source=source,
-                                       filename=filename[:200], sha256=hashlib.sha256(content).hexdigest(),
+                                       filename=filename[:200], sha256=sha256 or hashlib.sha256(content).hexdigest(),
                                        delivered_by=actor)
     parsed: list[tuple[int, str, str, RecordInput]] = []
     kept: list[dict] = []

@@ -19,10 +19,10 @@ from django.views.decorators.http import require_POST
 from dajiuzhu.core.errors import DomainError
 from dajiuzhu.core.normalise import parse_date, parse_decimal
 from dajiuzhu.core.scoping import actor_prefix
+from dajiuzhu.core.uploads import upload_job_enqueue, upload_job_url
 from dajiuzhu.core.views import require_perm
 
-from . import payments, reports, selectors, services, xlsx
-from .intake import read_delivery_file
+from . import jobs, payments, reports, selectors, services, xlsx
 from .models import BatchStatus, Kind, LineStatus, Source
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -144,28 +144,17 @@ def household_history(request, pk: int):
 @login_required
 def delivery_list(request):
     require_perm(request, "results.deliver", "results.record", "results.view", not_found=True)
-    result = None
     if request.method == "POST":
         require_perm(request, "results.deliver", "results.record", not_found=True)
         upload = request.FILES.get("file")
         if upload is None:
             messages.error(request, _("choose a file to upload"))
         else:
-            try:
-                rows, content = read_delivery_file(upload)
-                result = services.delivery_receive(actor=request.user, rows=rows, filename=upload.name,
-                                                   content=content)
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                if services.may_see_matching(request.user):
-                    messages.success(request, _("%(created)d records created, %(dup)d already recorded, %(kept)d kept "
-                                                "aside") % {"created": result.created, "dup": result.duplicates,
-                                                            "kept": len(result.kept_aside)})
-                else:
-                    messages.success(request, _("%(accepted)d rows accepted, %(invalid)d refused for their values")
-                                     % {"accepted": result.accepted, "invalid": len(result.invalid)})
-                return redirect("results:delivery", pk=result.delivery.pk)
+            # Kept sealed and read by a job, never in this request; the job's page shows the outcome.
+            job = upload_job_enqueue(upload, kind=jobs.DELIVERY, actor=request.user,
+                                     title=_("Delivery of assistance records"),
+                                     region_code=request.user.region_id or "")
+            return redirect(upload_job_url(job))
     deliveries = selectors.delivery_list(actor=request.user)[:500]
     if request.GET.get("format") == "xlsx":
         headers = [_("Time"), _("From"), _("File"), _("Rows"), _("Records created"), _("Already recorded"),
@@ -280,10 +269,11 @@ def batch_action(request, pk: int, action: str):
             upload = request.FILES.get("file")
             if upload is None:
                 raise DomainError(_("choose the bank's return file"))
-            batch = payments.payment_batch_reconcile(actor=request.user, batch=batch, content=upload.read(),
-                                                     filename=upload.name)
-            messages.success(request, _("reconciled: %(paid)d paid, %(failed)d failed")
-                             % {"paid": batch.paid_count, "failed": batch.failed_count})
+            # Kept sealed and read by a job, never in this request; the job's page shows the outcome.
+            job = upload_job_enqueue(upload, kind=jobs.RECONCILE, actor=request.user,
+                                     title=_("Bank return file of batch %(number)s") % {"number": batch.number},
+                                     params={"batch_id": batch.pk}, region_code=batch.region_code)
+            return redirect(upload_job_url(job))
         else:
             raise Http404
     except DomainError as exc:

@@ -127,8 +127,12 @@ def test_department_users_see_only_their_own_deliveries_and_never_the_registry(c
     assert client.get(reverse("checks:reports")).status_code == 403
 
 
-def test_upload_page_accepts_a_csv_file_and_the_template_downloads(client):
+def test_upload_page_accepts_a_csv_file_and_the_template_downloads(client, run_on_commit, settings, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dajiuzhu.core.models import Job
+
+    settings.VAR_DIR = tmp_path
 
     household = make_household()
     police = department_user("police")
@@ -137,12 +141,23 @@ def test_upload_page_accepts_a_csv_file_and_the_template_downloads(client):
     assert template.status_code == 200 and "身份证号" in template.content.decode("utf-8-sig")
     body = f"身份证号,姓名,数据日期,车辆数,残疾人专用车数,号牌\n{household.head.id_number},{household.head.name},2026-01-03,1,0,鲁N12345\n"
     upload = SimpleUploadedFile("vehicles.csv", body.encode("gbk"), content_type="text/csv")
-    response = client.post(reverse("checks:deliveries"), {"data_type": "vehicle", "file": upload})
-    assert response.status_code == 302, response.content.decode()[:2000]
+    with run_on_commit(execute=True):  # the file is read by a job (#14 finding 3), here at once
+        response = client.post(reverse("checks:deliveries"), {"data_type": "vehicle", "file": upload})
+    job = Job.objects.get(kind="checks.delivery")
+    assert response.status_code == 302 and response.url == reverse("upload_job", args=[job.pk])
     assert DepartmentRecord.objects.get().quantity == 1
+    page = client.get(response.url).content.decode()
+    assert reverse("checks:delivery", args=[Delivery.objects.get().pk]) in page and "hx-get" not in page
     upload = SimpleUploadedFile("vehicles.csv", body.encode("gbk"), content_type="text/csv")
-    response = client.post(reverse("checks:deliveries"), {"data_type": "vehicle", "file": upload})
-    assert response.status_code == 200 and Delivery.objects.count() == 1
+    with run_on_commit(execute=True):
+        response = client.post(reverse("checks:deliveries"), {"data_type": "vehicle", "file": upload})
+    assert Delivery.objects.count() == 1
+    job = Job.objects.filter(kind="checks.delivery").order_by("-created_at").first()
+    assert job.status == "failed" and job.result["refused"]
+    assert job.result["refused"] in client.get(response.url).content.decode()
+    assert not list((tmp_path / "uploads").glob("*.enc"))  # each job deleted its upload
+    client.force_login(department_user("banks"))
+    assert client.get(response.url).status_code == 404  # only the uploader sees the job
 
 
 def test_delivery_through_the_api_with_a_department_token(client):

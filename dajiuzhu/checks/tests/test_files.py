@@ -51,7 +51,7 @@ def test_formula_and_markup_cells_are_named():
     assert [key for key, _reason in rows[0]["_problems"]] == ["name"]
 
 
-def test_refused_rows_come_back_in_the_files_layout_and_the_corrected_file_is_accepted(client):
+def test_refused_rows_come_back_in_the_files_layout_and_the_corrected_file_is_accepted(client, run_on_commit):
     first, second = make_household(), make_household()
     police = department_user("police")
     client.force_login(police)
@@ -59,8 +59,9 @@ def test_refused_rows_come_back_in_the_files_layout_and_the_corrected_file_is_ac
     bad_date = f"{second.head.id_number},{second.head.name},2026-13-40,1,0,鲁N54321"
     bad_cell = f"{second.head.id_number},=cmd|' /C calc'!A0,2026-01-04,2,0,鲁N00001"
     body = "身份证号,姓名,数据日期,车辆数,残疾人专用车数,号牌\n" + "\n".join([good, bad_date, bad_cell]) + "\n"
-    response = client.post(reverse("checks:deliveries"), {
-        "data_type": "vehicle", "file": SimpleUploadedFile("vehicles.csv", body.encode("gbk"))})
+    with run_on_commit(execute=True):  # the file is read by a job
+        response = client.post(reverse("checks:deliveries"), {
+            "data_type": "vehicle", "file": SimpleUploadedFile("vehicles.csv", body.encode("gbk"))})
     assert response.status_code == 302
     delivery = Delivery.objects.get()
     assert delivery.rows == 3 and delivery.invalid == 2 and DepartmentRecord.objects.count() == 1
@@ -78,8 +79,9 @@ def test_refused_rows_come_back_in_the_files_layout_and_the_corrected_file_is_ac
     lines[2][2] = second.head.name
     out = io.StringIO()
     csv.writer(out).writerows(lines)
-    response = client.post(reverse("checks:deliveries"), {
-        "data_type": "vehicle", "file": SimpleUploadedFile("fixed.csv", out.getvalue().encode("utf-8-sig"))})
+    with run_on_commit(execute=True):
+        response = client.post(reverse("checks:deliveries"), {
+            "data_type": "vehicle", "file": SimpleUploadedFile("fixed.csv", out.getvalue().encode("utf-8-sig"))})
     assert response.status_code == 302
     again = Delivery.objects.latest("pk")
     assert again.rows == 2 and again.invalid == 0 and DepartmentRecord.objects.count() == 3

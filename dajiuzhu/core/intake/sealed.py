@@ -11,6 +11,7 @@ its own label, so a file key is never a field key. Memory stays at one chunk wha
 from __future__ import annotations
 
 import functools
+import io
 import os
 import struct
 from collections.abc import Iterator
@@ -111,3 +112,115 @@ def sealed_lines(path: str | Path) -> Iterator[bytes]:
         yield from lines
     if rest:
         yield rest
+
+
+_FRAME = _HEAD.size + CHUNK + 16  # a full chunk on disk: flag and length, ciphertext, GCM tag
+_START = len(MAGIC) + 8
+
+
+class SealedReader(io.RawIOBase):
+    """A seekable, read-only binary file over the plaintext of a sealed file.
+
+    Every chunk but the last holds exactly ``CHUNK`` plaintext bytes, so chunk *i* is at a known offset
+    and ``zipfile`` (an XLSX) can seek in the file without it ever being decrypted to disk. Each chunk is
+    authenticated as it is read; the last one must carry the last-chunk flag (a cut-off file is refused
+    on opening). One decrypted chunk is kept in memory.
+    """
+
+    def __init__(self, path: str | Path):
+        super().__init__()
+        self.path = Path(path)
+        self._aead = _aead(settings.FIELD_ENCRYPTION_KEY)
+        self._file = open(self.path, "rb")  # noqa: SIM115 - closed by close()
+        try:
+            head = self._file.read(_START)
+            if len(head) != _START or not head.startswith(MAGIC):
+                raise SealedFileError("not a sealed file")
+            self._prefix = head[len(MAGIC):]
+            body = os.fstat(self._file.fileno()).st_size - _START
+            if body < _HEAD.size + 16:
+                raise SealedFileError("the sealed file is cut off")
+            self._frames = -(-body // _FRAME)
+            self._file.seek(_START + (self._frames - 1) * _FRAME)
+            flag, length = _HEAD.unpack(self._file.read(_HEAD.size))
+            if flag != 1 or _START + (self._frames - 1) * _FRAME + _HEAD.size + length != body + _START or length < 16:
+                raise SealedFileError("the sealed file is cut off")
+            self._size = (self._frames - 1) * CHUNK + length - 16
+        except BaseException:
+            self._file.close()
+            raise
+        self._pos = 0
+        self._cached: tuple[int, bytes] = (-1, b"")
+
+    @property
+    def size(self) -> int:
+        """The plaintext size in bytes."""
+        return self._size
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            pos = offset
+        elif whence == io.SEEK_CUR:
+            pos = self._pos + offset
+        elif whence == io.SEEK_END:
+            pos = self._size + offset
+        else:
+            raise ValueError(f"invalid whence {whence}")
+        if pos < 0:
+            raise OSError("negative seek position")
+        self._pos = pos
+        return pos
+
+    def _chunk(self, index: int) -> bytes:
+        if self._cached[0] == index:
+            return self._cached[1]
+        from cryptography.exceptions import InvalidTag
+
+        self._file.seek(_START + index * _FRAME)
+        flag, length = _HEAD.unpack(self._file.read(_HEAD.size))
+        last = index == self._frames - 1
+        if flag != (1 if last else 0) or (not last and length != CHUNK + 16):
+            raise SealedFileError("the sealed file was altered")
+        sealed = self._file.read(length)
+        try:
+            data = self._aead.decrypt(self._prefix + struct.pack(">I", index), sealed, MAGIC + bytes([flag]))
+        except InvalidTag as exc:
+            raise SealedFileError("the sealed file does not authenticate") from exc
+        self._cached = (index, data)
+        return data
+
+    def readinto(self, buffer) -> int:
+        if self._pos >= self._size:
+            return 0
+        view = memoryview(buffer).cast("B")
+        written = 0
+        while written < len(view) and self._pos < self._size:
+            index, offset = divmod(self._pos, CHUNK)
+            data = self._chunk(index)
+            piece = data[offset:offset + len(view) - written]
+            view[written:written + len(piece)] = piece
+            written += len(piece)
+            self._pos += len(piece)
+        return written
+
+    def close(self) -> None:
+        if not self.closed:
+            self._file.close()
+            self._cached = (-1, b"")
+        super().close()
+
+
+def open_binary(path: str | Path, *, buffering: int = CHUNK) -> io.BufferedReader:
+    """A file's plaintext as a seekable binary file: decrypted on the fly when it is sealed (``.enc``)."""
+    if is_sealed_path(path):
+        return io.BufferedReader(SealedReader(path), buffer_size=buffering)
+    return open(path, "rb", buffering=buffering)  # noqa: SIM115 - the caller closes it

@@ -286,3 +286,96 @@ def test_an_import_job_on_a_celery_pool_process_uses_the_workers(tmp_path):
     assert job.result["workers"] == 2
     assert job.result["counts"]["households_created"] == 57 and job.result["counts"]["households_rejected"] == 3
     assert Household.objects.count() == 57
+
+
+_PARENT_SCRIPT = """
+import os, sys, time
+import django
+django.setup()
+from dajiuzhu.registry import importing
+
+real_run = importing._BatchMerge.run
+
+def slow(self):  # each batch waits inside its transaction, before it commits
+    counts = real_run(self)
+    time.sleep(float(os.environ["BATCH_SECONDS"]))
+    return counts
+
+real_part = importing._Importer._part_main
+
+def part(self, *args):
+    with open(os.environ["WORKER_PIDS"], "a") as handle:
+        handle.write(f"{os.getpid()}\\n")
+    return real_part(self, *args)
+
+importing._BatchMerge.run = slow
+importing._Importer._part_main = part
+importing.registry_import(actor=None, path=sys.argv[1], batch_rows=4, workers=2)
+"""
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie left for a container's init to reap counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def _batches() -> int:
+    return AuditEvent.objects.filter(action="registry.import.batch").count()
+
+
+def test_kill_9_of_the_importing_process_stops_its_workers_before_another_commit(tmp_path):
+    """Finding 9 of #14: the workers of a killed import went on committing a batch or two. They die with their
+    parent (PR_SET_PDEATHSIG) and check it before every commit: nothing is committed after the kill."""
+    path = _file(tmp_path, _villages())
+    pids_file = tmp_path / "pids"
+    env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "config.settings",
+           "DAJIUZHU_VAR_DIR": str(tmp_path / "var"), "BATCH_SECONDS": "1.0", "WORKER_PIDS": str(pids_file)}
+    parent = subprocess.Popen([sys.executable, "-c", _PARENT_SCRIPT, str(path)], cwd=ROOT, env=env,  # noqa: S603
+                              stdout=subprocess.DEVNULL, stderr=(tmp_path / "parent.log").open("w"))
+    try:
+        deadline = time.monotonic() + 120  # Django's start on a loaded machine
+        while _batches() < 2:
+            assert parent.poll() is None, (tmp_path / "parent.log").read_text()[-2000:]
+            assert time.monotonic() < deadline, "the import never committed two batches"
+            time.sleep(0.02)
+        seen = _batches()
+        while _batches() == seen:  # kill just after a commit: both workers are inside their next batch
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        parent.kill()
+        parent.wait()
+        killed_at = time.monotonic()
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+    workers = [int(line) for line in pids_file.read_text().split()]
+    assert len(workers) == 2
+    time.sleep(0.3)  # a commit already sent before the kill lands
+    at_kill = _batches()
+    while any(_alive(pid) for pid in workers) and time.monotonic() - killed_at < 10:
+        time.sleep(0.05)
+    gone_after = time.monotonic() - killed_at
+    time.sleep(2.5)  # more than two batches' time: a worker still running would have committed by now
+    assert _batches() == at_kill
+    assert not any(_alive(pid) for pid in workers)
+    assert gone_after < 1.0, f"the workers outlived their parent by {gone_after:.1f} s"
+    assert audit_verify().ok
+
+
+def test_a_sealed_upload_is_imported_by_the_workers_as_the_plain_file(tmp_path):
+    """Uploads are kept sealed (core.uploads): each worker reads its part through the sealed file."""
+    from dajiuzhu.core.intake import file_digest
+    from dajiuzhu.core.uploads import upload_save_bytes
+
+    admin = make_user("county_admin", LINYI_COUNTY)
+    path = _file(tmp_path, _villages())
+    sealed = upload_save_bytes(path.read_bytes(), name="registry.csv")
+    assert file_digest(sealed) == file_digest(path)
+    result = registry_import(actor=admin, path=sealed, filename="registry.csv", batch_rows=8, workers=2)
+    assert result.workers == 2
+    assert result.counts.households_created == 57 and result.counts.households_rejected == 3

@@ -156,3 +156,30 @@ def test_the_bank_simulator_writes_a_return_file_that_reconciles_with_the_failur
     call_command("bank_return_file", batch.number, "--fail", "2", "-o", str(out))
     batch = payment_batch_reconcile(actor=handler, batch=batch, content=out.read_bytes())
     assert (batch.paid_count, batch.failed_count) == (3, 2)
+
+
+def test_the_return_file_uploaded_on_the_batch_page_is_reconciled_by_a_job(client, handler, approver, month,
+                                                                           town_households, run_on_commit, settings,
+                                                                           tmp_path):
+    """#14 finding 3: the page keeps the file sealed and hands it to a job; the job's page says what it did."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from dajiuzhu.core.models import Job
+
+    settings.VAR_DIR = tmp_path
+    batch = _approved_batch(handler, approver, month, town_households)
+    payment_batch_export(actor=handler, batch=batch, encoding="gbk")
+    lines = list(batch.lines.select_related("payee").order_by("line_no"))
+    returned = bankfile.write_return_file(batch, lines, failures={2: "账户已冻结"})
+    client.force_login(handler)
+    with run_on_commit(execute=True):
+        response = client.post(reverse("results:batch_action", args=[batch.pk, "reconcile"]),
+                               {"file": SimpleUploadedFile("return.csv", returned)})
+    job = Job.objects.get(kind="results.reconcile")
+    assert response.status_code == 302 and response.url == reverse("upload_job", args=[job.pk])
+    batch.refresh_from_db()
+    assert job.status == "done" and (batch.paid_count, batch.failed_count) == (4, 1)
+    page = client.get(response.url).content.decode()
+    assert reverse("results:batch", args=[batch.pk]) in page
+    assert not list((tmp_path / "uploads").glob("*.enc"))
