@@ -5,6 +5,7 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from dajiuzhu.core.audit import audit_record
+from dajiuzhu.core.net import client_address
 
 
 @receiver(user_logged_in)
@@ -18,4 +19,4 @@ def _login_failed(sender, credentials, request=None, **kwargs):
     with transaction.atomic():
         audit_record(actor=None, action="auth.login_failed", object_type="accounts.user",
                      new={"username": str(credentials.get("username", ""))[:150],
-                          "address": request.META.get("REMOTE_ADDR", "") if request else ""})
+                          "address": client_address(request)})
