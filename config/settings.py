@@ -105,6 +105,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dajiuzhu.core.middleware.SecurityHeadersMiddleware",  # CSP and friends on every response, static files too
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dajiuzhu.core.middleware.LanguageMiddleware",

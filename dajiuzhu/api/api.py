@@ -18,6 +18,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from dajiuzhu.core.errors import DomainError
 
 from .auth import SessionAuth, TokenAuth
+from .docs import LocalSwagger, staff_docs
 
 api = NinjaAPI(
     title="Dajiuzhu API",
@@ -25,6 +26,8 @@ api = NinjaAPI(
     description="Integrated social assistance platform (智慧大救助).",
     urls_namespace="api-v1",
     auth=[TokenAuth(), SessionAuth()],
+    docs=LocalSwagger(),  # swagger-ui from static/vendor, no CDN, no inline script
+    docs_decorator=staff_docs,  # the page and openapi.json for staff accounts and tokens only
 )
 
 

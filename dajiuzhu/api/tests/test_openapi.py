@@ -65,6 +65,10 @@ def document():
 
 
 def test_openapi_document_is_served(client):
+    from dajiuzhu.core.testing import LINYI_TOWN, make_user
+
+    assert client.get("/api/v1/openapi.json").status_code == 401  # staff and tokens only (api/docs.py)
+    client.force_login(make_user("township_handler", LINYI_TOWN))
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "Dajiuzhu API"
