@@ -20,7 +20,24 @@ from dajiuzhu.core.errors import DomainError
 from .auth import SessionAuth, TokenAuth
 from .docs import LocalSwagger, staff_docs
 
-api = NinjaAPI(
+class DajiuzhuAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """The document with one key per status code: an operation's ``openapi_extra`` names its status as
+        text ("200") beside ninja's integer 200, and the JSON then holds the key twice, which swagger-ui
+        refuses ("duplicated mapping key"). The extra's entry wins, as it did for JSON readers."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for methods in schema.get("paths", {}).values():
+            for operation in methods.values():
+                responses = operation.get("responses") if isinstance(operation, dict) else None
+                if responses and len({str(code) for code in responses}) != len(responses):
+                    merged = {}
+                    for code, value in responses.items():
+                        merged[str(code)] = value
+                    operation["responses"] = merged
+        return schema
+
+
+api = DajiuzhuAPI(
     title="Dajiuzhu API",
     version="1",
     description="Integrated social assistance platform (智慧大救助).",

@@ -175,7 +175,7 @@ def _post_only(client, pattern: str) -> bool:
 
 @pytest.mark.django_db(transaction=True)
 def test_every_page_of_the_demo_county_runs_under_the_policy(client):
-    """Sign in as each demo account, follow every link from the home page (each route once per
+    """Sign in as each demo account, follow every link from the home page (each route at most twice per
     account): every HTML page carries the headers and nothing the policy would refuse, and loads code and
     styles only from the platform's own static files. Then every route of the URL configuration has been
     rendered by someone, or says in NOT_CRAWLED why not."""
@@ -244,7 +244,7 @@ def test_every_page_of_the_demo_county_runs_under_the_policy(client):
                 except Resolver404:
                     continue
                 name = f"{hit.namespace}:{hit.url_name}" if hit.namespace else hit.url_name
-                if per_route[name] >= 1:
+                if per_route[name] >= 2:
                     continue
                 per_route[name] += 1
                 seen.add(link)
