@@ -242,18 +242,24 @@ class ChainReport:
 
 
 def audit_verify(events: Iterable[AuditEvent] | None = None, *, progress=None, every: int = 5000,
-                 checkpoints: audit_checkpoint.CheckpointFile | None = None) -> ChainReport:
+                 checkpoints: audit_checkpoint.CheckpointFile | None = None, backup: bool = False) -> ChainReport:
     """Walk the chain in order; report the first event whose link or content is wrong, then check the chain
     against the signed checkpoints (``core.audit_checkpoint``): the event of each is still there with its
     hash and the same number of events up to it, and the chain reaches the latest (no cut tail).
 
-    ``progress(checked)`` is called every ``every`` events (the background job shows it).
+    ``progress(checked)`` is called every ``every`` events (the background job shows it). ``backup``: the
+    database is a restored backup (the restore drill), older than the newest checkpoints: only the
+    checkpoints up to its head are checked, so a tail cut after the backup cannot be told from the events
+    written since.
     """
     if events is None:
         events = AuditEvent.objects.order_by("id").iterator(chunk_size=5000)
     if checkpoints is None:
         checkpoints = audit_checkpoint.checkpoints_load()
     marks = sorted((cp for cp in checkpoints.checkpoints if cp.event_id > 0), key=lambda cp: cp.event_id)
+    if backup:
+        head = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        marks = [cp for cp in marks if cp.event_id <= head]
     latest = checkpoints.latest
     pending = 0  # index into marks of the next checkpoint the walk must meet
 

@@ -281,3 +281,21 @@ def test_the_audit_page_prints_the_latest_checkpoint_and_whether_it_was_verified
     response = client.get(reverse("audit_list"))
     assert not response.context["chain"]["ok"]
     assert "截断" in response.context["chain"]["text"] or "tail was cut" in response.context["chain"]["text"]
+
+
+def test_a_restored_backup_is_checked_against_the_checkpoints_it_should_hold(capsys):
+    events = _write(3)
+    checkpoint_write()
+    later = _write(3, start=3)
+    checkpoint_write()
+    with audit_maintenance():  # the backup was taken before the last three events
+        AuditEvent.objects.filter(pk__gte=later[0].pk).delete()
+    assert audit_verify().reason == audit.REASON_CUT
+    report = audit_verify(backup=True)
+    assert report.ok and report.checkpoints_checked == 1
+    call_command("audit_verify", backup=True)
+    assert "intact: 3 events, 1 signed checkpoints matched" in capsys.readouterr().out
+    with audit_maintenance():  # a backup whose own rows were rewritten is still caught
+        AuditEvent.objects.filter(pk=events[0].pk).update(new={"i": 999})
+        _rehash_from(AuditEvent.objects.get(pk=events[0].pk))
+    assert audit_verify(backup=True).reason == audit.REASON_REWRITTEN

@@ -8,8 +8,13 @@ class Command(BaseCommand):
     help = ("Verify the audit log's hash chain against the signed checkpoints; exit non-zero naming the first "
             "broken link, a cut tail, a rewritten chain or an altered checkpoint file.")
 
+    def add_arguments(self, parser):
+        parser.add_argument("--backup", action="store_true",
+                            help="the database is a restored backup (restore drill): check the signed checkpoints up "
+                                 "to its newest event, not the newer ones written after the backup")
+
     def handle(self, *args, **options):
-        report = audit_verify()
+        report = audit_verify(backup=options["backup"])
         checkpoint = report.checkpoint
         if checkpoint is not None:
             at = timezone.localtime(checkpoint.at).strftime("%Y-%m-%d %H:%M:%S %Z")
