@@ -4,6 +4,8 @@ The Dezhou regions are reference data: loaded once per test database, and again 
 test if a transactional test before it flushed them.
 """
 
+import itertools
+
 import pytest
 
 
@@ -38,6 +40,20 @@ def _clear_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_per_test(tmp_path_factory):
+    """Each test signs its audit checkpoints into its own folder (created only when one is written): a
+    database flushed between tests must not be judged against the checkpoints of an earlier test."""
+    from django.test import override_settings
+
+    folder = tmp_path_factory.getbasetemp() / "audit-checkpoints" / str(next(_checkpoint_folders))
+    with override_settings(AUDIT_CHECKPOINT_DIR=folder):
+        yield folder
+
+
+_checkpoint_folders = itertools.count(1)
 
 
 @pytest.fixture

@@ -49,6 +49,32 @@ if not FIELD_ENCRYPTION_KEY:
         raise ImproperlyConfigured("DAJIUZHU_FIELD_KEY must be set when DJANGO_ENV=production.")
     FIELD_ENCRYPTION_KEY = "dev-insecure-field-key"
 
+# Key of the audit log's signed checkpoints (HMAC-SHA256, core.audit_checkpoint). Kept out of the
+# database, and distinct from the two keys above, so that someone who can write the database cannot
+# forge a checkpoint after rewriting the audit chain.
+AUDIT_CHECKPOINT_KEY = os.environ.get("DAJIUZHU_AUDIT_KEY", "")
+if not AUDIT_CHECKPOINT_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("DAJIUZHU_AUDIT_KEY must be set when DJANGO_ENV=production.")
+    AUDIT_CHECKPOINT_KEY = "dev-insecure-audit-key"
+# The append-only JSON-lines file of checkpoints lives here (keep it off the database's disk and
+# back it up apart from the database; docs/security.md).
+AUDIT_CHECKPOINT_DIR = Path(os.environ.get("DAJIUZHU_AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit-checkpoints"))
+# A checkpoint is written by the scheduled job and whenever the chain passes a multiple of this many events.
+AUDIT_CHECKPOINT_EVERY = int(os.environ.get("DAJIUZHU_AUDIT_CHECKPOINT_EVERY", "1000"))
+
+if PRODUCTION:
+    # Refuse example, development and short keys (dajiuzhu/core/keys.py); outside production a
+    # system check warns when DEBUG is off (core.checks).
+    from dajiuzhu.core.keys import generate_hint, weak_key_reason
+
+    for _name, _value in (("DJANGO_SECRET_KEY", SECRET_KEY), ("DAJIUZHU_FIELD_KEY", FIELD_ENCRYPTION_KEY),
+                          ("DAJIUZHU_AUDIT_KEY", AUDIT_CHECKPOINT_KEY)):
+        if _reason := weak_key_reason(_value):
+            raise ImproperlyConfigured(f"{_name} is refused in production: {_reason}. Generate one with {generate_hint()}")
+    if AUDIT_CHECKPOINT_KEY in (SECRET_KEY, FIELD_ENCRYPTION_KEY):
+        raise ImproperlyConfigured("DAJIUZHU_AUDIT_KEY must differ from DJANGO_SECRET_KEY and DAJIUZHU_FIELD_KEY.")
+
 DEBUG = env_bool("DJANGO_DEBUG", not PRODUCTION)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -79,6 +105,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dajiuzhu.core.middleware.SecurityHeadersMiddleware",  # CSP and friends on every response, static files too
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dajiuzhu.core.middleware.LanguageMiddleware",
@@ -173,6 +200,11 @@ CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# The client address of the address-based limits (login throttling, public objections) comes from this
+# request header set by the reverse proxy (e.g. X-Real-IP or X-Forwarded-For), taking the entry that
+# many hops from the right; unset: the socket's REMOTE_ADDR only (core.net.client_address).
+TRUSTED_PROXY_HEADER = os.environ.get("DAJIUZHU_TRUSTED_PROXY_HEADER", "").strip()
+TRUSTED_PROXY_HOPS = int(os.environ.get("DAJIUZHU_TRUSTED_PROXY_HOPS", "1"))
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))

@@ -17,6 +17,8 @@ keepalive = 5
 max_requests = 2000  # recycle workers to bound memory growth
 max_requests_jitter = 200
 forwarded_allow_ips = "127.0.0.1"
+# On the Unix socket the WSGI REMOTE_ADDR is empty: the application takes the client's address from the
+# X-Real-IP header nginx sets (DAJIUZHU_TRUSTED_PROXY_HEADER in dajiuzhu.env, core.net.client_address).
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("DAJIUZHU_LOG_LEVEL", "info").lower()

@@ -13,10 +13,12 @@ from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 
+from dajiuzhu.core.net import client_address
+
 
 def _keys(request, username: str) -> list[str]:
     keys = ["login-fail:user:" + hashlib.sha256((username or "").lower().encode()).hexdigest()[:32]]
-    address = request.META.get("REMOTE_ADDR") if request is not None else None
+    address = client_address(request)
     if address:
         keys.append("login-fail:addr:" + address)
     return keys

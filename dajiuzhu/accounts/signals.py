@@ -21,6 +21,7 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from dajiuzhu.core.audit import audit_record
+from dajiuzhu.core.net import client_address
 
 _UNKNOWN_COUNT = "login-fail:audit-unknown"
 _UNKNOWN_SUPPRESSED = "login-fail:audit-unknown-suppressed"
@@ -61,7 +62,7 @@ def _login_failed(sender, credentials, request=None, **kwargs):
     User = get_user_model()
     username = str(credentials.get("username", ""))[:150]
     known = bool(username) and User._default_manager.filter(**{User.USERNAME_FIELD: username}).exists()
-    new = {"address": request.META.get("REMOTE_ADDR", "") if request else ""}
+    new = {"address": client_address(request) if request else ""}
     if known:
         new["username"] = username
     else:

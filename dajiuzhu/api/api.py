@@ -19,6 +19,7 @@ from dajiuzhu.core.errors import DomainError
 
 from .auth import SessionAuth, TokenAuth
 from .bounds import bound_integers
+from .docs import LocalSwagger, staff_docs
 
 PROBLEM_SCHEMA = {
     "type": "object", "title": "Problem", "description": "RFC 9457 problem details",
@@ -39,21 +40,29 @@ PROBLEM_STATUSES = {
 }
 
 
+
+
 class DajiuzhuAPI(NinjaAPI):
     """The API whose document declares, for every operation, the problem answers every operation may give
-    (401, 403, 404, 409, 422 with ``application/problem+json``): one place, so a new endpoint is documented too."""
+    (400, 401, 403, 404, 409, 422 with ``application/problem+json``): one place, so a new endpoint is documented
+    too. Status keys are text, one per code: an operation's ``openapi_extra`` names its status as text ("200")
+    beside ninja's integer 200, and swagger-ui refuses a document holding the key twice ("duplicated mapping
+    key"); the extra's entry wins."""
 
     def get_openapi_schema(self, *args, **kwargs):
         document = super().get_openapi_schema(*args, **kwargs)
         document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
-        for methods in document["paths"].values():
+        for methods in document.get("paths", {}).values():
             for operation in methods.values():
-                responses = operation.setdefault("responses", {})
+                if not isinstance(operation, dict):
+                    continue
+                responses = {}
+                for code, value in operation.get("responses", {}).items():
+                    responses[str(code)] = value
                 for status, description in PROBLEM_STATUSES.items():
-                    if status in responses:
-                        continue
-                    responses.setdefault(int(status), {"description": description, "content": {
+                    responses.setdefault(status, {"description": description, "content": {
                         "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+                operation["responses"] = responses
         return document
 
 
@@ -63,6 +72,8 @@ api = DajiuzhuAPI(
     description="Integrated social assistance platform (智慧大救助).",
     urls_namespace="api-v1",
     auth=[TokenAuth(), SessionAuth()],
+    docs=LocalSwagger(),  # swagger-ui from static/vendor, no CDN, no inline script
+    docs_decorator=staff_docs,  # the page and openapi.json for staff accounts and tokens only
 )
 
 

@@ -15,6 +15,7 @@ from pydantic import ConfigDict
 from dajiuzhu.core.context import source
 from dajiuzhu.core.errors import DomainError, ErrorCode
 from dajiuzhu.core.ids import refuse_id_number_in_url
+from dajiuzhu.core.net import client_address
 
 from . import selectors, services
 from .models import Appeal, Case, CaseItem, Channel, PublicNotice
@@ -376,7 +377,7 @@ def notices(request, village_code: str):
              operation_id="cases_objection_lodge")
 def objection_lodge(request, notice_id: int, payload: CaseObjectionIn):
     """Lodge an objection to a notice in force (public, rate-limited)."""
-    if not objection_allowed(request.META.get("REMOTE_ADDR", "")):
+    if not objection_allowed(client_address(request)):
         raise DomainError(_("too many objections from this address; try again later"), code=ErrorCode.CONFLICT)
     notice = PublicNotice.objects.filter(pk=notice_id).first()
     if notice is None:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from dajiuzhu.core import context
 from dajiuzhu.core.errors import DomainError
 from dajiuzhu.core.ids import mask_name
+from dajiuzhu.core.net import client_address
 from dajiuzhu.core.panels import household_panels
 from dajiuzhu.core.views import require_perm, run_service
 
@@ -392,7 +393,7 @@ def public_notices(request, village_code: str):
     if request.method == "POST":
         notice = get_object_or_404(PublicNotice, pk=request.POST.get("notice"), region_code=village_code)
         form = ObjectionForm(request.POST)
-        if not objection_allowed(request.META.get("REMOTE_ADDR", "")):
+        if not objection_allowed(client_address(request)):
             messages.error(request, _("too many objections from this address; try again later"))
         elif form.is_valid():
             try:

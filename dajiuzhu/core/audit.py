@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from . import context
+from . import audit_checkpoint, context
 from .models import AuditEvent
 
 GENESIS = "0" * 64
@@ -154,6 +154,8 @@ def audit_record_many(entries: Sequence[Mapping]) -> list[AuditEvent]:
         event.hash = last = event_hash(event)
         events.append(event)
     _insert(events)
+    if audit_checkpoint.crosses_checkpoint(events[0].pk, events[-1].pk):
+        transaction.on_commit(audit_checkpoint.checkpoint_after_commit)
     _remember_head(last)
     return events
 
@@ -209,36 +211,88 @@ def diff(before: Mapping, after: Mapping) -> tuple[dict, dict]:
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
 
 
+# The reasons ``audit_verify`` gives (code words kept in job results; pages translate them).
+REASON_LINK = "previous-hash link does not match the event before it"
+REASON_CONTENT = "content does not match its hash (the row was altered)"
+REASON_REWRITTEN = "the event of a signed checkpoint has another hash (the chain was rewritten)"
+REASON_MISSING = "the event of a signed checkpoint is missing (rows were deleted or renumbered)"
+REASON_COUNT = "the number of events up to a signed checkpoint differs (rows were deleted or inserted)"
+REASON_CUT = "the chain ends before the latest signed checkpoint (its tail was cut)"
+REASON_EMPTY = "the audit log is empty but a signed checkpoint records events (all rows were deleted)"
+PROBLEMS = {
+    "checkpoint_unreadable": "a line of the checkpoint file cannot be read",
+    "checkpoint_other_key": "a line of the checkpoint file was signed with another key",
+    "checkpoint_forged": "a line of the checkpoint file has a wrong signature (it was altered or forged)",
+    "checkpoint_lines_removed": "a line of the checkpoint file does not link to the one before it (lines were removed)",
+}
+
+
 @dataclasses.dataclass
 class ChainReport:
     checked: int
     broken_at: int | None
     reason: str = ""
+    checkpoint: audit_checkpoint.Checkpoint | None = None  # the latest valid checkpoint, if any
+    checkpoints_checked: int = 0
+    head_id: int | None = None
 
     @property
     def ok(self) -> bool:
-        return self.broken_at is None
+        return self.broken_at is None and not self.reason
 
 
-def audit_verify(events: Iterable[AuditEvent] | None = None, *, progress=None, every: int = 5000) -> ChainReport:
-    """Walk the chain in order; report the first event whose link or content is wrong.
+def audit_verify(events: Iterable[AuditEvent] | None = None, *, progress=None, every: int = 5000,
+                 checkpoints: audit_checkpoint.CheckpointFile | None = None, backup: bool = False) -> ChainReport:
+    """Walk the chain in order; report the first event whose link or content is wrong, then check the chain
+    against the signed checkpoints (``core.audit_checkpoint``): the event of each is still there with its
+    hash and the same number of events up to it, and the chain reaches the latest (no cut tail).
 
-    ``progress(checked)`` is called every ``every`` events (the background job shows it).
+    ``progress(checked)`` is called every ``every`` events (the background job shows it). ``backup``: the
+    database is a restored backup (the restore drill), older than the newest checkpoints: only the
+    checkpoints up to its head are checked, so a tail cut after the backup cannot be told from the events
+    written since.
     """
     if events is None:
         events = AuditEvent.objects.order_by("id").iterator(chunk_size=5000)
+    if checkpoints is None:
+        checkpoints = audit_checkpoint.checkpoints_load()
+    marks = sorted((cp for cp in checkpoints.checkpoints if cp.event_id > 0), key=lambda cp: cp.event_id)
+    if backup:
+        head = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        marks = [cp for cp in marks if cp.event_id <= head]
+    latest = checkpoints.latest
+    pending = 0  # index into marks of the next checkpoint the walk must meet
+
+    def report(checked, broken_at, reason):
+        return ChainReport(checked, broken_at, reason, latest, pending, last_id)
+
     previous = GENESIS
     checked = 0
+    last_id = None
     for event in events:
         if event.prev_hash != previous:
-            return ChainReport(checked, event.pk, "previous-hash link does not match the event before it")
+            return report(checked, event.pk, REASON_LINK)
         if event_hash(event) != event.hash:
-            return ChainReport(checked, event.pk, "content does not match its hash (the row was altered)")
+            return report(checked, event.pk, REASON_CONTENT)
         previous = event.hash
         checked += 1
+        last_id = event.pk
+        while pending < len(marks) and marks[pending].event_id <= event.pk:
+            mark = marks[pending]
+            if mark.event_id < event.pk:
+                return report(checked - 1, mark.event_id, REASON_MISSING)
+            if mark.hash != event.hash:
+                return report(checked - 1, mark.event_id, REASON_REWRITTEN)
+            if mark.count != checked:
+                return report(checked - 1, mark.event_id, REASON_COUNT)
+            pending += 1
         if progress is not None and checked % every == 0:
             progress(checked)
-    return ChainReport(checked, None)
+    if pending < len(marks):
+        return report(checked, marks[pending].event_id, REASON_CUT if checked else REASON_EMPTY)
+    if checkpoints.problem:
+        return report(checked, None, PROBLEMS[checkpoints.problem] + f" (line {checkpoints.problem_line})")
+    return report(checked, None, "")
 
 
 @transaction.atomic

@@ -144,7 +144,11 @@ def audit_verify_job(job: Job) -> dict:
     if not report.ok:
         log.error("audit chain broken at event #%s: %s (%s events before it intact)",
                   report.broken_at, report.reason, report.checked)
-    return {"intact": report.ok, "checked": report.checked, "broken_at": report.broken_at, "reason": report.reason}
+    result = {"intact": report.ok, "checked": report.checked, "broken_at": report.broken_at, "reason": report.reason}
+    if report.checkpoint is not None:
+        result["checkpoint"] = {"sig": report.checkpoint.sig, "event_id": report.checkpoint.event_id,
+                                "count": report.checkpoint.count}
+    return result
 
 
 REPORT_PURGE = "core.report_purge"

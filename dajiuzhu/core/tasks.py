@@ -32,3 +32,12 @@ def purge_reports() -> str:
     with transaction.atomic():
         job = job_enqueue(kind=REPORT_PURGE)
     return str(job.pk)
+
+
+@shared_task(name="dajiuzhu.core.tasks.audit_checkpoint")
+def audit_checkpoint() -> str:
+    """Every 15 minutes: sign the audit chain's head into the checkpoint file (core.audit_checkpoint)."""
+    from .audit_checkpoint import checkpoint_write
+
+    written = checkpoint_write(reason="scheduled")
+    return f"#{written.event_id} ({written.count} events)" if written else "unchanged"

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from .audit import PROBLEMS
 from .errors import DomainError
 from .models import AuditEvent, Job
 from .scoping import scope
@@ -189,8 +190,10 @@ def audit_list(request):
     form = AuditFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     page = page_of(request, audit_events_for(request.user, data))
+    chain = last_chain_check()
     return render(request, "core/audit_list.html", {
-        "form": form, "page": page, "query": query_without_page(request), "chain": last_chain_check(),
+        "form": form, "page": page, "query": query_without_page(request), "chain": chain,
+        "checkpoint": latest_checkpoint(chain),
     })
 
 
@@ -206,7 +209,54 @@ CHAIN_REASONS = {
         gettext_lazy("previous-hash link does not match the event before it"),
     "content does not match its hash (the row was altered)":
         gettext_lazy("content does not match its hash (the row was altered)"),
+    "the event of a signed checkpoint has another hash (the chain was rewritten)":
+        gettext_lazy("the event of a signed checkpoint has another hash (the chain was rewritten)"),
+    "the event of a signed checkpoint is missing (rows were deleted or renumbered)":
+        gettext_lazy("the event of a signed checkpoint is missing (rows were deleted or renumbered)"),
+    "the number of events up to a signed checkpoint differs (rows were deleted or inserted)":
+        gettext_lazy("the number of events up to a signed checkpoint differs (rows were deleted or inserted)"),
+    "the chain ends before the latest signed checkpoint (its tail was cut)":
+        gettext_lazy("the chain ends before the latest signed checkpoint (its tail was cut)"),
+    "the audit log is empty but a signed checkpoint records events (all rows were deleted)":
+        gettext_lazy("the audit log is empty but a signed checkpoint records events (all rows were deleted)"),
 }
+# Problems of the checkpoint file (core.audit.PROBLEMS), for translation.
+CHECKPOINT_PROBLEMS = {
+    "checkpoint_unreadable": gettext_lazy("a line of the checkpoint file cannot be read"),
+    "checkpoint_other_key": gettext_lazy("a line of the checkpoint file was signed with another key"),
+    "checkpoint_forged": gettext_lazy("a line of the checkpoint file has a wrong signature (it was altered or forged)"),
+    "checkpoint_lines_removed": gettext_lazy(
+        "a line of the checkpoint file does not link to the one before it (lines were removed)"),
+}
+
+
+def _chain_reason(reason: str) -> str:
+    if reason in CHAIN_REASONS:
+        return str(CHAIN_REASONS[reason])
+    for code, english in PROBLEMS.items():  # "<problem> (line N)"
+        if reason.startswith(english):
+            return str(CHECKPOINT_PROBLEMS[code]) + reason[len(english):].replace("line", str(_("line")), 1)
+    return reason
+
+
+def latest_checkpoint(chain: dict | None) -> dict:
+    """The newest signed checkpoint of the audit chain, for the supervisor's page: when (Asia/Shanghai), how
+    many events, the head's hash, whether its signature holds, and whether the last verification matched
+    the chain against it."""
+    from .audit_checkpoint import checkpoints_load
+
+    loaded = checkpoints_load()
+    latest = loaded.latest
+    out: dict = {"checkpoint": latest, "problem": str(CHECKPOINT_PROBLEMS[loaded.problem]) if loaded.problem else "",
+                 "problem_line": loaded.problem_line}
+    if latest is not None:
+        out["at"] = timezone.localtime(latest.at)
+        job = (chain or {}).get("job")
+        result = (job.result or {}) if job is not None and job.status == Job.Status.DONE else {}
+        seen = result.get("checkpoint") or {}
+        out["verified"] = bool(result.get("intact")) and seen.get("sig") == latest.sig
+        out["verified_at"] = job.finished_at if out["verified"] else None
+    return out
 
 
 def last_chain_check() -> dict | None:
@@ -226,8 +276,12 @@ def last_chain_check() -> dict | None:
             out["text"] = _("The audit chain is intact: %(n)d events checked.") % {"n": result.get("checked", 0)}
             out["ok"] = True
         else:
-            out["text"] = _("The audit chain is broken at event #%(id)s: %(reason)s") % {
-                "id": result.get("broken_at"), "reason": CHAIN_REASONS.get(result.get("reason"), result.get("reason"))}
+            if result.get("broken_at") is None:
+                out["text"] = _("The audit chain cannot be trusted: %(reason)s") % {
+                    "reason": _chain_reason(result.get("reason", ""))}
+            else:
+                out["text"] = _("The audit chain is broken at event #%(id)s: %(reason)s") % {
+                    "id": result.get("broken_at"), "reason": _chain_reason(result.get("reason", ""))}
             out["ok"] = False
     elif job is not None:
         out["text"] = _("The last verification failed to run; see the job.")

@@ -44,8 +44,17 @@ class Command(BaseCommand):
         parser.add_argument("--county", default="371424", help="6-digit county code")
         parser.add_argument("--if-empty", action="store_true", help="do nothing when the registry has households")
         parser.add_argument("--strict", action="store_true", help="stop at the first app whose demo data fails")
+        parser.add_argument("--demo-deployment", action="store_true",
+                            help="allow it with DJANGO_ENV=production: this deployment is a public demonstration "
+                                 "and will never hold real people's data (demo accounts share a known password)")
 
     def handle(self, *args, **options):
+        from django.conf import settings
+
+        if settings.PRODUCTION and not options["demo_deployment"]:
+            raise CommandError("seed_demo refuses to run in production (DJANGO_ENV=production): it creates demo "
+                               "accounts with a published password and a synthetic registry. On a deployment that is "
+                               "only a public demonstration, run it with --demo-deployment.")
         from dajiuzhu.accounts.demo import ensure_demo_accounts
         from dajiuzhu.regions.loaders import load_default
         from dajiuzhu.registry.models import Household
