@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from dajiuzhu.core import context
 
@@ -74,6 +74,9 @@ class VerificationReportOut(Schema):
     decision: str
     dishonesty_record_id: int | None
     items: list[VerificationItemOut]
+    supporters: list[dict[str, Any]] = Field(default_factory=list, description=(
+        "the applicant's legal supporters (赡养/抚养/扶养义务人) on the report's date: name, relation, in_registry, "
+        "lives_in, age, able, per_capita_income, reasons"))
 
 
 def _delivery_out(delivery) -> DepartmentDeliveryOut:
@@ -120,4 +123,5 @@ def report_get(request, report_id: int):
         items=[VerificationItemOut(check=i.check_code, person_name=i.person_name, source=i.source, described_on=i.described_on,
                        value_found=i.value_found, value_declared=i.value_declared, difference=i.difference,
                        discrepancy=i.discrepancy, affects=i.affects) for i in report.all_lines()],
+        supporters=selectors.report_supporters(report),
     )

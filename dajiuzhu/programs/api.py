@@ -18,7 +18,8 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from dajiuzhu.core.errors import DomainError, Forbidden
 from dajiuzhu.core.models import Job
-from dajiuzhu.core.scoping import scope
+from dajiuzhu.core.scoping import get_scoped, scope
+from dajiuzhu.registry.models import Person
 
 from . import selectors, services
 from .facts import facts_for
@@ -26,6 +27,7 @@ from .jobs import KIND as SCREEN_KIND
 from .jobs import screening_start
 from .rules import fact_kinds
 from .rules.language import FUNCTIONS
+from .supporters import capacities
 
 router = Router(tags=["programs"])
 
@@ -354,3 +356,27 @@ def screening_results_endpoint(request, filters: Query[ScreeningHitFilter]):
     if filters.item:
         qs = qs.filter(item__code=filters.item)
     return qs.order_by("household_id", "item_id")
+
+
+# ---------------------------------------------------------------- legal supporters
+
+
+class SupporterCapacityOut(Schema):
+    id: int
+    name: str
+    relation: str
+    in_registry: bool
+    lives_in: str
+    age: int | None
+    able: bool
+    per_capita_income: Decimal | None
+    reasons: list[str]
+
+
+@router.get("/people/{person_id}/supporters", response=list[SupporterCapacityOut],
+            operation_id="programs_supporter_capacity")
+def supporter_capacity_endpoint(request, person_id: int, on: dt.date | None = None):
+    """The person's current legal supporters, each able or unable on ``on`` (today) by the county's standards."""
+    _require(request, "programs.view")
+    person = get_scoped(Person.objects.select_related("household"), request.auth, perm="registry.view", pk=person_id)
+    return [c.as_dict() for c in capacities(person, on=on or timezone.localdate())]

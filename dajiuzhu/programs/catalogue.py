@@ -111,7 +111,7 @@ ITEMS: list[dict] = [
     dict(code="tekun", name="特困人员救助供养（分散供养）", category="living", department="civil_affairs",
          periodic=True, level="county", acceptance="check_first", tier="tekun",
          eligibility=("(applicant_age >= 60 or applicant_age < 16 or applicant_disability_grade in [1, 2, 3])"
-                      " and (applicant_labour == 2 or applicant_age < 16) and labour_members == 0"
+                      " and (applicant_labour == 2 or applicant_age < 16) and applicant_able_supporters == 0"
                       f" and per_capita_income < std.dibao and {ASSETS}"),
          benefit=("std.tekun_factor * std.dibao + (std.care_full if applicant_adl_failed >= 4 else "
                   "(std.care_partial if applicant_adl_failed >= 1 else std.care_self))"),
@@ -120,7 +120,7 @@ ITEMS: list[dict] = [
     dict(code="tekun_centralised", name="特困人员集中供养（县供养服务中心）", category="living",
          department="civil_affairs", kind="service", level="county", acceptance="check_first",
          eligibility=("(applicant_age >= 60 or applicant_disability_grade in [1, 2, 3]) and applicant_labour == 2"
-                      " and labour_members == 0 and per_capita_income < std.dibao and applicant_adl_failed >= 4"),
+                      " and applicant_able_supporters == 0 and per_capita_income < std.dibao and applicant_adl_failed >= 4"),
          documents=DOCS_ID + ["生活自理能力评估表", "集中供养意愿书"]),
     dict(code="near_poor", name="低保边缘家庭认定", category="living", department="civil_affairs", kind="service",
          level="township", acceptance="trust_first", proxy=True, tier="near_poor",

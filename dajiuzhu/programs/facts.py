@@ -13,10 +13,13 @@ import numpy as np
 from django.db import connection
 
 from dajiuzhu.registry.facts import LABOUR_CODES, FactFrame, household_facts
-from dajiuzhu.registry.models import MemberFacts, Person
+from dajiuzhu.registry.models import Household, MemberFacts, Person
+
+from .supporters import able_supporters, able_supporters_by_person
 
 APPLICANT_DEFAULTS = {"applicant_age": 0, "applicant_disability_grade": 0, "applicant_adl_failed": 0,
-                      "applicant_labour": 0, "applicant_seriously_ill": False, "applicant_student": False}
+                      "applicant_labour": 0, "applicant_seriously_ill": False, "applicant_student": False,
+                      "applicant_able_supporters": 0}
 
 
 def _age(birth: dt.date, on: dt.date) -> int:
@@ -45,6 +48,7 @@ def applicant_facts(person: Person | int | None, *, on: dt.date, latest: MemberF
         "applicant_labour": LABOUR_CODES.get(latest.labour, 0) if latest else 0,
         "applicant_seriously_ill": bool(latest and latest.health == "serious"),
         "applicant_student": bool(latest and latest.employment == "student"),
+        "applicant_able_supporters": able_supporters(person, on=on),
     }
 
 
@@ -57,8 +61,6 @@ def facts_for(*, household_id: int, on: dt.date, applicant: Person | int | None 
     """
     facts = household_facts(household_id, on=on)
     if applicant is None:
-        from dajiuzhu.registry.models import Household
-
         applicant = Household.objects.filter(pk=household_id).values_list("head_id", flat=True).first()
     facts.update(applicant_facts(applicant, on=on, latest=applicant_latest))
     return facts
@@ -120,4 +122,9 @@ def add_applicant_columns(frame: FactFrame, *, region_prefix: str | None = None)
                 cols["applicant_labour"][i] = LABOUR_CODES.get(labour or "full", 0)
                 cols["applicant_seriously_ill"][i] = health == "serious"
                 cols["applicant_student"][i] = employment == "student"
+    # Supporters are recorded for few people: read the heads that have one, keep those of the frame.
+    heads = {head: hid for head, hid in Household.objects.filter(head__supporters__isnull=False)
+             .values_list("head_id", "pk").distinct() if hid in index_of}
+    for person_id, count in able_supporters_by_person(heads, on=on).items():
+        cols["applicant_able_supporters"][index_of[heads[person_id]]] = count
     return frame

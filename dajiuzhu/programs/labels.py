@@ -39,6 +39,7 @@ FACT_LABELS = {
     "applicant_labour": _("labour capacity of the applicant"),
     "applicant_seriously_ill": _("the applicant is seriously ill"),
     "applicant_student": _("the applicant is in school"),
+    "applicant_able_supporters": _("legal supporters able to support the applicant"),
     "tier_dibao": _("receives the minimum living allowance"),
     "tier_tekun": _("is supported as extremely poor"),
     "tier_near_poor": _("is a near-poor household"),

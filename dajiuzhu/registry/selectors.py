@@ -11,7 +11,7 @@ from dajiuzhu.core import crypto
 from dajiuzhu.core.ids import InvalidIdNumber, normalise_id_number
 from dajiuzhu.core.scoping import get_scoped, scope
 
-from .models import Household, HouseholdFacts, MemberFacts, Person
+from .models import Household, HouseholdFacts, MemberFacts, Person, Supporter
 
 
 @dataclasses.dataclass
@@ -66,3 +66,11 @@ def person_find_by_id_number(*, actor, id_number: str) -> Person | None:
         return None
     qs = scope(Person.objects.select_related("household"), actor, perm="registry.view")
     return qs.filter(id_hash=crypto.blind_index(number)).first()
+
+
+def supporter_list(*, person: Person, on: dt.date | None = None) -> QuerySet[Supporter]:
+    """The legal supporters of a person the caller already fetched in scope; with ``on``, those current then."""
+    qs = Supporter.objects.filter(person=person).select_related("supporter_person")
+    if on is not None:
+        qs = qs.filter(recorded_on__lte=on).exclude(ended_on__lte=on)
+    return qs.order_by("id")

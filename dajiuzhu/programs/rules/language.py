@@ -42,6 +42,7 @@ APPLICANT_FACTS: dict[str, tuple[str, str]] = {
     "applicant_labour": ("int", "labour capacity of the applicant: 0 full, 1 partial, 2 none"),
     "applicant_seriously_ill": ("bool", "the applicant has a serious illness"),
     "applicant_student": ("bool", "the applicant is in school"),
+    "applicant_able_supporters": ("int", "legal supporters of the applicant able to support them"),
 }
 
 # Tiers the household holds (or, when the caller does not say, would be given by the catalogue's

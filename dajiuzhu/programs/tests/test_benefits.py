@@ -108,8 +108,12 @@ def test_tekun_is_basic_standard_plus_care_by_self_care_level(adl_failed, amount
     assert result.amount == Decimal(amount)  # 1.3 × 720 = 936 + 1000 / 600 / 80
 
 
-def test_tekun_refused_when_the_household_has_an_able_member():
-    assert not evaluate("tekun", per_capita_income="300.00", applicant_age=70, applicant_labour=2).eligible
+def test_tekun_refused_when_the_applicant_has_an_able_legal_supporter():
+    # DOMAIN.md: 特困 requires no legal supporter, or only unable ones (programs.supporters).
+    assert not evaluate("tekun", per_capita_income="300.00", applicant_age=70, applicant_labour=2,
+                        applicant_able_supporters=1).eligible
+    assert evaluate("tekun", per_capita_income="300.00", applicant_age=70, applicant_labour=2,
+                    applicant_able_supporters=0).eligible
 
 
 @pytest.mark.parametrize("ill, housing, amount", [(1, 3, "7200.00"), (1, 0, "3600.00"), (0, 0, None)])
