@@ -45,6 +45,7 @@ STANDARDS: dict[str, tuple[str, str, str, str]] = {
     "emergency_window_days": ("急难事件可申请期限（天）", "count", "90", "90"),
     "urgent_limit": ("先行救助每案上限", "yuan", "2000", "2000"),
     "urgent_paperwork_days": ("先行救助补办手续期限（工作日）", "count", "10", "10"),
+    "hearing_answer_days": ("失信告知陈述申辩期限（工作日）", "count", "5", "5"),
     "supporter_adult_age": ("赡养义务人成年年龄", "count", "18", "18"),
     "supporter_old_age": ("赡养义务人高龄（视为无能力）", "count", "70", "70"),
     "supporter_unable_grade": ("义务人残疾等级在此级别及以上视为无能力", "count", "2", "2"),
