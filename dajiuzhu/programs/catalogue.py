@@ -248,18 +248,19 @@ ITEMS: list[dict] = [
     # ---- 临时 (民政)
     dict(code="temp_emergency", name="临时救助（急难型）", category="temporary", department="civil_affairs",
          level="county", acceptance="trust_first", proxy=True,
-         eligibility=(f"per_capita_income < {NEAR_POOR_LINE} and (seriously_ill_members > 0 or housing_code == 3"
-                      " or max_adl_failed >= 4)"),
-         benefit=("std.dibao * (std.temporary_multiple if seriously_ill_members > 0 and housing_code == 3 else "
-                  "(5 if seriously_ill_members > 0 or housing_code == 3 else 3))"),
+         # DOMAIN.md: no income or asset test; graded by the event (grades and losses are standards).
+         eligibility="has_event and event_days <= std.emergency_window_days",
+         benefit=("std.dibao * (std.emergency_multiple_3 if event_house == 2 or event_deaths > 0"
+                  " or event_loss > std.emergency_loss_3 else (std.emergency_multiple_2 if event_house == 1"
+                  " or event_injured > 0 or event_loss > std.emergency_loss_2 else std.emergency_multiple_1))"),
          excludes=["temp_small"], documents=DOCS_ID + ["急难情况说明"]),
     dict(code="temp_expenditure", name="临时救助（支出型）", category="temporary", department="civil_affairs",
          level="county", acceptance="check_first",
-         eligibility=("per_capita_income * 12 < std.disposable_income"
+         # The near-poor income test; pays the rigid spending above the local share of income, up to the cap.
+         eligibility=(f"per_capita_income < {NEAR_POOR_LINE}"
                       " and annual_rigid_expense > std.rigid_share * annual_income"),
-         benefit=("std.dibao * (2 if annual_rigid_expense - std.rigid_share * annual_income < 2 * std.dibao else"
-                  " (5 if annual_rigid_expense - std.rigid_share * annual_income < 5 * std.dibao"
-                  " else std.temporary_multiple))"),
+         benefit=("min(annual_rigid_expense - std.rigid_share * annual_income,"
+                  " std.temporary_multiple * std.dibao)"),
          documents=DOCS_ID + ["支出票据"]),
     dict(code="temp_small", name="小额临时救助（乡镇先行救助）", category="temporary", department="civil_affairs",
          level="township", acceptance="trust_first", proxy=True,

@@ -15,6 +15,7 @@ from dajiuzhu.core.scoping import region_in_scope
 
 from . import rules
 from .evaluation import Evaluation, compiled, evaluate_compiled, tier_facts, uses_tiers
+from .facts import Facts
 from .models import AssistanceItem, Category, RuleVersion, Standard, Tier
 from .rules.language import TIER_FACTS
 from .selectors import item_by_code, standard_labels, standard_names, standards_for
@@ -42,7 +43,7 @@ def item_evaluate_many(*, items, facts: Mapping, on: dt.date, region_code: str) 
     resolved = [item_by_code(i) if isinstance(i, str) else i for i in items]
     standards = standards_for(on=on, region_code=region_code)
     labels = standard_labels()
-    facts = dict(facts)
+    facts = Facts(facts)  # derived facts are read only if a rule reaches them
     compiled_items = [compiled(i) for i in resolved]
     needed = set().union(*(uses_tiers(c) for c in compiled_items)) - set(facts)
     if needed:
@@ -65,7 +66,7 @@ class HouseholdEvaluator:
 
         self.catalogue = catalogue or current()
         self.on, self.region_code = on, region_code
-        self.facts = dict(facts)
+        self.facts = Facts(facts)  # derived facts are read only if a rule reaches them
         self._standards = None
         self._tier_items = None
 

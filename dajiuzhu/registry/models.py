@@ -370,3 +370,50 @@ class Supporter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_relation_display()})"
+
+
+class EventKind(models.TextChoices):
+    FIRE = "fire", _("fire")
+    TRAFFIC = "traffic", _("traffic accident")
+    ILLNESS = "illness", _("sudden serious illness")
+    DISASTER = "disaster", _("natural disaster")
+    OTHER = "other", _("other emergency")
+
+
+class HouseLoss(models.TextChoices):
+    NONE = "none", _("house not affected")
+    DAMAGED = "damaged", _("house damaged")
+    LOST = "lost", _("house lost or uninhabitable")
+
+
+HOUSE_LOSS_CODES = {HouseLoss.NONE: 0, HouseLoss.DAMAGED: 1, HouseLoss.LOST: 2}
+
+
+class HouseholdEvent(models.Model):
+    """A sudden event that struck the household (急难): a dated household fact the rules read
+    (``has_event``, ``event_days``, ``event_loss``, ``event_house``, ``event_injured``, ``event_deaths``)."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="events")
+    region_code = models.CharField(max_length=12, db_index=True)
+    kind = models.CharField(_("kind of event"), max_length=16, choices=EventKind.choices)
+    occurred_on = models.DateField(_("date of the event"))
+    place = models.CharField(_("place"), max_length=200)
+    loss = models.DecimalField(_("loss in yuan"), max_digits=14, decimal_places=2, default=0)
+    house = models.CharField(_("house"), max_length=8, choices=HouseLoss.choices, default=HouseLoss.NONE)
+    injured = models.PositiveSmallIntegerField(_("people injured (hospitalised)"), default=0)
+    deaths = models.PositiveSmallIntegerField(_("people who died"), default=0)
+    description = models.TextField(_("what happened"), blank=True)
+    case_id = models.BigIntegerField(_("application"), null=True, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        verbose_name = _("emergency event")
+        verbose_name_plural = _("emergency events")
+        constraints = [models.CheckConstraint(condition=models.Q(loss__gte=0), name="event_loss_not_negative")]
+        indexes = [models.Index(fields=["household", "occurred_on"], name="event_household_date")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_on}"

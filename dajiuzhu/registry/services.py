@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -16,9 +17,12 @@ from dajiuzhu.core.ids import mask_id_number, mask_phone
 from dajiuzhu.regions.models import Region
 
 from .models import (
+    EventKind,
     FactSource,
     Household,
+    HouseholdEvent,
     HouseholdFacts,
+    HouseLoss,
     MemberFacts,
     Membership,
     Person,
@@ -418,3 +422,51 @@ def supporter_end(*, actor, supporter: Supporter, on: dt.date, reason: str) -> S
     audit_record(actor=actor, action="supporter.end", obj=supporter.person, region_code=supporter.region_code,
                  new={"supporter": supporter.pk, "on": on, "reason": reason})
     return supporter
+
+
+# ---------------------------------------------------------------- emergencies (急难)
+
+
+@transaction.atomic
+def household_event_record(*, actor, household: Household, kind: str, occurred_on: dt.date, place: str,
+                           loss=0, house: str = HouseLoss.NONE, injured: int = 0, deaths: int = 0,
+                           description: str = "", case_id: int | None = None,
+                           for_application: bool = False) -> HouseholdEvent:
+    """Record an emergency that struck the household (fire, accident, sudden illness, disaster) as a dated fact.
+
+    Refuses (nothing written) an event in the future, a negative loss or count, an unknown kind or house
+    state, and a household the actor may not declare facts for (``for_application``: as with the facts
+    declared with an application, any township window of the county — the emergency is handled where it
+    happened)."""
+    allowed = (can_declare_facts_for_application(actor, household) if for_application
+               else can_edit_household(actor, household))
+    if not allowed:
+        raise Forbidden(_("you may not change this household"))
+    if kind not in EventKind.values:
+        raise DomainError(_("unknown value %(value)s") % {"value": kind}, field="kind")
+    if house not in HouseLoss.values:
+        raise DomainError(_("unknown value %(value)s") % {"value": house}, field="house")
+    if occurred_on > timezone.localdate():
+        raise DomainError(_("the event cannot be dated in the future"), field="occurred_on")
+    try:
+        loss = Decimal(str(loss))
+    except InvalidOperation:
+        raise DomainError(_("the loss must be an amount in yuan"), field="loss") from None
+    if loss < 0:
+        raise DomainError(_("the loss cannot be below zero"), field="loss")
+    if loss != loss.quantize(Decimal("0.01")):
+        raise DomainError(_("the loss has at most 2 decimal places"), field="loss")
+    for field, value in (("injured", injured), ("deaths", deaths)):
+        if value < 0:
+            raise DomainError(_("a number of people cannot be below zero"), field=field)
+    if not place.strip():
+        raise DomainError(_("say where it happened"), field="place")
+    event = HouseholdEvent.objects.create(
+        household=household, region_code=household.region_code, kind=kind, occurred_on=occurred_on,
+        place=place.strip(), loss=loss, house=house, injured=injured, deaths=deaths, description=description,
+        case_id=case_id, recorded_by=actor if getattr(actor, "is_authenticated", False) else None)
+    audit_record(actor=actor, action="household.event", obj=household,
+                 new={"event": event.pk, "kind": kind, "occurred_on": occurred_on, "place": event.place, "loss": loss,
+                      "house": house, "injured": injured, "deaths": deaths,
+                      **({"for": "application"} if for_application else {})})
+    return event
