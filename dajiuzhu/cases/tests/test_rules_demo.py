@@ -31,6 +31,7 @@ def test_rules_demo_shows_the_fire_and_the_capable_son():
     assert UrgentGrant.objects.get().amount == 2000
     supporter = Supporter.objects.get()
     tekun = supporter.person.household.cases.get().items.get(item__code="tekun")
-    assert tekun.item.code == "tekun" and tekun.status != "approved"
+    assert tekun.item.code == "tekun" and tekun.status == "refused"
+    assert tekun.facts_used["applicant_able_supporters"] == "1"
     demo_rules.seed(ctx)  # idempotent
     assert HouseholdEvent.objects.count() == 1
