@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -13,12 +14,21 @@ from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
 from dajiuzhu.core.context import source
-from dajiuzhu.core.errors import DomainError, ErrorCode
+from dajiuzhu.core.errors import DomainError, ErrorCode, Forbidden, NotFound
 from dajiuzhu.core.ids import refuse_id_number_in_url
 from dajiuzhu.core.net import client_address
+from dajiuzhu.core.scoping import get_scoped
 
 from . import selectors, services
-from .models import Appeal, Case, CaseItem, Channel, PublicNotice
+from .emergency import (
+    emergency_apply,
+    reserve_remaining,
+    reserve_set,
+    urgent_grant,
+    urgent_grants_awaiting,
+    urgent_paperwork_complete,
+)
+from .models import Appeal, Case, CaseItem, Channel, PublicNotice, UrgentGrant
 from .notices import objection_allowed
 from .window import NewHousehold, household_lookup, window_submit
 
@@ -412,3 +422,117 @@ def worklist(request, kind: str = "", limit: int = 200, offset: int = 0):
         qs = qs.filter(kind=kind)
     limit = max(1, min(limit, 1000))
     return list(qs[offset:offset + limit])
+
+
+# ---------------------------------------------------------------- emergencies and urgent sums (急难, 先行救助)
+
+
+class EmergencyEventIn(Schema):
+    kind: str = Field(description="fire, traffic, illness, disaster or other")
+    occurred_on: dt.date
+    place: str
+    loss: Decimal = Field(Decimal("0"), description="loss in yuan")
+    house: str = Field("none", description="none, damaged or lost")
+    injured: int = 0
+    deaths: int = 0
+    description: str = ""
+
+
+class EmergencyApplicationIn(Schema):
+    id_number: str = Field(description="a member's full ID number (in the body, never the URL)")
+    event: EmergencyEventIn
+    promise_signed: bool
+    authorisation_signed: bool
+    facts: dict[str, Any] = Field({}, description="declared facts, as for an application")
+    urgent_amount: Decimal | None = Field(None, description="an urgent sum the township pays at once (先行救助)")
+    note: str = ""
+
+
+class UrgentGrantOut(Schema):
+    id: int
+    case_id: int
+    township_code: str
+    amount: Decimal
+    granted_on: dt.date
+    paperwork_due: dt.date
+    status: str
+    explanation: str
+    completed_on: dt.date | None
+
+
+class EmergencyApplicationOut(Schema):
+    case: CaseOut
+    event_id: int
+    urgent_grant: UrgentGrantOut | None
+
+
+class UrgentGrantIn(Schema):
+    amount: Decimal
+
+
+class UrgentPaperworkIn(Schema):
+    explanation: str
+
+
+class ReserveIn(Schema):
+    township_code: str
+    year: int
+    amount: Decimal
+
+
+class ReserveOut(Schema):
+    township_code: str
+    year: int
+    amount: Decimal
+    remaining: Decimal
+
+
+@router.post("/emergencies", response={201: EmergencyApplicationOut}, operation_id="cases_emergency_apply")
+def emergency_apply_endpoint(request, payload: EmergencyApplicationIn):
+    """An emergency application (急难型临时救助): the event is recorded as a dated household fact and the application
+    decided at once by the item's grades; with ``urgent_amount`` the township pays that sum now from its reserve."""
+    if not request.auth.has_perm_code("cases.create"):
+        raise Forbidden(_("your role may not do this"))
+    household = household_lookup(actor=request.auth, id_number=payload.id_number)
+    if household is None:
+        raise NotFound(_("no household of this ID number that you may serve"))
+    with source("api"):
+        case, event, grant = emergency_apply(
+            actor=request.auth, household=household, id_number=payload.id_number, event=payload.event.dict(), promise_signed=payload.promise_signed,
+            authorisation_signed=payload.authorisation_signed, facts=payload.facts,
+            urgent_amount=payload.urgent_amount, note=payload.note)
+    return 201, {"case": case, "event_id": event.pk, "urgent_grant": grant}
+
+
+@router.post("/cases/{case_id}/urgent-grants", response={201: UrgentGrantOut}, operation_id="cases_urgent_grant")
+def urgent_grant_endpoint(request, case_id: int, payload: UrgentGrantIn):
+    """先行救助: the township that took the application pays a small sum at once from its reserve."""
+    case = selectors.case_get(actor=request.auth, pk=case_id, perm="cases.handle")
+    with source("api"):
+        return 201, urgent_grant(actor=request.auth, case=case, amount=payload.amount)
+
+
+@router.get("/urgent-grants", response=list[UrgentGrantOut], operation_id="cases_urgent_grants_awaiting")
+def urgent_grants_endpoint(request):
+    """Urgent sums awaiting their paperwork (补充说明), the earliest due first."""
+    return list(urgent_grants_awaiting(actor=request.auth)[:500])
+
+
+@router.post("/urgent-grants/{grant_id}/paperwork", response=UrgentGrantOut, operation_id="cases_urgent_paperwork")
+def urgent_paperwork_endpoint(request, grant_id: int, payload: UrgentPaperworkIn):
+    """补充说明: complete the paperwork of an urgent sum."""
+    grant = get_scoped(UrgentGrant.objects.all(), request.auth, perm="cases.view", fields=("township_code",),
+                       pk=grant_id)
+    with source("api"):
+        return urgent_paperwork_complete(actor=request.auth, grant=grant, explanation=payload.explanation)
+
+
+@router.post("/reserves", response=ReserveOut, operation_id="cases_reserve_set")
+def reserve_set_endpoint(request, payload: ReserveIn):
+    """The county sets a township's reserve for urgent sums of a year."""
+    with source("api"):
+        reserve = reserve_set(actor=request.auth, township_code=payload.township_code, year=payload.year,
+                              amount=payload.amount)
+    _r, remaining = reserve_remaining(township_code=reserve.township_code, year=reserve.year)
+    return {"township_code": reserve.township_code, "year": reserve.year, "amount": reserve.amount,
+            "remaining": remaining}

@@ -23,6 +23,7 @@ from django.utils import timezone
 from dajiuzhu.core.audit import audit_record
 from dajiuzhu.core.demo import DemoContext
 
+from . import demo_rules as rules_demo
 from .dates import add_months, month_end, next_cycle
 from .models import Case, CaseEvent, CaseItem, CaseStatus, Channel, ItemStatus, Path, Signature
 
@@ -99,6 +100,7 @@ def seed(ctx: DemoContext) -> None:
     ctx.shared["cases"] = case_ids
     ctx.log(f"cases: {len(plan):,} households approved over 12 months, {len(case_ids):,} demo cases "
             f"({len(pending_households)} check-first pending); bulk insert {bulk_seconds:.1f} s")
+    rules_demo.seed(ctx)
 
 
 def _irregular(county: str, on: dt.date) -> set[int]:

@@ -362,3 +362,55 @@ class WorklistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.household_id} {self.detail}"
+
+
+class TownshipReserve(models.Model):
+    """A township's reserve fund for urgent sums (先行救助备用金) of one year, set by the county."""
+
+    township_code = models.CharField(_("township"), max_length=12)
+    year = models.PositiveSmallIntegerField(_("year"))
+    amount = MoneyField(_("reserve"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-year", "township_code"]
+        verbose_name = _("township reserve")
+        verbose_name_plural = _("township reserves")
+        constraints = [
+            models.UniqueConstraint(fields=["township_code", "year"], name="reserve_one_per_township_year"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="reserve_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.township_code} {self.year}: {self.amount}"
+
+
+class UrgentGrant(models.Model):
+    """先行救助: a small urgent sum a township paid at once from its reserve; the paperwork (补充说明) follows
+    within the county's working days, and the case is verified like any trust-first decision."""
+
+    class Status(models.TextChoices):
+        AWAITING_PAPERWORK = "awaiting", _("awaiting the paperwork")
+        COMPLETED = "completed", _("paperwork completed")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="urgent_grants")
+    township_code = models.CharField(_("township"), max_length=12, db_index=True)
+    region_code = models.CharField(max_length=12, db_index=True)
+    amount = MoneyField(_("amount"))
+    granted_on = models.DateField(_("granted on"))
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    paperwork_due = models.DateField(_("paperwork due by"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.AWAITING_PAPERWORK)
+    explanation = models.TextField(_("supplementary explanation (补充说明)"), blank=True)
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+
+    class Meta:
+        ordering = ["-granted_on", "-id"]
+        verbose_name = _("urgent grant")
+        verbose_name_plural = _("urgent grants")
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="urgent_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.amount}"

@@ -120,3 +120,8 @@ def worklist(*, actor, job_id=None) -> QuerySet[WorklistEntry]:
     qs = WorklistEntry.objects.filter(job_id=job_id)
     return scope(qs, actor, perm="cases.view", fields=("region_code",)).select_related(
         "household", "person").order_by("township_code", "kind", "id")
+
+
+def case_applicant_id(*, case_id: int) -> int | None:
+    """The applicant of a case the caller has already fetched in scope (e.g. through its report)."""
+    return Case.objects.filter(pk=case_id).values_list("applicant_id", flat=True).first()

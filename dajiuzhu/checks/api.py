@@ -5,9 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ninja import Router, Schema
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
 
 from dajiuzhu.core import context
+from dajiuzhu.core.audit import audit_record
+from dajiuzhu.core.errors import Forbidden
+from dajiuzhu.credit.selectors import joint_party, joint_restrictions
 
 from . import selectors
 from .delivery import delivery_receive
@@ -74,6 +79,9 @@ class VerificationReportOut(Schema):
     decision: str
     dishonesty_record_id: int | None
     items: list[VerificationItemOut]
+    supporters: list[dict[str, Any]] = Field(default_factory=list, description=(
+        "the applicant's legal supporters (赡养/抚养/扶养义务人) on the report's date: name, relation, in_registry, "
+        "lives_in, age, able, per_capita_income, reasons"))
 
 
 def _delivery_out(delivery) -> DepartmentDeliveryOut:
@@ -120,4 +128,41 @@ def report_get(request, report_id: int):
         items=[VerificationItemOut(check=i.check_code, person_name=i.person_name, source=i.source, described_on=i.described_on,
                        value_found=i.value_found, value_declared=i.value_declared, difference=i.difference,
                        discrepancy=i.discrepancy, affects=i.affects) for i in report.all_lines()],
+        supporters=selectors.report_supporters(report),
     )
+
+
+# ---------------------------------------------------------------- joint restriction (联合惩戒)
+
+
+class JointRestrictionOut(Schema):
+    record_id: int
+    id_number: str = Field(description="the listed person's full ID number, so the department can match its own "
+                                       "records (sent only to a participating department, each fetch audited)")
+    name: str
+    reason: str
+    in_force: bool = Field(description="true while the restriction applies; false once lifted or expired")
+    status: str
+    start: dt.date
+    expiry: dt.date
+    ended_on: dt.date | None
+    changed_at: dt.datetime
+
+
+@router.get("/restrictions", response=list[JointRestrictionOut], operation_id="checks_joint_restrictions")
+def joint_restrictions_list(request, since: dt.datetime | None = None, limit: int = 500, offset: int = 0):
+    """The dishonesty records a participating department applies (联合惩戒), changed since ``since``: records that
+    took effect and, with ``in_force`` false, those lifted or expired since. Fetch with the time of the last
+    fetch to get the changes only. A department that does not take part is refused (403)."""
+    if not request.user.has_perm_code("checks.deliver") or joint_party(actor=request.user) is None:
+        raise Forbidden(_("your department does not take part in the joint restriction"))
+    limit = max(1, min(limit, 2000))
+    today = timezone.localdate()
+    rows = list(joint_restrictions(actor=request.user, since=since)[offset:offset + limit])
+    audit_record(actor=request.user, action="credit.joint_restrictions.fetch", object_type="credit.dishonestyrecord",
+                 region_code=request.user.region_id, new={"since": since, "count": len(rows),
+                                                          "records": [r.pk for r in rows][:1000]})
+    return [JointRestrictionOut(record_id=r.pk, id_number=r.person.id_number, name=r.person.name,
+                                reason=r.get_reason_display(), in_force=r.is_in_force(today), status=r.status,
+                                start=r.start, expiry=r.expiry, ended_on=r.ended_on, changed_at=r.updated_at)
+            for r in rows]

@@ -11,7 +11,10 @@ import datetime as dt
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from dajiuzhu.cases.selectors import case_applicant_id
 from dajiuzhu.core.scoping import get_scoped, scope
+from dajiuzhu.programs.supporters import capacities
+from dajiuzhu.registry.models import Person
 
 from .compare import window_days
 from .datatypes import LASTING_TYPES
@@ -100,3 +103,13 @@ def department_values(*, on: dt.date, region_prefix: str = "", data_types=None) 
         qs = qs.filter(data_type__in=list(data_types))
     newer = qs.filter(person_id=OuterRef("person_id"), data_type=OuterRef("data_type"), as_of__gt=OuterRef("as_of"))
     return qs.exclude(Exists(newer)).order_by("person_id", "data_type")
+
+
+def report_supporters(report: VerificationReport) -> list[dict]:
+    """The applicant's legal supporters and whether each is able, on the report's date (programs.supporters):
+    the case's applicant, or the head of household for a review without a case."""
+    person_id = (case_applicant_id(case_id=report.case_id) if report.case_id else None) or report.household.head_id
+    person = Person.objects.select_related("household").filter(pk=person_id).first()
+    if person is None:
+        return []
+    return [c.as_dict() for c in capacities(person, on=report.as_of)]

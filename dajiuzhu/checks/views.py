@@ -97,6 +97,7 @@ def report_detail(request, pk: int):
     can_decide = (report.status == ReportStatus.AWAITING_DECISION and request.user.has_perm_code("cases.approve"))
     return render(request, "checks/report.html", {
         "report": report, "items": report.all_lines(), "form": DecisionForm() if can_decide else None,
+        "supporters": selectors.report_supporters(report),
     })
 
 

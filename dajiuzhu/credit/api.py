@@ -30,6 +30,12 @@ class DishonestyRecordOut(Schema):
     start: dt.date
     expiry: dt.date
     status: str
+    proposed_on: dt.date | None
+    answer_due: dt.date | None
+    answered_on: dt.date | None
+    answer: str
+    considered_on: dt.date | None
+    consideration: str
 
 
 class CreditAppealIn(Schema):
@@ -48,7 +54,9 @@ def _out(record) -> DishonestyRecordOut:
                      household_id=record.household_id, region_code=record.region_code, reason=record.reason,
                      source=record.source, source_reference=record.source_reference,
                      evidence_report_id=record.evidence_report_id, case_id=record.case_id, start=record.start,
-                     expiry=record.expiry, status=record.status)
+                     expiry=record.expiry, status=record.status, proposed_on=record.proposed_on,
+                     answer_due=record.answer_due, answered_on=record.answered_on, answer=record.answer,
+                     considered_on=record.considered_on, consideration=record.consideration)
 
 
 class CreditSearchIn(Schema):
@@ -90,6 +98,36 @@ def record_appeal(request, record_id: int, payload: CreditAppealIn):
     with context.source("api"):
         appeal = services.appeal_file(actor=request.user, record=record, grounds=payload.grounds)
     return 201, CreditAppealOut(id=appeal.pk, record_id=record.pk, filed_on=appeal.filed_on, status=appeal.status)
+
+
+class CreditAnswerIn(Schema):
+    answer: str
+    answered_on: dt.date | None = None
+
+
+class CreditDecisionIn(Schema):
+    list_person: bool = Field(description="true: the listing takes effect today; false: the proposal is withdrawn")
+    consideration: str = Field("", description="how the family's answer was considered (required after an answer)")
+
+
+@router.post("/records/{record_id}/answer", response=DishonestyRecordOut, operation_id="credit_record_answer")
+def record_answer(request, record_id: int, payload: CreditAnswerIn):
+    """陈述申辩: the family's statement on a proposed listing, recorded by a worker of their region."""
+    record = selectors.record_get(actor=request.user, pk=record_id)
+    with context.source("api"):
+        record = services.dishonesty_record_answer(actor=request.user, record=record, answer=payload.answer,
+                                                   answered_on=payload.answered_on)
+    return _out(record)
+
+
+@router.post("/records/{record_id}/decision", response=DishonestyRecordOut, operation_id="credit_record_decide")
+def record_decide(request, record_id: int, payload: CreditDecisionIn):
+    """After the hearing: the listing takes effect, or is withdrawn. Refused (409) during the answer period."""
+    record = selectors.record_get(actor=request.user, pk=record_id)
+    with context.source("api"):
+        record = services.dishonesty_record_decide(actor=request.user, record=record, list_person=payload.list_person,
+                                                   consideration=payload.consideration)
+    return _out(record)
 
 
 __all__ = ["router", "PermissionDenied"]

@@ -7,8 +7,10 @@ from .services import LiftReason
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Name, ID number or reference"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("any"))] + [("active", _("active")), ("lifted", _("lifted early")),
-                                                           ("expired", _("expired"))])
+                               choices=[("", _("any"))] + [("proposed", _("proposed: the family is heard first")),
+                                                           ("active", _("active")), ("lifted", _("lifted early")),
+                                                           ("expired", _("expired")),
+                                                           ("withdrawn", _("withdrawn after the hearing"))])
 
 
 class AppealForm(forms.Form):
@@ -26,3 +28,16 @@ class LiftForm(forms.Form):
                                                     (LiftReason.APPEAL, _("appeal")),
                                                     (LiftReason.OTHER, _("other"))])
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("The family's statement"), widget=forms.Textarea(attrs={"rows": 3}))
+    answered_on = forms.DateField(label=_("Given on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class HearingDecisionForm(forms.Form):
+    list_person = forms.TypedChoiceField(label=_("Decision"), coerce=lambda v: v == "1",
+                                         choices=[("1", _("the listing takes effect")),
+                                                  ("0", _("withdraw the intended listing"))])
+    consideration = forms.CharField(label=_("How the statement was considered"), required=False,
+                                    widget=forms.Textarea(attrs={"rows": 2}))

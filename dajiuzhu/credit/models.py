@@ -29,9 +29,21 @@ class RecordReason(models.TextChoices):
 
 
 class RecordStatus(models.TextChoices):
+    PROPOSED = "proposed", _("proposed: the family is heard first")
     ACTIVE = "active", _("active")
+    WITHDRAWN = "withdrawn", _("withdrawn after the hearing")
     LIFTED = "lifted", _("lifted early")
     EXPIRED = "expired", _("expired")
+
+
+# The allowed transitions of a record (告知与申辩 first, then listing, then its end); services only.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    RecordStatus.PROPOSED: frozenset({RecordStatus.ACTIVE, RecordStatus.WITHDRAWN}),
+    RecordStatus.ACTIVE: frozenset({RecordStatus.LIFTED, RecordStatus.EXPIRED}),
+    RecordStatus.WITHDRAWN: frozenset(),
+    RecordStatus.LIFTED: frozenset(),
+    RecordStatus.EXPIRED: frozenset(),
+}
 
 
 class DishonestyRecord(models.Model):
@@ -56,6 +68,15 @@ class DishonestyRecord(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=RecordStatus.choices, default=RecordStatus.ACTIVE)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     end_reason = models.CharField(_("reason for ending"), max_length=200, blank=True)
+    # The hearing (告知与申辩): notice of the intended listing, the family's answer, its consideration.
+    proposed_on = models.DateField(_("notice of intended listing issued on"), null=True, blank=True)
+    answer_due = models.DateField(_("answer due by"), null=True, blank=True)
+    answer = models.TextField(_("the family's statement (陈述申辩)"), blank=True)
+    answered_on = models.DateField(_("answered on"), null=True, blank=True)
+    consideration = models.TextField(_("consideration of the answer"), blank=True)
+    considered_on = models.DateField(_("considered on"), null=True, blank=True)
+    intended_months = models.PositiveSmallIntegerField(_("intended listing, months"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
@@ -114,6 +135,8 @@ class Appeal(models.Model):
 
 
 class NoticeKind(models.TextChoices):
+    HEARING = "hearing", _("notice of intended listing (告知书)")
+    WITHDRAWN = "withdrawn", _("notice of withdrawal")
     LISTED = "listed", _("notice of listing")
     LIFTED = "lifted", _("notice of lifting")
     APPEAL_REJECTED = "appeal_rejected", _("appeal decision")
@@ -151,3 +174,21 @@ class ReviewStreak(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id}: {self.consistent_cycles}"
+
+
+class JointParty(models.Model):
+    """A department that takes part in the joint restriction (联合惩戒): it fetches the records in force
+    through the department data channel and applies its own restriction (what it restricts is recorded)."""
+
+    department = models.OneToOneField("accounts.Department", on_delete=models.CASCADE, related_name="joint_party",
+                                      verbose_name=_("department"))
+    restricts = models.CharField(_("what the department restricts"), max_length=200)
+    since = models.DateField(_("takes part since"))
+
+    class Meta:
+        ordering = ["department__code"]
+        verbose_name = _("joint-restriction department")
+        verbose_name_plural = _("joint-restriction departments")
+
+    def __str__(self) -> str:
+        return f"{self.department}: {self.restricts}"

@@ -13,7 +13,7 @@ from dajiuzhu.core.ids import normalise_id_number
 from dajiuzhu.core.scoping import get_scoped, scope
 
 from . import conf
-from .models import DishonestyRecord, RecordStatus, ReviewStreak
+from .models import DishonestyRecord, JointParty, RecordStatus, ReviewStreak
 
 
 def _in_force(on: dt.date) -> Q:
@@ -99,3 +99,27 @@ def record_get(*, actor, pk: int) -> DishonestyRecord:
     """404 outside the actor's jurisdiction."""
     return get_scoped(DishonestyRecord.objects.select_related("person", "household"), actor, perm="credit.view",
                       pk=pk)
+
+
+LISTED_STATUSES = (RecordStatus.ACTIVE, RecordStatus.LIFTED, RecordStatus.EXPIRED)
+
+
+def joint_party(*, actor) -> JointParty | None:
+    """The joint-restriction participation of the actor's department (None: it does not take part)."""
+    department_id = getattr(actor, "department_id", None)
+    if department_id is None:
+        return None
+    return JointParty.objects.filter(department_id=department_id).select_related("department").first()
+
+
+def joint_restrictions(*, actor, since: dt.datetime | None = None) -> QuerySet[DishonestyRecord]:
+    """联合惩戒 through the department data channel: the records a participating department applies — those
+    that took effect (in force, lifted or expired; never a proposal still being heard or one withdrawn) —
+    changed since ``since`` (all when None), in the department's region, oldest change first."""
+    if joint_party(actor=actor) is None:
+        return DishonestyRecord.objects.none()
+    qs = scope(DishonestyRecord.objects.select_related("person"), actor, perm="checks.deliver")
+    qs = qs.filter(status__in=LISTED_STATUSES)
+    if since is not None:
+        qs = qs.filter(updated_at__gte=since)
+    return qs.order_by("updated_at", "id")

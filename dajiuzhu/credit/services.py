@@ -13,9 +13,12 @@ from django.utils.translation import gettext as _
 from dajiuzhu.core.audit import audit_record
 from dajiuzhu.core.errors import Conflict, DomainError, Forbidden, InvalidTransition
 from dajiuzhu.core.scoping import region_in_scope
+from dajiuzhu.core.workdays import add_working_days
 
 from . import conf
+from .hooks import record_ended, record_in_force
 from .models import (
+    TRANSITIONS,
     Appeal,
     AppealStatus,
     CreditNotice,
@@ -56,6 +59,36 @@ def _notice(record: DishonestyRecord, kind: str, on: dt.date, text: str) -> Cred
     return CreditNotice.objects.create(record=record, kind=kind, issued_on=on, text=text)
 
 
+def _move(record: DishonestyRecord, to: str) -> None:
+    """The allowed-transitions table, checked by every service that changes a record's status."""
+    if to not in TRANSITIONS[record.status]:
+        raise InvalidTransition(_("a record that is %(now)s cannot become %(to)s") % {
+            "now": record.get_status_display(), "to": RecordStatus(to).label})
+    record.status = to
+
+
+def _send_on_commit(signal, record: DishonestyRecord) -> None:
+    transaction.on_commit(lambda: signal.send(sender=DishonestyRecord, record=record))
+
+
+def hearing_text(record: DishonestyRecord) -> str:
+    """告知书: the facts, the evidence, the intended listing and the time to answer."""
+    evidence = []
+    if record.evidence_report_id:
+        evidence.append(_("verification report no. %(id)s") % {"id": record.evidence_report_id})
+    if record.source_reference:
+        evidence.append(_("case %(ref)s") % {"ref": record.source_reference})
+    return _(
+        "%(name)s (%(id)s): the county assistance centre intends to enter you on the dishonesty list of the social "
+        "assistance of this county for the reason \"%(reason)s\", for %(months)s months. The facts: %(facts)s. The "
+        "evidence: %(evidence)s. You may state your case and defend yourself (陈述申辩) in writing or in person at "
+        "your township window until %(due)s; your answer will be considered before any decision. Without an "
+        "answer by then, the listing may take effect."
+    ) % {"name": record.person.name, "id": record.person.id_masked, "reason": record.get_reason_display(),
+         "months": record.intended_months, "facts": record.details or record.get_reason_display(),
+         "evidence": "；".join(evidence) or _("the records of the case"), "due": record.answer_due}
+
+
 def listing_text(record: DishonestyRecord) -> str:
     return _(
         "%(name)s (%(id)s): you have been entered on the dishonesty list of the social assistance of this county "
@@ -87,8 +120,15 @@ def dishonesty_record_create(
     department_record_id: int | None = None,
     start: dt.date | None = None,
     months: int | None = None,
+    hearing: bool | None = None,
 ) -> DishonestyRecord:
-    """失信记录: list a person (with the notice that tells them). Refused without a reason in words."""
+    """失信记录: list a person (with the notice that tells them). Refused without a reason in words.
+
+    ``hearing`` (default: for a record of an assistance case): the record is only *proposed*; the family
+    gets a notice of the intended listing (告知书) and the county's answer period (working days) to state
+    their case, and the record takes effect only through ``dishonesty_record_decide`` after the answer
+    is considered or the period has passed. A department's list (a court's 失信被执行人) was heard by
+    that authority and takes effect at once."""
     region_code = person.region_code or (person.household.region_code if person.household_id else "")
     if source == RecordSource.DEPARTMENT_LIST:
         allowed = _may_manage(actor, region_code) or (actor is not None and actor.has_perm_code("checks.deliver"))
@@ -102,21 +142,114 @@ def dishonesty_record_create(
         raise DomainError(_("unknown source %(source)s") % {"source": source}, field="source")
     if source == RecordSource.CASE and not details.strip():
         raise DomainError(_("say in words why the declaration was dishonest"), field="details")
+    hearing = source == RecordSource.CASE if hearing is None else hearing
     start = start or timezone.localdate()
-    expiry = add_months(start, months or conf.record_months())
+    months = months or conf.record_months()
+    expiry = add_months(start, months)
     record = DishonestyRecord(
         person=person, household_id=person.household_id, region_code=region_code, reason=reason, details=details,
         source=source, source_reference=source_reference, case_id=case_id, case_item_id=case_item_id,
         evidence_report_id=evidence_report_id, department_record_id=department_record_id, start=start,
         expiry=expiry, created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        intended_months=months,
     )
+    if hearing:
+        if DishonestyRecord.objects.filter(person=person, source=source, source_reference=source_reference,
+                                           status=RecordStatus.PROPOSED).exclude(source_reference="").exists():
+            raise Conflict(_("a listing of this person for the same reference is already proposed"))
+        record.status = RecordStatus.PROPOSED
+        record.proposed_on = start
+        record.answer_due = add_working_days(start, conf.hearing_answer_days(on=start, region_code=region_code))
     try:
         with transaction.atomic():
             record.save()
     except IntegrityError:
         raise Conflict(_("this person is already listed for the same reference")) from None
+    if hearing:
+        _notice(record, NoticeKind.HEARING, start, hearing_text(record))
+        audit_record(actor=actor, action="credit.record_propose", obj=record,
+                     new={**_snapshot(record), "answer_due": record.answer_due})
+        return record
     _notice(record, NoticeKind.LISTED, start, listing_text(record))
     audit_record(actor=actor, action="credit.record_create", obj=record, new=_snapshot(record))
+    _send_on_commit(record_in_force, record)
+    return record
+
+
+@audited_refusal("credit.record_answer", describe=lambda **kw: _describe_record(**kw))
+def dishonesty_record_answer(*, actor, record: DishonestyRecord, answer: str,
+                             answered_on: dt.date | None = None) -> DishonestyRecord:
+    """陈述申辩: record the family's statement on a proposed listing (given at a window, in writing or in person)."""
+    if not (_may_manage(actor, record.region_code) or region_in_scope(actor, record.region_code, perm="cases.handle")):
+        raise Forbidden(_("you may not record answers for this record"))
+    record = DishonestyRecord.objects.select_for_update().select_related("person").get(pk=record.pk)
+    if record.status != RecordStatus.PROPOSED:
+        raise InvalidTransition(_("only a proposed listing can be answered"))
+    if not answer.strip():
+        raise DomainError(_("write the family's statement"), field="answer")
+    today = timezone.localdate()
+    answered_on = answered_on or today
+    if answered_on > today:
+        raise DomainError(_("an answer cannot be dated in the future"), field="answered_on")
+    if answered_on < record.proposed_on:
+        raise DomainError(_("an answer cannot be dated before the notice (%(on)s)") % {"on": record.proposed_on},
+                          field="answered_on")
+    record.answer, record.answered_on = answer.strip(), answered_on
+    record.save(update_fields=["answer", "answered_on", "updated_at"])
+    audit_record(actor=actor, action="credit.record_answer", obj=record,
+                 new={"answered_on": answered_on, "answer": record.answer, "late": answered_on > record.answer_due})
+    return record
+
+
+@audited_refusal("credit.record_decide", describe=lambda **kw: _describe_record(**kw))
+def dishonesty_record_decide(*, actor, record: DishonestyRecord, list_person: bool, consideration: str = "",
+                             on: dt.date | None = None) -> DishonestyRecord:
+    """After the hearing: list the person (the record takes effect on ``on``, today by default) or withdraw
+    the proposal.
+
+    Allowed only once the answer was given (then the consideration of it is required) or the answer
+    period has passed; before that it is refused, naming the last day of the period. ``on`` may be an
+    earlier day (a decision entered late, a history taken over) but never before the period allowed it
+    nor in the future."""
+    if not region_in_scope(actor, record.region_code, perm="credit.manage") and not region_in_scope(
+            actor, record.region_code, perm="cases.approve"):
+        raise Forbidden(_("you may not decide this record"))
+    record = DishonestyRecord.objects.select_for_update().select_related("person").get(pk=record.pk)
+    if record.status != RecordStatus.PROPOSED:
+        raise InvalidTransition(_("only a proposed listing can be decided"))
+    today = timezone.localdate()
+    on = on or today
+    if on > today:
+        raise DomainError(_("a decision cannot be dated in the future"), field="on")
+    if record.answered_on is None and on <= record.answer_due:
+        raise InvalidTransition(_("the family may answer until %(due)s; the listing cannot take effect before the "
+                                  "answer is considered or that day has passed") % {"due": record.answer_due})
+    if record.answered_on is not None and on < record.answered_on:
+        raise DomainError(_("a decision cannot be dated before the answer (%(on)s)") % {"on": record.answered_on},
+                          field="on")
+    if record.answered_on is not None and not consideration.strip():
+        raise DomainError(_("say how the family's answer was considered"), field="consideration")
+    before = _snapshot(record)
+    record.consideration = consideration.strip()
+    record.considered_on = on
+    if list_person:
+        _move(record, RecordStatus.ACTIVE)
+        record.start = on
+        record.expiry = add_months(on, record.intended_months or conf.record_months())
+        record.save()
+        _notice(record, NoticeKind.LISTED, on, listing_text(record))
+        _send_on_commit(record_in_force, record)
+    else:
+        if not record.consideration:
+            raise DomainError(_("give the reason for withdrawing the listing"), field="consideration")
+        _move(record, RecordStatus.WITHDRAWN)
+        record.ended_on, record.end_reason = on, record.consideration[:200]
+        record.save()
+        _notice(record, NoticeKind.WITHDRAWN, on,
+                _("%(name)s: after hearing you, the intended listing is withdrawn. Reason: %(r)s")
+                % {"name": record.person.name, "r": record.consideration})
+    audit_record(actor=actor, action="credit.record_decide", obj=record, old=before,
+                 new={**_snapshot(record), "consideration": record.consideration})
     return record
 
 
@@ -183,8 +316,10 @@ class LiftReason:
 
 
 def _end(record: DishonestyRecord, *, status: str, on: dt.date, reason: str) -> None:
-    record.status, record.ended_on, record.end_reason = status, on, reason[:200]
-    record.save(update_fields=["status", "ended_on", "end_reason"])
+    _move(record, status)
+    record.ended_on, record.end_reason = on, reason[:200]
+    record.save(update_fields=["status", "ended_on", "end_reason", "updated_at"])
+    _send_on_commit(record_ended, record)
 
 
 @audited_refusal("credit.record_lift", describe=_describe_record)
@@ -254,3 +389,11 @@ def review_outcomes_record(*, consistent: Iterable[int] = (), inconsistent: Iter
         for streak in streaks:
             streak.last_report_id = report_ids[streak.household_id]
         ReviewStreak.objects.bulk_update(streaks, ["last_report_id"], batch_size=2000)
+
+
+def dishonesty_record_list_after_hearing(*, actor, person, start: dt.date, **kwargs) -> DishonestyRecord:
+    """Propose a case record dated ``start`` and, its answer period having passed unanswered, let it take
+    effect the day after the period (for histories taken over from an earlier system, the demo and tests)."""
+    record = dishonesty_record_create(actor=actor, person=person, start=start, hearing=True, **kwargs)
+    return dishonesty_record_decide(actor=actor, record=record, list_person=True,
+                                    on=record.answer_due + dt.timedelta(days=1))

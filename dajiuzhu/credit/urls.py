@@ -11,4 +11,6 @@ urlpatterns = [
     path("<int:pk>/appeal/", views.appeal_file, name="appeal"),
     path("<int:pk>/appeals/<int:appeal_pk>/decide/", views.appeal_decide, name="appeal_decide"),
     path("<int:pk>/lift/", views.record_lift, name="lift"),
+    path("<int:pk>/answer/", views.record_answer, name="answer"),
+    path("<int:pk>/decide/", views.record_decide, name="decide"),
 ]

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,7 +16,7 @@ from dajiuzhu.core.ids import looks_like_id_number
 from dajiuzhu.core.views import require_perm, run_service
 
 from . import selectors, services
-from .forms import AppealDecisionForm, AppealForm, LiftForm, SearchForm
+from .forms import AnswerForm, AppealDecisionForm, AppealForm, HearingDecisionForm, LiftForm, SearchForm
 from .models import Appeal, AppealStatus
 
 
@@ -58,7 +59,33 @@ def record_detail(request, pk: int):
         "can_manage": request.user.has_perm_code("credit.manage"),
         "can_file": request.user.has_perm_code("credit.manage") or request.user.has_perm_code("cases.handle"),
         "appeal_form": AppealForm(), "decision_form": AppealDecisionForm(), "lift_form": LiftForm(),
+        "answer_form": AnswerForm(), "hearing_form": HearingDecisionForm(),
+        "answer_period_over": record.answer_due is not None and timezone.localdate() > record.answer_due,
     })
+
+
+@login_required
+@require_POST
+def record_answer(request, pk: int):
+    record = selectors.record_get(actor=request.user, pk=pk)
+    form = AnswerForm(request.POST)
+    if form.is_valid() and run_service(request, services.dishonesty_record_answer, record=record,
+                                       answer=form.cleaned_data["answer"],
+                                       answered_on=form.cleaned_data["answered_on"]):
+        messages.success(request, _msg("answer recorded"))
+    return redirect("credit:detail", pk=record.pk)
+
+
+@login_required
+@require_POST
+def record_decide(request, pk: int):
+    record = selectors.record_get(actor=request.user, pk=pk)
+    form = HearingDecisionForm(request.POST)
+    if form.is_valid() and run_service(request, services.dishonesty_record_decide, record=record,
+                                       list_person=form.cleaned_data["list_person"],
+                                       consideration=form.cleaned_data["consideration"]):
+        messages.success(request, _msg("hearing decided"))
+    return redirect("credit:detail", pk=record.pk)
 
 
 @login_required
@@ -105,4 +132,5 @@ def _msg(key: str) -> str:
     from django.utils.translation import gettext as _
 
     return {"appeal recorded": _("The appeal was recorded."), "appeal decided": _("The appeal was decided."),
-            "record lifted": _("The record was lifted.")}[key]
+            "record lifted": _("The record was lifted."), "answer recorded": _("The statement was recorded."),
+            "hearing decided": _("The decision after the hearing was recorded.")}[key]

@@ -5,22 +5,25 @@ over ``registry.facts.household_frame``); a household may be in several tiers:
 
 - 低保 ``dibao`` / 特困 ``tekun``: an approved benefit in force whose item confers the tier
   (``cases.selectors.active_benefits``, ``item__tier``). Without the cases app these tiers are empty.
-- 低保边缘 ``near_poor``: not 低保/特困; per-capita income < 1.5 × the 低保 standard; assets within
-  the limits (per-capita financial assets ≤ 24 months of the standard, no vehicle other than one
-  used for a disability, no house beyond the one lived in).
-- 刚性支出困难 ``rigid``: not 低保/特困; 12-month rigid spending > the local share (70 %) of the
-  household's 12-month income, and per-capita income < last year's per-capita disposable income.
-  An entry is valid 12 months (``valid_until``): then it is closed and, if the rule still
-  holds, opened again (a fresh determination).
+- 低保边缘 ``near_poor``: not 低保/特困; per-capita income < ``near_poor_factor`` × the 低保
+  standard; assets within the limits (per-capita financial assets ≤ ``asset_months`` months of the
+  standard, no vehicle other than one used for a disability, no house beyond the one lived in).
+- 刚性支出困难 ``rigid``: not 低保/特困; 12-month rigid spending > the local share
+  (``rigid_share``) of the household's 12-month income, and per-capita income < last year's
+  per-capita disposable income. An entry is valid ``rigid_valid_months`` (``valid_until``): then it
+  is closed and, if the rule still holds, opened again (a fresh determination).
 - Rural monitoring targets (农村防止返贫监测对象; rural households only, not 低保/特困):
-  - 脱贫不稳定户 ``unstable_escaped``: the household left 低保 or 特困 in the last 5 years (the
-    transition period) and its per-capita income is under 1.5 × the monitoring line (7,000 yuan
-    per person per year → 10,500);
-  - 边缘易致贫户 ``edge_at_risk``: never left 低保/特困 in those 5 years, per-capita income under
-    1.5 × the monitoring line;
+  - 脱贫不稳定户 ``unstable_escaped``: the household left 低保 or 特困 within the transition period
+    (``former_years``) and its yearly per-capita income is under the monitoring line itself
+    (``monitoring_line``, 7,000 yuan per person per year in the demo county);
+  - 边缘易致贫户 ``edge_at_risk``: did not leave 低保/特困 in that period, per-capita income under
+    the monitoring line;
   - 突发严重困难户 ``sudden_hardship``: 12-month rigid spending at or over the whole 12-month
-    income, or the household income fell by more than half against a year before.
-- 近期退出 ``recent_leaver``: left 低保 or 特困 in the last 12 months and is not back in either.
+    income, or the household income fell by more than ``sudden_income_fall`` against a year before.
+- 近期退出 ``recent_leaver``: left 低保 or 特困 in the last ``recent_leaver_months`` and is not back.
+
+Every amount, factor and period above is a dated standard of the household's county and area
+(``indices.standards``, read from ``programs`` standards): none is written in this module.
 
 Each change is a ``RosterEvent`` (enter/leave, dated the reference date); re-running for the
 same date changes nothing.
@@ -42,24 +45,18 @@ from .bulk import Same, insert_columns, lock_region
 from .models import RosterEntry, RosterEvent, Tier
 from .standards import standards_for
 
-RULES = {
-    "asset_months": 24,
-    "rigid_valid_months": 12,
-    "monitoring_factor": 1.5,
-    "sudden_income_fall": 0.5,
-    "former_years": 5,
-    "recent_leaver_months": 12,
-}
+MONTHS_PER_YEAR = 12
 
 TIER_REASONS = {
     Tier.DIBAO: _("approved 低保 benefit in force"),
     Tier.TEKUN: _("approved 特困 support in force"),
-    Tier.NEAR_POOR: _("per-capita income under 1.5 × the 低保 standard, assets within limits"),
+    Tier.NEAR_POOR: _("per-capita income under the near-poor line (a multiple of the 低保 standard), assets within "
+                      "limits"),
     Tier.RIGID: _("rigid spending over the local share of income"),
-    Tier.UNSTABLE_ESCAPED: _("left 低保/特困 in the last 5 years, income under 1.5 × the monitoring line"),
-    Tier.EDGE_AT_RISK: _("income under 1.5 × the monitoring line"),
-    Tier.SUDDEN_HARDSHIP: _("rigid spending at or over income, or income halved in a year"),
-    Tier.RECENT_LEAVER: _("left 低保/特困 in the last 12 months"),
+    Tier.UNSTABLE_ESCAPED: _("left 低保/特困 within the transition period, income under the monitoring line"),
+    Tier.EDGE_AT_RISK: _("income under the monitoring line"),
+    Tier.SUDDEN_HARDSHIP: _("rigid spending at or over income, or a sharp fall of income within a year"),
+    Tier.RECENT_LEAVER: _("left 低保/特困 recently"),
 }
 
 
@@ -99,6 +96,19 @@ def _left_since(region_prefix: str, since: dt.date, until: dt.date) -> set[int]:
                                    kind=RosterEvent.Kind.LEAVE, on__gt=since, on__lte=until)
         .values_list("household_id", flat=True)
     )
+
+
+def _left_within(frame: FactFrame, months: np.ndarray, region_prefix: str, on: dt.date) -> set[int]:
+    """Households of ``frame`` that left 低保/特困 within their own county's ``months`` before ``on``
+    (the period is a standard, so it may differ between counties and areas)."""
+    out: set[int] = set()
+    ids = frame.household_ids
+    for value in sorted(set(np.asarray(months).astype(np.int64).tolist())):
+        left = _left_since(region_prefix, add_months(on, -value), on)
+        if left:
+            chosen = ids[np.asarray(months).astype(np.int64) == value]
+            out |= left & set(chosen.tolist())
+    return out
 
 
 def money_on(*, on: dt.date, region_prefix: str) -> dict[str, np.ndarray]:
@@ -164,17 +174,19 @@ def tier_masks(frame: FactFrame, *, year_before: dict[str, np.ndarray], benefits
     assisted = dibao | tekun
     pc = c["per_capita_income"]
     income = np.maximum(c["annual_income"], 0)
-    assets_ok = ((c["per_capita_financial_assets"] <= RULES["asset_months"] * std.dibao)
+    assets_ok = ((c["per_capita_financial_assets"] <= std.asset_months * std.dibao)
                  & (c["vehicles_non_disability"] == 0) & (c["extra_houses"] == 0))
     near_poor = has & ~assisted & (pc < std.near_poor_factor * std.dibao) & assets_ok
-    rigid = has & ~assisted & (c["annual_rigid_expense"] > std.rigid_share * income) & (pc * 12 < std.disposable_income)
-    under_line = pc * 12 < RULES["monitoring_factor"] * std.monitoring_line
+    rigid = has & ~assisted & (c["annual_rigid_expense"] > std.rigid_share * income) & (
+        pc * MONTHS_PER_YEAR < std.disposable_income)
+    # DOMAIN.md: the monitoring line (yuan per person per year) is itself the threshold.
+    under_line = pc * MONTHS_PER_YEAR < std.monitoring_line
     was_poor = np.isin(ids, _id_array(former))
     unstable = rural & has & ~assisted & was_poor & under_line
     edge = rural & has & ~assisted & ~was_poor & under_line
     previous_income, found = _align(ids, year_before["ids"], year_before["monthly_income"])
     fell = found & (previous_income > 0) & (
-        c["monthly_income"] < (1 - RULES["sudden_income_fall"]) * previous_income)
+        c["monthly_income"] < (1 - std.sudden_income_fall) * previous_income)
     sudden = rural & has & ~assisted & (((c["annual_rigid_expense"] >= income) & (c["annual_rigid_expense"] > 0)) | fell)
     leaver = np.isin(ids, _id_array(left_recently)) & ~assisted
     return {Tier.DIBAO: dibao, Tier.TEKUN: tekun, Tier.NEAR_POOR: near_poor, Tier.RIGID: rigid,
@@ -214,7 +226,8 @@ def _close(pks: np.ndarray, on: dt.date) -> None:
         RosterEntry.objects.filter(pk__in=ids[start:start + 5000]).update(until=on)
 
 
-def _apply(tier: str, qualifying: np.ndarray, frame: FactFrame, on: dt.date, open_entries: dict, counts: dict) -> None:
+def _apply(tier: str, qualifying: np.ndarray, frame: FactFrame, on: dt.date, open_entries: dict, counts: dict,
+           valid_months: np.ndarray | None = None) -> None:
     """Close the entries of ``tier`` that no longer qualify (or expired), open the new ones, date both.
 
     Set operations on sorted id arrays (numpy); the writes are one UPDATE and two bulk inserts."""
@@ -227,13 +240,16 @@ def _apply(tier: str, qualifying: np.ndarray, frame: FactFrame, on: dt.date, ope
     opening_ids = wanted[~np.isin(wanted, current.household_ids)
                          | np.isin(wanted, current.household_ids[current.expired])]
     _close(current.pks[closing], on)
-    valid_months = RULES["rigid_valid_months"] if tier == Tier.RIGID else None
-    valid_until = add_months(on, valid_months) if valid_months else None
+    if valid_months is not None:  # each household's own county standard (``rigid_valid_months``)
+        months, _found = _align(opening_ids, frame.household_ids, np.asarray(valid_months).astype(np.int64))
+        valid_until: object = [add_months(on, int(m)) for m in months.tolist()]
+    else:
+        valid_until = Same(None)
     opening_regions = _regions(frame, opening_ids)
     insert_columns(
         RosterEntry,
         {"household_id": opening_ids, "region_code": opening_regions, "tier": Same(str(tier)), "since": Same(on),
-         "valid_until": Same(valid_until), "reason": Same({"rule": tier})},
+         "valid_until": valid_until, "reason": Same({"rule": tier})},
         len(opening_ids), conflicts_possible=False)
     renewed = (still_wanted & current.expired)[closing]
     insert_columns(
@@ -274,7 +290,7 @@ def roster_compute(*, on: dt.date, region_prefix: str = "", actor=None, frame: F
     frame = frame if frame is not None else household_frame(on=on, region_prefix=region_prefix)
     if not len(frame):
         return {}
-    year_before = money_on(on=add_months(on, -12), region_prefix=region_prefix)
+    year_before = money_on(on=add_months(on, -MONTHS_PER_YEAR), region_prefix=region_prefix)
     benefits = benefit_tiers(on=on, region_prefix=region_prefix)
     open_entries = _open_entries(region_prefix, on)
     counts: dict[str, dict] = {}
@@ -283,12 +299,13 @@ def roster_compute(*, on: dt.date, region_prefix: str = "", actor=None, frame: F
     masks = tier_masks(frame, year_before=year_before, benefits=benefits, former=set(), left_recently=set(), std=std)
     for tier in (Tier.DIBAO, Tier.TEKUN):
         _apply(tier, masks[tier], frame, on, open_entries, counts)
-    former = _left_since(region_prefix, add_months(on, -12 * RULES["former_years"]), on)
-    recent = _left_since(region_prefix, add_months(on, -RULES["recent_leaver_months"]), on)
+    former = _left_within(frame, std.former_years * MONTHS_PER_YEAR, region_prefix, on)
+    recent = _left_within(frame, std.recent_leaver_months, region_prefix, on)
     masks = tier_masks(frame, year_before=year_before, benefits=benefits, former=former, left_recently=recent, std=std)
     for tier in Tier.values:
         if tier not in (Tier.DIBAO, Tier.TEKUN):
-            _apply(tier, masks[tier], frame, on, open_entries, counts)
+            _apply(tier, masks[tier], frame, on, open_entries, counts,
+                   valid_months=std.rigid_valid_months if tier == Tier.RIGID else None)
     changed = sum(v["entered"] + v["left"] for v in counts.values())
     if changed:
         audit_record(actor=actor, action="indices.roster", object_type="indices.rosterentry",

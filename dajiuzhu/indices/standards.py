@@ -1,15 +1,19 @@
 """The amounts the indices and the roster compare against, per household (vectorised).
 
 Source of each standard, in order: ``programs.selectors.standard_value(name, on=, region_code=)``
-when the programs app offers it and has the standard for the county, else the demo values
-below (overridable with the ``INDICES_STANDARDS`` setting). ``StandardArrays.sources`` says
-which source each standard came from, so pages and reports can say it.
+when the county has the standard, else the demo catalogue's value (``programs.catalogue.STANDARDS``,
+overridable with the ``INDICES_STANDARDS`` setting). ``StandardArrays.sources`` says which source
+each standard came from, so pages and reports can say it. No policy number lives in this module
+or in the roster: every amount, factor and period is a dated standard the county edits.
 
-Standards (demo values from DOMAIN.md): ``dibao`` 低保 standard, yuan per person per month
-(urban 900, rural 720); ``disposable_income`` last year's per-capita disposable income, yuan
-per year (urban 42,000, rural 20,000); ``monitoring_line`` rural return-to-poverty monitoring
-line, yuan per person per year (7,000); ``rigid_share`` the local share of income that rigid
-spending must exceed (0.70); ``near_poor_factor`` 1.5 (低保边缘 line = 1.5 × 低保).
+Standards: ``dibao`` 低保 standard, yuan per person per month; ``disposable_income`` last year's
+per-capita disposable income, yuan per year; ``monitoring_line`` rural return-to-poverty
+monitoring line, yuan per person per year (the threshold itself); ``rigid_share`` the local share
+of income that rigid spending must exceed; ``near_poor_factor`` (低保边缘 line = factor × 低保);
+``asset_months`` (financial assets per person ≤ months × 低保); ``sudden_income_fall`` (share of
+last year's income lost that makes a sudden hardship); ``former_years`` (the transition period
+after leaving 低保/特困); ``recent_leaver_months``; ``rigid_valid_months`` (how long a
+rigid-expenditure determination stands).
 """
 
 from __future__ import annotations
@@ -22,14 +26,14 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 
+from dajiuzhu.programs.catalogue import STANDARDS as CATALOGUE_STANDARDS
+
+NAMES = ("dibao", "disposable_income", "monitoring_line", "rigid_share", "near_poor_factor", "asset_months",
+         "sudden_income_fall", "former_years", "recent_leaver_months", "rigid_valid_months")
 DEMO_STANDARDS: dict[str, dict[str, str]] = {
-    "dibao": {"urban": "900", "rural": "720"},
-    "disposable_income": {"urban": "42000", "rural": "20000"},
-    "monitoring_line": {"urban": "7000", "rural": "7000"},
-    "rigid_share": {"urban": "0.70", "rural": "0.70"},
-    "near_poor_factor": {"urban": "1.5", "rural": "1.5"},
-}
+    name: {"urban": CATALOGUE_STANDARDS[name][2], "rural": CATALOGUE_STANDARDS[name][3]} for name in NAMES}
 MONEY_STANDARDS = ("dibao", "disposable_income", "monitoring_line")
+FEN_PER_YUAN = 100
 
 
 def configured_standards() -> dict[str, dict[str, str]]:
@@ -66,6 +70,11 @@ class StandardArrays:
     monitoring_line: np.ndarray  # fen per person per year
     rigid_share: np.ndarray
     near_poor_factor: np.ndarray
+    asset_months: np.ndarray
+    sudden_income_fall: np.ndarray
+    former_years: np.ndarray
+    recent_leaver_months: np.ndarray
+    rigid_valid_months: np.ndarray
     sources: dict[str, str]
 
 
@@ -92,7 +101,7 @@ def standards_for(*, on: dt.date, region_codes: np.ndarray, is_urban: np.ndarray
                     sources.setdefault(name, "settings")
                 else:
                     sources[name] = "programs"
-                values[mask] = int(found * 100) if is_money else float(found)
+                values[mask] = int(found * FEN_PER_YUAN) if is_money else float(found)
         out[name] = values
         sources.setdefault(name, "settings")
     return StandardArrays(sources=sources, **out)

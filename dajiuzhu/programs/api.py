@@ -18,7 +18,8 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from dajiuzhu.core.errors import DomainError, Forbidden
 from dajiuzhu.core.models import Job
-from dajiuzhu.core.scoping import scope
+from dajiuzhu.core.scoping import get_scoped, scope
+from dajiuzhu.registry.models import Person
 
 from . import selectors, services
 from .facts import facts_for
@@ -26,6 +27,9 @@ from .jobs import KIND as SCREEN_KIND
 from .jobs import screening_start
 from .rules import fact_kinds
 from .rules.language import FUNCTIONS
+from .selectors import simulation_get
+from .simulation import simulation_rule, simulation_standard
+from .supporters import capacities
 
 router = Router(tags=["programs"])
 
@@ -162,6 +166,7 @@ class StandardIn(Schema):
     amount: Decimal
     label: str = ""
     unit: str = ""
+    simulation_id: int | None = Field(None, description="the simulation of this very change, run before it (政策模拟)")
 
 class StandardFilter(Schema):
     year: int | None = None
@@ -280,7 +285,10 @@ def standard_list_endpoint(request, filters: Query[StandardFilter]):
 def standard_set_endpoint(request, payload: StandardIn):
     """Set one standard of a year, county and area (audited)."""
     _require(request, "programs.edit")
-    return services.standard_set(actor=request.auth, **payload.dict())
+    data = payload.dict()
+    simulation_id = data.pop("simulation_id")
+    simulation = simulation_get(actor=request.auth, pk=simulation_id) if simulation_id is not None else None
+    return services.standard_set(actor=request.auth, simulation=simulation, **data)
 
 # ---------------------------------------------------------------- rules
 
@@ -357,3 +365,82 @@ def screening_results_endpoint(request, filters: Query[ScreeningHitFilter]):
     if filters.item:
         qs = qs.filter(item__code=filters.item)
     return qs.order_by("household_id", "item_id")
+
+
+# ---------------------------------------------------------------- legal supporters
+
+
+class SupporterCapacityOut(Schema):
+    id: int
+    name: str
+    relation: str
+    in_registry: bool
+    lives_in: str
+    age: int | None
+    able: bool
+    per_capita_income: Decimal | None
+    reasons: list[str]
+
+
+@router.get("/people/{person_id}/supporters", response=list[SupporterCapacityOut],
+            operation_id="programs_supporter_capacity")
+def supporter_capacity_endpoint(request, person_id: int, on: dt.date | None = None):
+    """The person's current legal supporters, each able or unable on ``on`` (today) by the county's standards."""
+    _require(request, "programs.view")
+    person = get_scoped(Person.objects.select_related("household"), request.auth, perm="registry.view", pk=person_id)
+    return [c.as_dict() for c in capacities(person, on=on or timezone.localdate())]
+
+
+# ---------------------------------------------------------------- simulations (政策模拟)
+
+
+class StandardSimulationIn(Schema):
+    county_code: str = Field(..., pattern=r"^\d{6}$")
+    year: int
+    area: str = Field(..., pattern=r"^(urban|rural)$")
+    name: str
+    amount: Decimal
+
+
+class RuleSimulationIn(Schema):
+    county_code: str = Field(..., pattern=r"^\d{6}$")
+    code: str
+    eligibility: str | None = None
+    benefit: str | None = None
+
+
+class SimulationOut(Schema):
+    id: int
+    kind: str
+    county_code: str
+    on: dt.date
+    year: int
+    changes: dict[str, Any]
+    households: int
+    people: int
+    summary: dict[str, Any] = Field(description="gain/loss of households and people, monthly and yearly spending "
+                                                "change, by_item and by_township")
+    sample: list[dict[str, Any]]
+    seconds: float
+    created_at: dt.datetime
+    applied_at: dt.datetime | None
+
+
+@router.post("/simulations/standard", response={201: SimulationOut}, operation_id="programs_simulate_standard")
+def simulate_standard_endpoint(request, payload: StandardSimulationIn):
+    """The effect of a standard's new amount on today's registry, before it is set (a closed year is refused)."""
+    _require(request, "programs.edit")
+    return 201, simulation_standard(actor=request.auth, **payload.dict())
+
+
+@router.post("/simulations/rule", response={201: SimulationOut}, operation_id="programs_simulate_rule")
+def simulate_rule_endpoint(request, payload: RuleSimulationIn):
+    """The effect of an item's new rule (eligibility and/or benefit) on today's registry, before it is saved."""
+    _require(request, "programs.edit")
+    return 201, simulation_rule(actor=request.auth, **payload.dict())
+
+
+@router.get("/simulations/{simulation_id}", response=SimulationOut, operation_id="programs_simulation_get")
+def simulation_get_endpoint(request, simulation_id: int):
+    _require(request, "programs.view")
+    return simulation_get(actor=request.auth, pk=simulation_id)

@@ -33,6 +33,22 @@ STANDARDS: dict[str, tuple[str, str, str, str]] = {
     "rigid_share": ("刚性支出占收入比例", "ratio", "0.70", "0.70"),
     "temporary_multiple": ("临时救助倍数", "count", "10", "10"),
     "monitoring_line": ("防返贫监测线（元/人·年）", "yuan_year", "7000", "7000"),
+    "sudden_income_fall": ("突发严重困难：收入较上年下降比例", "ratio", "0.5", "0.5"),
+    "former_years": ("脱贫过渡期（年）", "count", "5", "5"),
+    "recent_leaver_months": ("近期退出认定期（月）", "count", "12", "12"),
+    "rigid_valid_months": ("刚性支出困难认定有效期（月）", "count", "12", "12"),
+    "emergency_multiple_1": ("急难型临时救助一档倍数", "count", "2", "2"),
+    "emergency_multiple_2": ("急难型临时救助二档倍数", "count", "5", "5"),
+    "emergency_multiple_3": ("急难型临时救助三档倍数（封顶）", "count", "10", "10"),
+    "emergency_loss_2": ("急难型二档：财产损失超过（元）", "yuan", "10000", "10000"),
+    "emergency_loss_3": ("急难型三档：财产损失超过（元）", "yuan", "30000", "30000"),
+    "emergency_window_days": ("急难事件可申请期限（天）", "count", "90", "90"),
+    "urgent_limit": ("先行救助每案上限", "yuan", "2000", "2000"),
+    "urgent_paperwork_days": ("先行救助补办手续期限（工作日）", "count", "10", "10"),
+    "hearing_answer_days": ("失信告知陈述申辩期限（工作日）", "count", "5", "5"),
+    "supporter_adult_age": ("赡养义务人成年年龄", "count", "18", "18"),
+    "supporter_old_age": ("赡养义务人高龄（视为无能力）", "count", "70", "70"),
+    "supporter_unable_grade": ("义务人残疾等级在此级别及以上视为无能力", "count", "2", "2"),
     "topup_elderly": ("分类施保：老年人加发", "yuan_month", "60", "50"),
     "topup_disabled": ("分类施保：残疾人加发", "yuan_month", "100", "80"),
     "topup_ill": ("分类施保：重病患者加发", "yuan_month", "100", "80"),
@@ -96,7 +112,7 @@ ITEMS: list[dict] = [
     dict(code="tekun", name="特困人员救助供养（分散供养）", category="living", department="civil_affairs",
          periodic=True, level="county", acceptance="check_first", tier="tekun",
          eligibility=("(applicant_age >= 60 or applicant_age < 16 or applicant_disability_grade in [1, 2, 3])"
-                      " and (applicant_labour == 2 or applicant_age < 16) and labour_members == 0"
+                      " and (applicant_labour == 2 or applicant_age < 16) and applicant_able_supporters == 0"
                       f" and per_capita_income < std.dibao and {ASSETS}"),
          benefit=("std.tekun_factor * std.dibao + (std.care_full if applicant_adl_failed >= 4 else "
                   "(std.care_partial if applicant_adl_failed >= 1 else std.care_self))"),
@@ -105,7 +121,7 @@ ITEMS: list[dict] = [
     dict(code="tekun_centralised", name="特困人员集中供养（县供养服务中心）", category="living",
          department="civil_affairs", kind="service", level="county", acceptance="check_first",
          eligibility=("(applicant_age >= 60 or applicant_disability_grade in [1, 2, 3]) and applicant_labour == 2"
-                      " and labour_members == 0 and per_capita_income < std.dibao and applicant_adl_failed >= 4"),
+                      " and applicant_able_supporters == 0 and per_capita_income < std.dibao and applicant_adl_failed >= 4"),
          documents=DOCS_ID + ["生活自理能力评估表", "集中供养意愿书"]),
     dict(code="near_poor", name="低保边缘家庭认定", category="living", department="civil_affairs", kind="service",
          level="township", acceptance="trust_first", proxy=True, tier="near_poor",
@@ -232,18 +248,19 @@ ITEMS: list[dict] = [
     # ---- 临时 (民政)
     dict(code="temp_emergency", name="临时救助（急难型）", category="temporary", department="civil_affairs",
          level="county", acceptance="trust_first", proxy=True,
-         eligibility=(f"per_capita_income < {NEAR_POOR_LINE} and (seriously_ill_members > 0 or housing_code == 3"
-                      " or max_adl_failed >= 4)"),
-         benefit=("std.dibao * (std.temporary_multiple if seriously_ill_members > 0 and housing_code == 3 else "
-                  "(5 if seriously_ill_members > 0 or housing_code == 3 else 3))"),
+         # DOMAIN.md: no income or asset test; graded by the event (grades and losses are standards).
+         eligibility="has_event and event_days <= std.emergency_window_days",
+         benefit=("std.dibao * (std.emergency_multiple_3 if event_house == 2 or event_deaths > 0"
+                  " or event_loss > std.emergency_loss_3 else (std.emergency_multiple_2 if event_house == 1"
+                  " or event_injured > 0 or event_loss > std.emergency_loss_2 else std.emergency_multiple_1))"),
          excludes=["temp_small"], documents=DOCS_ID + ["急难情况说明"]),
     dict(code="temp_expenditure", name="临时救助（支出型）", category="temporary", department="civil_affairs",
          level="county", acceptance="check_first",
-         eligibility=("per_capita_income * 12 < std.disposable_income"
+         # The near-poor income test; pays the rigid spending above the local share of income, up to the cap.
+         eligibility=(f"per_capita_income < {NEAR_POOR_LINE}"
                       " and annual_rigid_expense > std.rigid_share * annual_income"),
-         benefit=("std.dibao * (2 if annual_rigid_expense - std.rigid_share * annual_income < 2 * std.dibao else"
-                  " (5 if annual_rigid_expense - std.rigid_share * annual_income < 5 * std.dibao"
-                  " else std.temporary_multiple))"),
+         benefit=("min(annual_rigid_expense - std.rigid_share * annual_income,"
+                  " std.temporary_multiple * std.dibao)"),
          documents=DOCS_ID + ["支出票据"]),
     dict(code="temp_small", name="小额临时救助（乡镇先行救助）", category="temporary", department="civil_affairs",
          level="township", acceptance="trust_first", proxy=True,

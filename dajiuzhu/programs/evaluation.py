@@ -101,9 +101,12 @@ def compiled(item: AssistanceItem) -> CompiledItem:
     return hit[1]
 
 
+def uses_facts(item: CompiledItem) -> set[str]:
+    return set(item.eligibility.facts) | (set(item.benefit.facts) if item.benefit else set())
+
+
 def uses_tiers(item: CompiledItem) -> set[str]:
-    used = set(item.eligibility.facts) | (set(item.benefit.facts) if item.benefit else set())
-    return used & set(TIER_FACTS)
+    return uses_facts(item) & set(TIER_FACTS)
 
 
 def round_amount(value: Decimal) -> Decimal:

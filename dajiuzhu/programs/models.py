@@ -240,3 +240,58 @@ class ScreeningHit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id}: {self.item_id}"
+
+
+class Simulation(models.Model):
+    """政策模拟: the effect of a proposed change (a standard, an item's rule) on today's registry, computed
+    with the vectorised evaluator before the change is made, and kept with the change it preceded."""
+
+    class Kind(models.TextChoices):
+        STANDARD = "standard", _("a standard changes")
+        RULE = "rule", _("an item's rule changes")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    county_code = models.CharField(_("county"), max_length=6)
+    region_prefix = models.CharField(_("region"), max_length=12)
+    on = models.DateField(_("registry of"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    changes = models.JSONField(_("proposed change"))
+    households = models.PositiveIntegerField(_("households"), default=0)
+    people = models.PositiveIntegerField(_("people"), default=0)
+    summary = models.JSONField(_("effect"), default=dict)
+    sample = models.JSONField(_("sample of affected households"), default=list)
+    seconds = models.FloatField(_("seconds"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    applied_at = models.DateTimeField(_("change made"), null=True, blank=True)
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("policy simulation")
+        verbose_name_plural = _("policy simulations")
+
+    def __str__(self) -> str:
+        return f"{self.county_code} {self.year} {self.changes}"
+
+
+class StandardChange(models.Model):
+    """One saved change of a standard, with the simulation that preceded it (the change page links to it)."""
+
+    standard = models.ForeignKey(Standard, on_delete=models.CASCADE, related_name="changes")
+    old_amount = models.DecimalField(_("old amount"), max_digits=16, decimal_places=4, null=True, blank=True)
+    new_amount = models.DecimalField(_("new amount"), max_digits=16, decimal_places=4)
+    simulation = models.ForeignKey(Simulation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    changed_at = models.DateTimeField(_("changed"), auto_now_add=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("standard change")
+        verbose_name_plural = _("standard changes")
+
+    def __str__(self) -> str:
+        return f"{self.standard}: {self.old_amount} → {self.new_amount}"

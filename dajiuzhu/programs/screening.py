@@ -26,11 +26,15 @@ from dajiuzhu.core.scoping import region_in_scope
 from dajiuzhu.registry.facts import FactFrame, household_frame
 
 from .evaluation import TIER_FACT_OF, CompiledItem, compiled
-from .facts import APPLICANT_DEFAULTS, add_applicant_columns
+from .facts import APPLICANT_DEFAULTS, EVENT_DEFAULTS, add_applicant_columns
 from .models import AssistanceItem, ScreeningHit, ScreeningRun, Standard
 from .rules.language import SCALE, SCALE_PLACES, fact_kinds
 from .rules.vector import LIMIT_UNITS, VectorEvaluator, _round_div
 from .selectors import area_of
+
+# The derived facts a frame may lack (a synthetic frame): zero / false.
+FRAME_DERIVED_DEFAULTS = {**{k: (v if isinstance(v, bool) else 0) for k, v in EVENT_DEFAULTS.items()},
+                          "applicant_able_supporters": 0}
 
 
 @dataclasses.dataclass
@@ -65,7 +69,7 @@ def frame_columns(frame: FactFrame) -> dict[str, np.ndarray]:
     n = len(frame)
     cols: dict[str, np.ndarray] = {}
     source = dict(frame.columns)
-    for name, default in APPLICANT_DEFAULTS.items():
+    for name, default in {**APPLICANT_DEFAULTS, **FRAME_DERIVED_DEFAULTS}.items():
         if name not in source:
             source[name] = np.full(n, default, dtype=bool if isinstance(default, bool) else np.int64)
     for name, values in source.items():
@@ -86,8 +90,10 @@ def frame_columns(frame: FactFrame) -> dict[str, np.ndarray]:
     return cols
 
 
-def standard_columns(frame: FactFrame, names: Iterable[str]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Per household the value of each standard (rule units) for its county, area and the frame's year."""
+def standard_columns(frame: FactFrame, names: Iterable[str], overrides: dict | None = None,
+                     ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per household the value of each standard (rule units) for its county, area and the frame's year;
+    ``overrides``: {(county, area): {name: amount}} in place of the stored values (a simulation)."""
     names = set(names)
     n = len(frame)
     values = {name: np.zeros(n, dtype=np.int64) for name in names}
@@ -104,6 +110,7 @@ def standard_columns(frame: FactFrame, names: Iterable[str]) -> tuple[dict[str, 
         found: dict[str, Decimal] = {}
         for name, amount in rows:
             found.setdefault(name, amount)
+        found.update((overrides or {}).get((county, area), {}))
         mask = np.isin(inverse, code_indexes)
         for name in names:
             if name in found:
@@ -119,8 +126,10 @@ def _amount_fen(units: np.ndarray) -> np.ndarray:
     return _round_div(units, step) * 10 ** (2 - places) if places <= 2 else _round_div(units, 100)
 
 
-def screen(frame: FactFrame, items, *, tier_items=None) -> ScreeningResult:
-    """Evaluate every item for every household of ``frame`` (vectorised)."""
+def screen(frame: FactFrame, items, *, tier_items=None, standard_overrides: dict | None = None,
+           columns: dict | None = None) -> ScreeningResult:
+    """Evaluate every item for every household of ``frame`` (vectorised). ``standard_overrides``: see
+    ``standard_columns``; ``columns``: the frame's ``frame_columns`` when the caller already made them."""
     compiled_items: list[CompiledItem] = [i if isinstance(i, CompiledItem) else compiled(i) for i in items]
     if tier_items is None:
         tier_items = [compiled(i) for i in AssistanceItem.objects.select_related("current_version")
@@ -128,11 +137,11 @@ def screen(frame: FactFrame, items, *, tier_items=None) -> ScreeningResult:
     else:
         tier_items = [i if isinstance(i, CompiledItem) else compiled(i) for i in tier_items]
     n = len(frame)
-    columns = frame_columns(frame)
+    columns = dict(columns) if columns is not None else frame_columns(frame)
     std_names: set[str] = set()
     for item in [*compiled_items, *tier_items]:
         std_names |= item.eligibility.standards | (item.benefit.standards if item.benefit else set())
-    standards, std_missing = standard_columns(frame, std_names)
+    standards, std_missing = standard_columns(frame, std_names, standard_overrides)
 
     # Tier facts not in the frame are derived from the tier items, as item_evaluate does.
     for tier, fact in TIER_FACT_OF.items():
@@ -273,7 +282,7 @@ def frame_row(frame: FactFrame, index: int) -> dict:
             out[name] = bool(value)
         else:
             out[name] = int(value)
-    for name, default in APPLICANT_DEFAULTS.items():
+    for name, default in {**APPLICANT_DEFAULTS, **EVENT_DEFAULTS, "applicant_able_supporters": 0}.items():
         out.setdefault(name, default)
     return out
 

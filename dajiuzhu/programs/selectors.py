@@ -12,7 +12,17 @@ from dajiuzhu.core import regioncodes
 from dajiuzhu.core.errors import NotFound
 from dajiuzhu.core.scoping import actor_prefix, scope
 
-from .models import Area, AssistanceItem, Category, RuleVersion, ScreeningHit, ScreeningRun, Standard
+from .models import (
+    Area,
+    AssistanceItem,
+    Category,
+    RuleVersion,
+    ScreeningHit,
+    ScreeningRun,
+    Simulation,
+    Standard,
+    StandardChange,
+)
 
 
 def area_of(region_code: str) -> str:
@@ -134,3 +144,28 @@ def screening_runs(*, actor) -> QuerySet[ScreeningRun]:
     if prefix is None:
         return ScreeningRun.objects.none()
     return ScreeningRun.objects.filter(region_prefix__startswith=prefix) if prefix else ScreeningRun.objects.all()
+
+
+def simulation_get(*, actor, pk: int) -> Simulation:
+    """A simulation of a county the actor may see (404 otherwise)."""
+    prefix = actor_prefix(actor, "programs.view")
+    qs = Simulation.objects.all() if prefix == "" else (
+        Simulation.objects.none() if prefix is None else Simulation.objects.filter(county_code=prefix[:6]))
+    return get_object_or_404(qs, pk=pk)
+
+
+def simulation_list(*, actor) -> QuerySet[Simulation]:
+    prefix = actor_prefix(actor, "programs.view")
+    if prefix is None:
+        return Simulation.objects.none()
+    qs = Simulation.objects.all()
+    return qs.filter(county_code=prefix[:6]) if prefix else qs
+
+
+def standard_changes(*, actor) -> QuerySet:
+    """Saved changes of standards (with the simulation that preceded each) of the counties the actor may see."""
+    prefix = actor_prefix(actor, "programs.view")
+    if prefix is None:
+        return StandardChange.objects.none()
+    qs = StandardChange.objects.select_related("standard", "simulation", "changed_by")
+    return qs.filter(standard__county_code=prefix[:6]) if prefix else qs

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dajiuzhu.core.audit import audit_record, diff
@@ -15,7 +16,8 @@ from dajiuzhu.core.scoping import region_in_scope
 
 from . import rules
 from .evaluation import Evaluation, compiled, evaluate_compiled, tier_facts, uses_tiers
-from .models import AssistanceItem, Category, RuleVersion, Standard, Tier
+from .facts import Facts
+from .models import AssistanceItem, Category, RuleVersion, Standard, StandardChange, Tier
 from .rules.language import TIER_FACTS
 from .selectors import item_by_code, standard_labels, standard_names, standards_for
 
@@ -42,7 +44,7 @@ def item_evaluate_many(*, items, facts: Mapping, on: dt.date, region_code: str) 
     resolved = [item_by_code(i) if isinstance(i, str) else i for i in items]
     standards = standards_for(on=on, region_code=region_code)
     labels = standard_labels()
-    facts = dict(facts)
+    facts = Facts(facts)  # derived facts are read only if a rule reaches them
     compiled_items = [compiled(i) for i in resolved]
     needed = set().union(*(uses_tiers(c) for c in compiled_items)) - set(facts)
     if needed:
@@ -65,7 +67,7 @@ class HouseholdEvaluator:
 
         self.catalogue = catalogue or current()
         self.on, self.region_code = on, region_code
-        self.facts = dict(facts)
+        self.facts = Facts(facts)  # derived facts are read only if a rule reaches them
         self._standards = None
         self._tier_items = None
 
@@ -259,8 +261,10 @@ def item_update(*, actor, item: AssistanceItem, data: Mapping, note: str = "") -
 
 @transaction.atomic
 def standard_set(*, actor, year: int, county_code: str, area: str, name: str, amount, label: str = "",
-                 unit: str = "", _system: bool = False) -> Standard:
-    """Set one standard (insert or change); audited with the old and new amount."""
+                 unit: str = "", _system: bool = False, simulation=None) -> Standard:
+    """Set one standard (insert or change); audited with the old and new amount. A change is kept as a
+    ``StandardChange`` with the ``simulation`` that preceded it (of this very change), which is marked applied.
+    A year before the current one is closed: its standards no longer change."""
     if not _system:
         _require_editor(actor)
         if not region_in_scope(actor, county_code.ljust(12, "0"), perm="programs.edit"):
@@ -275,6 +279,16 @@ def standard_set(*, actor, year: int, county_code: str, area: str, name: str, am
         raise DomainError(_("a standard has at most 4 decimal places"), field="amount")
     if not name.isidentifier():
         raise DomainError(_("a standard's name is a word of letters, digits and _"), field="name")
+    if not _system and year < timezone.localdate().year:
+        raise DomainError(_("the year %(year)s is closed: its standards can no longer change") % {"year": year},
+                          field="year")
+    if simulation is not None:
+        proposed = simulation.changes
+        if (simulation.applied_at is not None or simulation.county_code != county_code
+                or (proposed.get("standard"), proposed.get("area"), proposed.get("year"), proposed.get("new"))
+                != (name, area, year, str(amount))):
+            raise DomainError(_("this simulation is not of this change (or was already applied)"),
+                              field="simulation_id")
     standard = Standard.objects.select_for_update().filter(year=year, county_code=county_code, area=area,
                                                             name=name).first()
     old = None
@@ -291,7 +305,14 @@ def standard_set(*, actor, year: int, county_code: str, area: str, name: str, am
     new = {"amount": standard.amount, "label": standard.label, "unit": standard.unit}
     if old == new:
         return standard
+    if not _system:
+        StandardChange.objects.create(standard=standard, old_amount=old["amount"] if old else None,
+                                      new_amount=standard.amount, simulation=simulation, changed_by=actor)
+        if simulation is not None:
+            simulation.applied_at, simulation.applied_by = timezone.now(), actor
+            simulation.save(update_fields=["applied_at", "applied_by"])
     audit_record(actor=actor, action="programs.standard.set", object_type="programs.standard", object_id=standard.pk,
                  region_code=county_code.ljust(12, "0"),
-                 old=old, new={"year": year, "area": area, "name": name, **new})
+                 old=old, new={"year": year, "area": area, "name": name, **new,
+                               "simulation": simulation.pk if simulation is not None else None})
     return standard

@@ -10,5 +10,6 @@ urlpatterns = [
     path("items/<slug:code>/edit/", views.item_edit, name="item_edit"),
     path("rules/check/", views.rule_check, name="rule_check"),
     path("standards/", views.standard_list, name="standard_list"),
+    path("simulations/<int:pk>/", views.simulation_detail, name="simulation_detail"),
     path("screening/", views.screening, name="screening"),
 ]

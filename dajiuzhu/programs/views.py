@@ -5,6 +5,7 @@ render; a refusal is shown as a message and changes nothing."""
 from __future__ import annotations
 
 import difflib
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -23,9 +24,10 @@ from .forms import ItemForm, ScreeningForm, StandardForm
 from .jobs import KIND as SCREEN_KIND
 from .jobs import may_screen, screening_start
 from .labels import fact_label
-from .models import Area, AssistanceItem
+from .models import Area, AssistanceItem, Simulation, Standard
 from .rules import fact_kinds
 from .rules.language import FUNCTIONS
+from .simulation import simulation_standard
 
 TEXT_FIELDS = {"eligibility", "benefit", "description"}
 
@@ -139,8 +141,15 @@ def standard_list(request):
         if request.method == "POST":
             form = StandardForm(request.POST)
             if form.is_valid():
+                data = form.cleaned_data
                 try:
-                    services.standard_set(actor=request.user, county_code=county, **form.cleaned_data)
+                    # Simulate before changing (政策模拟): a change of an existing standard is shown on today's
+                    # registry first; it is saved from the simulation's page. A new standard is saved at once.
+                    if Standard.objects.filter(county_code=county, area=data["area"], name=data["name"]).exists():
+                        simulation = simulation_standard(actor=request.user, county_code=county, year=data["year"],
+                                                         area=data["area"], name=data["name"], amount=data["amount"])
+                        return redirect("programs:simulation_detail", pk=simulation.pk)
+                    services.standard_set(actor=request.user, county_code=county, **data)
                     messages.success(request, _("The standard was saved."))
                     return redirect("programs:standard_list")
                 except DomainError as exc:
@@ -158,7 +167,37 @@ def standard_list(request):
         entry[standard.area] = standard.amount
     return render(request, "programs/standard_list.html", {
         "rows": sorted(table.values(), key=lambda r: (-r["year"], r["name"])), "county": county, "form": form,
-        "areas": Area,
+        "areas": Area, "changes": selectors.standard_changes(actor=request.user)[:20],
+    })
+
+
+@perm_required("programs.view")
+def simulation_detail(request, pk: int):
+    simulation = selectors.simulation_get(actor=request.user, pk=pk)
+    if request.method == "POST":
+        if not request.user.has_perm_code("programs.edit") or simulation.kind != Simulation.Kind.STANDARD:
+            raise PermissionDenied
+        change = simulation.changes
+        try:
+            services.standard_set(actor=request.user, year=change["year"], county_code=simulation.county_code,
+                                  area=change["area"], name=change["standard"], amount=change["new"],
+                                  simulation=simulation)
+            messages.success(request, _("The standard was saved."))
+            return redirect("programs:standard_list")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    def shown(row: dict) -> dict:  # money as 1,234.50
+        return {k: (f"{Decimal(v):,.2f}" if k in {"monthly_change", "yearly_change", "per_capita_income"} else v)
+                for k, v in row.items()}
+
+    summary = shown(simulation.summary)
+    return render(request, "programs/simulation.html", {
+        "simulation": simulation, "summary": summary,
+        "by_item": sorted((k, shown(v)) for k, v in simulation.summary.get("by_item", {}).items()),
+        "by_township": sorted((k, shown(v)) for k, v in simulation.summary.get("by_township", {}).items()),
+        "sample": [shown(row) for row in simulation.sample],
+        "can_apply": (request.user.has_perm_code("programs.edit") and simulation.applied_at is None
+                      and simulation.kind == Simulation.Kind.STANDARD),
     })
 
 

@@ -21,7 +21,7 @@ from dajiuzhu.core.scoping import get_scoped, scope
 
 from . import services
 from .forms import filter_households
-from .models import Household, Person, Relation
+from .models import Household, Person, Relation, Supporter
 from .selectors import (
     HouseholdFilters,
     household_facts_history,
@@ -29,6 +29,7 @@ from .selectors import (
     household_list,
     household_members,
     person_find_by_id_number,
+    supporter_list,
 )
 from .validation import RowInvalid, parse_household_facts, parse_member
 
@@ -375,3 +376,75 @@ def person_lookup_endpoint(request, payload: RegistryLookupIn):
     if person is None:
         raise NotFound(_("no person with this ID number in your jurisdiction"))
     return person
+
+
+# ---------------------------------------------------------------------------------------------
+# Legal supporters (赡养、抚养、扶养义务人)
+
+
+class RegistrySupporterOut(Schema):
+    id: int
+    person_id: int
+    relation: str
+    in_registry: bool = Field(description="the supporter is a person of the registry (linked)")
+    supporter_person_id: int | None
+    name: str
+    id_masked: str
+    birth_date: dt.date | None
+    residence_region_code: str
+    full_time_student: bool
+    receives_assistance: bool
+    disability_grade: int | None
+    per_capita_income: Decimal | None
+    recorded_on: dt.date
+    ended_on: dt.date | None
+
+    @staticmethod
+    def resolve_in_registry(obj) -> bool:
+        return obj.supporter_person_id is not None
+
+
+class RegistrySupporterIn(RegistryStrictSchema):
+    relation: str = Field(description="parent, child, spouse, grandchild, grandparent or sibling: what the "
+                                      "supporter is to the person")
+    id_number: str = Field("", description="the supporter's ID number: links a person of the registry")
+    name: str = ""
+    birth_date: dt.date | None = None
+    residence_region_code: str = ""
+    full_time_student: bool = False
+    receives_assistance: bool = Field(False, description="receives 低保 or 特困 support")
+    disability_grade: int | None = None
+    per_capita_income: Decimal | None = Field(None, description="the supporter's household per-capita monthly income")
+
+
+class RegistrySupporterEndIn(RegistryStrictSchema):
+    on: dt.date
+    reason: str
+
+
+@router.get("/people/{person_id}/supporters", response=list[RegistrySupporterOut],
+            operation_id="registry_supporter_list")
+def supporter_list_endpoint(request, person_id: int):
+    """The legal supporters recorded for a person (current and ended)."""
+    _require(request, "registry.view")
+    return supporter_list(person=_person(request, person_id))
+
+
+@router.post("/people/{person_id}/supporters", response={201: RegistrySupporterOut},
+             operation_id="registry_supporter_add")
+def supporter_add_endpoint(request, person_id: int, payload: RegistrySupporterIn):
+    """Record a legal supporter; an ID number (in the body, never the URL) links one in the registry."""
+    _require(request, "registry.view")
+    person = _person(request, person_id)
+    _require(request, "registry.edit")
+    return 201, services.supporter_add(actor=request.auth, person=person, **payload.dict())
+
+
+@router.post("/supporters/{supporter_id}/end", response=RegistrySupporterOut, operation_id="registry_supporter_end")
+def supporter_end_endpoint(request, supporter_id: int, payload: RegistrySupporterEndIn):
+    """No longer a supporter from a date (a death, a divorce, a court decision)."""
+    _require(request, "registry.view")
+    supporter = get_scoped(Supporter.objects.select_related("person__household"), request.auth,
+                           perm="registry.view", pk=supporter_id)
+    _require(request, "registry.edit")
+    return services.supporter_end(actor=request.auth, supporter=supporter, on=payload.on, reason=payload.reason)

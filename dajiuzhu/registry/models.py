@@ -312,3 +312,108 @@ def self_care_level(adl_failed: int) -> str:
     if adl_failed <= 3:
         return SelfCare.PARTIAL
     return SelfCare.NONE
+
+
+class SupportRelation(models.TextChoices):
+    """What the supporter is to the supported person."""
+
+    PARENT = "parent", _("parent")
+    CHILD = "child", _("child")
+    SPOUSE = "spouse", _("spouse")
+    GRANDCHILD = "grandchild", _("grandchild")
+    GRANDPARENT = "grandparent", _("grandparent")
+    SIBLING = "sibling", _("brother or sister")
+
+
+class Supporter(models.Model):
+    """法定赡养、抚养、扶养义务人: a legal supporter of a person, and what is known of their capacity.
+
+    A supporter in the registry is linked (``supporter_person``); their age, disability, study and
+    household income are then read from the registry on the day of an evaluation, and the values
+    recorded here only stand in where the registry has none. Whether they are *able* is decided by
+    the rules (``programs.supporters``) against the county's standards, never stored.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="supporters",
+                               verbose_name=_("supported person"))
+    region_code = models.CharField(max_length=12, db_index=True)  # the supported person's residence
+    relation = models.CharField(_("relation"), max_length=16, choices=SupportRelation.choices)
+    supporter_person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                         verbose_name=_("supporter in the registry"))
+    name = models.CharField(_("name"), max_length=60)
+    id_masked = models.CharField(_("ID number"), max_length=18, blank=True)
+    id_hash = models.CharField(max_length=64, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    residence_region_code = models.CharField(_("lives in"), max_length=12, blank=True)
+    full_time_student = models.BooleanField(_("in full-time study"), default=False)
+    receives_assistance = models.BooleanField(_("receives 低保 or 特困 support"), default=False)
+    disability_grade = models.PositiveSmallIntegerField(_("disability grade"), null=True, blank=True)
+    per_capita_income = models.DecimalField(_("household per-capita monthly income"), max_digits=12,
+                                            decimal_places=2, null=True, blank=True)
+    recorded_on = models.DateField(_("recorded on"))
+    ended_on = models.DateField(_("no longer a supporter from"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ["person", "id"]
+        verbose_name = _("legal supporter")
+        verbose_name_plural = _("legal supporters")
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(supporter_person=models.F("person")),
+                                   name="supporter_not_the_person"),
+            models.CheckConstraint(condition=models.Q(disability_grade__isnull=True)
+                                   | models.Q(disability_grade__gte=1, disability_grade__lte=4),
+                                   name="supporter_disability_grade_1_4"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_relation_display()})"
+
+
+class EventKind(models.TextChoices):
+    FIRE = "fire", _("fire")
+    TRAFFIC = "traffic", _("traffic accident")
+    ILLNESS = "illness", _("sudden serious illness")
+    DISASTER = "disaster", _("natural disaster")
+    OTHER = "other", _("other emergency")
+
+
+class HouseLoss(models.TextChoices):
+    NONE = "none", _("house not affected")
+    DAMAGED = "damaged", _("house damaged")
+    LOST = "lost", _("house lost or uninhabitable")
+
+
+HOUSE_LOSS_CODES = {HouseLoss.NONE: 0, HouseLoss.DAMAGED: 1, HouseLoss.LOST: 2}
+
+
+class HouseholdEvent(models.Model):
+    """A sudden event that struck the household (急难): a dated household fact the rules read
+    (``has_event``, ``event_days``, ``event_loss``, ``event_house``, ``event_injured``, ``event_deaths``)."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="events")
+    region_code = models.CharField(max_length=12, db_index=True)
+    kind = models.CharField(_("kind of event"), max_length=16, choices=EventKind.choices)
+    occurred_on = models.DateField(_("date of the event"))
+    place = models.CharField(_("place"), max_length=200)
+    loss = models.DecimalField(_("loss in yuan"), max_digits=14, decimal_places=2, default=0)
+    house = models.CharField(_("house"), max_length=8, choices=HouseLoss.choices, default=HouseLoss.NONE)
+    injured = models.PositiveSmallIntegerField(_("people injured (hospitalised)"), default=0)
+    deaths = models.PositiveSmallIntegerField(_("people who died"), default=0)
+    description = models.TextField(_("what happened"), blank=True)
+    case_id = models.BigIntegerField(_("application"), null=True, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        verbose_name = _("emergency event")
+        verbose_name_plural = _("emergency events")
+        constraints = [models.CheckConstraint(condition=models.Q(loss__gte=0), name="event_loss_not_negative")]
+        indexes = [models.Index(fields=["household", "occurred_on"], name="event_household_date")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_on}"

@@ -11,7 +11,7 @@ from dajiuzhu.core import crypto
 from dajiuzhu.core.ids import InvalidIdNumber, normalise_id_number
 from dajiuzhu.core.scoping import get_scoped, scope
 
-from .models import Household, HouseholdFacts, MemberFacts, Person
+from .models import Household, HouseholdEvent, HouseholdFacts, MemberFacts, Person, Supporter
 
 
 @dataclasses.dataclass
@@ -66,3 +66,22 @@ def person_find_by_id_number(*, actor, id_number: str) -> Person | None:
         return None
     qs = scope(Person.objects.select_related("household"), actor, perm="registry.view")
     return qs.filter(id_hash=crypto.blind_index(number)).first()
+
+
+def supporter_list(*, person: Person, on: dt.date | None = None) -> QuerySet[Supporter]:
+    """The legal supporters of a person the caller already fetched in scope; with ``on``, those current then."""
+    qs = Supporter.objects.filter(person=person).select_related("supporter_person")
+    if on is not None:
+        qs = qs.filter(recorded_on__lte=on).exclude(ended_on__lte=on)
+    return qs.order_by("id")
+
+
+def latest_events(*, household_ids, on: dt.date) -> dict[int, HouseholdEvent]:
+    """The latest emergency event on or before ``on`` of each household that has one (events are few)."""
+    out: dict[int, HouseholdEvent] = {}
+    rows = HouseholdEvent.objects.filter(occurred_on__lte=on).order_by("household_id", "-occurred_on", "-id")
+    if household_ids is not None:
+        rows = rows.filter(household_id__in=list(household_ids))
+    for event in rows:
+        out.setdefault(event.household_id, event)
+    return out

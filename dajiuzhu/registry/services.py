@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -15,7 +16,20 @@ from dajiuzhu.core.errors import Conflict, DomainError, Forbidden
 from dajiuzhu.core.ids import mask_id_number, mask_phone
 from dajiuzhu.regions.models import Region
 
-from .models import FactSource, Household, HouseholdFacts, MemberFacts, Membership, Person, Relation
+from .models import (
+    EventKind,
+    FactSource,
+    Household,
+    HouseholdEvent,
+    HouseholdFacts,
+    HouseLoss,
+    MemberFacts,
+    Membership,
+    Person,
+    Relation,
+    Supporter,
+    SupportRelation,
+)
 from .numbering import household_number
 from .policies import can_declare_facts_for_application, can_edit_household, can_register_in
 from .validation import MemberInput
@@ -332,3 +346,127 @@ def person_record_death(*, actor, person: Person, on: dt.date) -> Person:
     audit_record(actor=actor, action="person.death", obj=person, region_code=person.region_code,
                  old={"deceased_on": before}, new={"deceased_on": on})
     return person
+
+
+# ---------------------------------------------------------------- legal supporters
+
+
+@transaction.atomic
+def supporter_add(*, actor, person: Person, relation: str, name: str = "", id_number: str = "",
+                  birth_date: dt.date | None = None, residence_region_code: str = "", full_time_student: bool = False,
+                  receives_assistance: bool = False, disability_grade: int | None = None,
+                  per_capita_income=None, recorded_on: dt.date | None = None) -> Supporter:
+    """Record a legal supporter (赡养/抚养/扶养义务人) of ``person``; one in the registry is linked by ID number.
+
+    Refuses the person as their own supporter, an unknown relation, a grade outside 1–4, a negative
+    income and a birth date in the future; nothing is written then.
+    """
+    from dajiuzhu.core.ids import InvalidIdNumber, parse_id_number
+
+    if person.household is None or not can_edit_household(actor, person.household):
+        raise Forbidden(_("you may not change this household"))
+    if relation not in SupportRelation.values:
+        raise DomainError(_("unknown value %(value)s") % {"value": relation}, field="relation")
+    today = timezone.localdate()
+    linked = None
+    hashed = masked = ""
+    if id_number:
+        try:
+            parsed = parse_id_number(id_number, today=today)
+        except InvalidIdNumber as exc:
+            raise DomainError(str(exc), field="id_number") from None
+        hashed, masked = id_hash(parsed.number), mask_id_number(parsed.number)
+        if hashed == person.id_hash:
+            raise DomainError(_("the applicant cannot be their own supporter"), field="id_number")
+        linked = Person.objects.filter(id_hash=hashed).first()
+        birth_date = birth_date or parsed.birth_date
+        name = name or (linked.name if linked else "")
+    if not name:
+        raise DomainError(_("give the supporter's name or ID number"), field="name")
+    if birth_date and birth_date > today:
+        raise DomainError(_("a birth date cannot be in the future"), field="birth_date")
+    if disability_grade is not None and not 1 <= disability_grade <= 4:
+        raise DomainError(_("a disability grade is 1 to 4"), field="disability_grade")
+    if per_capita_income is not None and per_capita_income < 0:
+        raise DomainError(_("an income cannot be negative"), field="per_capita_income")
+    if residence_region_code and not Region.objects.filter(code=residence_region_code).exists():
+        raise DomainError(_("unknown division code %(code)s") % {"code": residence_region_code},
+                          field="residence_region_code")
+    if linked is not None and not residence_region_code:
+        residence_region_code = linked.region_code
+    supporter = Supporter.objects.create(
+        person=person, region_code=person.household.region_code, relation=relation, supporter_person=linked,
+        name=name, id_masked=masked, id_hash=hashed, birth_date=birth_date,
+        residence_region_code=residence_region_code, full_time_student=full_time_student,
+        receives_assistance=receives_assistance, disability_grade=disability_grade,
+        per_capita_income=per_capita_income, recorded_on=recorded_on or today, recorded_by=actor)
+    audit_record(actor=actor, action="supporter.add", obj=person, region_code=person.household.region_code,
+                 new={"supporter": supporter.pk, "relation": relation, "name": name, "id": masked,
+                      "in_registry": linked is not None, "lives_in": residence_region_code,
+                      "student": full_time_student, "assisted": receives_assistance, "grade": disability_grade,
+                      "per_capita_income": per_capita_income})
+    return supporter
+
+
+@transaction.atomic
+def supporter_end(*, actor, supporter: Supporter, on: dt.date, reason: str) -> Supporter:
+    """No longer a supporter from ``on`` (a death, a divorce, a court decision); audited with the reason."""
+    if not can_edit_household(actor, supporter.person.household):
+        raise Forbidden(_("you may not change this household"))
+    if not reason.strip():
+        raise DomainError(_("give the reason"), field="reason")
+    if on < supporter.recorded_on:
+        raise DomainError(_("the end cannot be before the supporter was recorded"), field="on")
+    supporter.ended_on = on
+    supporter.save(update_fields=["ended_on"])
+    audit_record(actor=actor, action="supporter.end", obj=supporter.person, region_code=supporter.region_code,
+                 new={"supporter": supporter.pk, "on": on, "reason": reason})
+    return supporter
+
+
+# ---------------------------------------------------------------- emergencies (急难)
+
+
+@transaction.atomic
+def household_event_record(*, actor, household: Household, kind: str, occurred_on: dt.date, place: str,
+                           loss=0, house: str = HouseLoss.NONE, injured: int = 0, deaths: int = 0,
+                           description: str = "", case_id: int | None = None,
+                           for_application: bool = False) -> HouseholdEvent:
+    """Record an emergency that struck the household (fire, accident, sudden illness, disaster) as a dated fact.
+
+    Refuses (nothing written) an event in the future, a negative loss or count, an unknown kind or house
+    state, and a household the actor may not declare facts for (``for_application``: as with the facts
+    declared with an application, any township window of the county — the emergency is handled where it
+    happened)."""
+    allowed = (can_declare_facts_for_application(actor, household) if for_application
+               else can_edit_household(actor, household))
+    if not allowed:
+        raise Forbidden(_("you may not change this household"))
+    if kind not in EventKind.values:
+        raise DomainError(_("unknown value %(value)s") % {"value": kind}, field="kind")
+    if house not in HouseLoss.values:
+        raise DomainError(_("unknown value %(value)s") % {"value": house}, field="house")
+    if occurred_on > timezone.localdate():
+        raise DomainError(_("the event cannot be dated in the future"), field="occurred_on")
+    try:
+        loss = Decimal(str(loss))
+    except InvalidOperation:
+        raise DomainError(_("the loss must be an amount in yuan"), field="loss") from None
+    if loss < 0:
+        raise DomainError(_("the loss cannot be below zero"), field="loss")
+    if loss != loss.quantize(Decimal("0.01")):
+        raise DomainError(_("the loss has at most 2 decimal places"), field="loss")
+    for field, value in (("injured", injured), ("deaths", deaths)):
+        if value < 0:
+            raise DomainError(_("a number of people cannot be below zero"), field=field)
+    if not place.strip():
+        raise DomainError(_("say where it happened"), field="place")
+    event = HouseholdEvent.objects.create(
+        household=household, region_code=household.region_code, kind=kind, occurred_on=occurred_on,
+        place=place.strip(), loss=loss, house=house, injured=injured, deaths=deaths, description=description,
+        case_id=case_id, recorded_by=actor if getattr(actor, "is_authenticated", False) else None)
+    audit_record(actor=actor, action="household.event", obj=household,
+                 new={"event": event.pk, "kind": kind, "occurred_on": occurred_on, "place": event.place, "loss": loss,
+                      "house": house, "injured": injured, "deaths": deaths,
+                      **({"for": "application"} if for_application else {})})
+    return event

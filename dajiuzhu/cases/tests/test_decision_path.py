@@ -188,8 +188,10 @@ def test_the_instant_decision_through_the_api_reads_a_pinned_number_of_queries(c
     # statement, the open and covering items in one) and the declared facts in one INSERT … ON CONFLICT.
     # 17 with the window's audit of the declared facts and the case's event appended in one INSERT; 16 on
     # PostgreSQL with the case inserted together with its signatures and items (its id taken by the lock).
-    # 15 / 18 with the catalogue's stamp read by the household lock's statement.
-    limit = 15 if connection.vendor == "postgresql" else 18
+    # 15 / 18 with the catalogue's stamp read by the household lock's statement. 16 / 19 since the 特困 rule names
+    # the applicant's able legal supporters (issue 16): sorting the application into every tier explains the
+    # 特困 refusal condition by condition, which reads the applicant's supporters (one indexed query).
+    limit = 16 if connection.vendor == "postgresql" else 19
     assert len(statements) <= limit, "\n".join(s[:120] for s in statements)
     # The declared facts' audit event (another township's window) and the case's: one INSERT, two rows.
     assert sum(1 for s in statements if s.startswith('INSERT INTO "core_auditevent"')) == 1

@@ -249,12 +249,13 @@ def test_the_apply_link_of_an_alert_opens_the_form_with_the_household_and_the_pr
 
 def test_the_case_page_shows_the_households_credit_flag(catalogue, client, xinglong_handler):
     from dajiuzhu.core.testing import make_household
-    from dajiuzhu.credit.services import dishonesty_record_create
+    from dajiuzhu.credit.services import dishonesty_record_list_after_hearing
 
     household = make_household(XINGLONG_VILLAGE)
     admin = make_user("county_admin", "371424000000")
-    record = dishonesty_record_create(actor=admin, person=household.head, reason="concealment", source="case",
-                                      details="隐瞒车辆")
+    record = dishonesty_record_list_after_hearing(actor=admin, person=household.head, reason="concealment",
+                                                  source="case", details="隐瞒车辆",
+                                                  start=dt.date.today() - dt.timedelta(days=14))
     case = Case.objects.create(number="T-FLAG-1", household=household, applicant=household.head,
                                region_code=household.region_code, accepted_region_code=XINGLONG_VILLAGE[:9] + "000",
                                channel="window", created_by=xinglong_handler)

@@ -57,6 +57,8 @@ def test_demo_plants_false_declarations_and_the_review_finds_exactly_them(catalo
                   .values_list("household_id", flat=True))
     assert flagged == planted
     assert job.result["consistent"] == job.result["households"] - len(planted) and job.result["inconsistent"] == 10
-    revoked = DishonestyRecord.objects.get(source="case", status="active")
+    # The false declaration's record is proposed: the family's answer period runs first (告知与申辩).
+    revoked = DishonestyRecord.objects.get(source="case", status="proposed")
+    assert revoked.answer_due > today and revoked.notices.get().kind == "hearing"
     assert revoked.household_id in ctx.planted["false_vehicle"] and revoked.evidence_report_id
     assert DishonestyRecord.objects.filter(source="department_list").count() == 2

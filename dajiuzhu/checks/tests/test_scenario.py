@@ -11,7 +11,7 @@ from dajiuzhu.cases.models import ItemStatus, Path, Review
 from dajiuzhu.cases.services import application_submit
 from dajiuzhu.checks.models import Affects, ReportOutcome, ReportStatus, VerificationReport
 from dajiuzhu.checks.services import report_decide, verify_household
-from dajiuzhu.core.errors import DomainError, Forbidden
+from dajiuzhu.core.errors import DomainError, Forbidden, InvalidTransition
 from dajiuzhu.core.models import AuditEvent
 from dajiuzhu.core.testing import (
     LINYI_COUNTY,
@@ -22,6 +22,7 @@ from dajiuzhu.core.testing import (
 )
 from dajiuzhu.credit.models import DishonestyRecord
 from dajiuzhu.credit.selectors import household_restriction, household_simplified_review
+from dajiuzhu.credit.services import dishonesty_record_answer, dishonesty_record_decide
 
 from .factories import deliver, row
 
@@ -75,9 +76,19 @@ def test_revoked_case_shows_report_overpayment_and_credit_record_and_next_applic
     client.force_login(approver)
     page = client.get(reverse("checks:report", args=[report.pk])).content.decode()
     assert str(revocation.overpayment) in page and reverse("credit:detail", args=[record.pk]) in page
-    assert "credit-flag" in page
+    assert "credit-flag" not in page  # proposed: not yet a restriction
     assert f"/checks/reports/{report.pk}/" in client.get(reverse("credit:detail", args=[record.pk])).content.decode()
 
+    # The record is first proposed: the family is heard (告知与申辩) and it restricts nothing yet.
+    assert record.status == "proposed" and household_restriction(household) is None
+    with pytest.raises(InvalidTransition):
+        dishonesty_record_decide(actor=approver, record=record, list_person=True)
+    dishonesty_record_answer(actor=handler, record=record, answer="车辆是儿子名下借用，本人不知需申报")
+    dishonesty_record_decide(actor=approver, record=record, list_person=True,
+                             consideration="车辆登记在申请人名下，申辩理由不成立")
+    record.refresh_from_db()
+    assert record.status == "active" and record.start == TODAY
+    assert "credit-flag" in client.get(reverse("checks:report", args=[report.pk])).content.decode()
     # "One breach, restricted everywhere": the next application of the household goes check-first.
     assert household_restriction(household) == record
     again = application_submit(actor=handler, household=household, item_codes=["dibao"], promise_signed=True,

@@ -14,8 +14,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _list(person, actor, **kwargs):
-    return services.dishonesty_record_create(actor=actor, person=person, reason="concealment", source="case",
-                                             details="hid a car", **kwargs)
+    """A case record heard and in force: proposed 14 days ago, its answer period passed unanswered."""
+    start = kwargs.pop("start", dt.date.today() - dt.timedelta(days=14))
+    return services.dishonesty_record_list_after_hearing(actor=actor, person=person, reason="concealment",
+                                                         source="case", details="hid a car", start=start, **kwargs)
 
 
 def test_listing_a_person_restricts_their_whole_household_and_tells_them():
@@ -27,9 +29,10 @@ def test_listing_a_person_restricts_their_whole_household_and_tells_them():
     assert selectors.household_restriction(household) == record
     assert selectors.household_restriction(other) is None
     assert spouse.name in selectors.restriction_reason(household)
-    notice = record.notices.get()
-    assert notice.kind == NoticeKind.LISTED and spouse.name in notice.text
-    assert AuditEvent.objects.filter(action="credit.record_create", object_id=str(record.pk)).exists()
+    hearing, notice = record.notices.order_by("id")
+    assert hearing.kind == NoticeKind.HEARING and notice.kind == NoticeKind.LISTED and spouse.name in notice.text
+    assert AuditEvent.objects.filter(action="credit.record_propose", object_id=str(record.pk)).exists()
+    assert AuditEvent.objects.filter(action="credit.record_decide", object_id=str(record.pk)).exists()
 
 
 def test_a_record_expires_by_itself_and_the_job_marks_it_expired():

@@ -42,6 +42,17 @@ APPLICANT_FACTS: dict[str, tuple[str, str]] = {
     "applicant_labour": ("int", "labour capacity of the applicant: 0 full, 1 partial, 2 none"),
     "applicant_seriously_ill": ("bool", "the applicant has a serious illness"),
     "applicant_student": ("bool", "the applicant is in school"),
+    "applicant_able_supporters": ("int", "legal supporters of the applicant able to support them"),
+}
+
+# The household's latest emergency event (急难, ``registry.HouseholdEvent``) on the evaluation date.
+EVENT_FACTS: dict[str, tuple[str, str]] = {
+    "has_event": ("bool", "an emergency struck the household (fire, accident, sudden illness, disaster)"),
+    "event_days": ("int", "days since the emergency"),
+    "event_loss": ("money", "loss of the emergency in yuan"),
+    "event_house": ("int", "the house after the emergency: 0 not affected, 1 damaged, 2 lost or uninhabitable"),
+    "event_injured": ("int", "people injured and hospitalised in the emergency"),
+    "event_deaths": ("int", "people who died in the emergency"),
 }
 
 # Tiers the household holds (or, when the caller does not say, would be given by the catalogue's
@@ -58,6 +69,7 @@ def fact_kinds() -> dict[str, str]:
     """name -> "money" | "int" | "bool" for every fact a rule may name."""
     kinds = {name: kind for name, (kind, _d) in FACTS.items()}
     kinds.update({name: kind for name, (kind, _d) in APPLICANT_FACTS.items()})
+    kinds.update({name: kind for name, (kind, _d) in EVENT_FACTS.items()})
     kinds.update({name: kind for name, (kind, _d) in TIER_FACTS.items()})
     return kinds
 

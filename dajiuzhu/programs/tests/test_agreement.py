@@ -116,6 +116,9 @@ full_household = st.fixed_dictionaries({
     "applicant_age": st.integers(0, 95), "applicant_disability_grade": st.integers(0, 4),
     "applicant_adl_failed": st.integers(0, 6), "applicant_labour": st.integers(0, 2),
     "applicant_seriously_ill": st.booleans(), "applicant_student": st.booleans(),
+    "applicant_able_supporters": st.integers(0, 2),
+    "has_event": st.booleans(), "event_days": st.integers(0, 120), "event_loss": st.integers(0, 5_000_000),
+    "event_house": st.integers(0, 2), "event_injured": st.integers(0, 2), "event_deaths": st.integers(0, 1),
 })
 
 

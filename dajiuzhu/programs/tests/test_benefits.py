@@ -8,7 +8,7 @@ from django.utils import translation
 
 from dajiuzhu.core.testing import LINYI_VILLAGE, URBAN_COMMUNITY
 from dajiuzhu.programs.catalogue import ensure_demo_catalogue
-from dajiuzhu.programs.facts import APPLICANT_DEFAULTS
+from dajiuzhu.programs.facts import APPLICANT_DEFAULTS, EVENT_DEFAULTS
 from dajiuzhu.programs.selectors import standard_value
 from dajiuzhu.programs.services import item_evaluate
 from dajiuzhu.registry.facts import FACTS
@@ -26,6 +26,7 @@ def facts(**overrides):
     base = {name: (False if kind == "bool" else (Decimal("0.00") if kind == "money" else 0))
             for name, (kind, _d) in FACTS.items()}
     base.update(APPLICANT_DEFAULTS)
+    base.update(EVENT_DEFAULTS, applicant_able_supporters=0)
     base.update(has_facts=True, household_size=3, labour_members=2, safe_water=True, head_age=45, applicant_age=45)
     for key, value in overrides.items():
         base[key] = Decimal(value) if isinstance(value, str) else value
@@ -108,23 +109,45 @@ def test_tekun_is_basic_standard_plus_care_by_self_care_level(adl_failed, amount
     assert result.amount == Decimal(amount)  # 1.3 × 720 = 936 + 1000 / 600 / 80
 
 
-def test_tekun_refused_when_the_household_has_an_able_member():
-    assert not evaluate("tekun", per_capita_income="300.00", applicant_age=70, applicant_labour=2).eligible
+def test_tekun_refused_when_the_applicant_has_an_able_legal_supporter():
+    # DOMAIN.md: 特困 requires no legal supporter, or only unable ones (programs.supporters).
+    assert not evaluate("tekun", per_capita_income="300.00", applicant_age=70, applicant_labour=2,
+                        applicant_able_supporters=1).eligible
+    assert evaluate("tekun", per_capita_income="300.00", applicant_age=70, applicant_labour=2,
+                    applicant_able_supporters=0).eligible
 
 
-@pytest.mark.parametrize("ill, housing, amount", [(1, 3, "7200.00"), (1, 0, "3600.00"), (0, 0, None)])
-def test_temporary_assistance_graded_up_to_ten_times_the_monthly_standard(ill, housing, amount):
-    result = evaluate("temp_emergency", per_capita_income="600.00", seriously_ill_members=ill, housing_code=housing,
-                      max_adl_failed=0)
-    assert result.amount == (Decimal(amount) if amount else None)
+@pytest.mark.parametrize("event, amount", [
+    ({"event_loss": "3000.00"}, "1440.00"),  # grade 1: a minor loss → 2 × 720
+    ({"event_house": 1}, "3600.00"),  # grade 2: house damaged → 5 × 720
+    ({"event_injured": 1}, "3600.00"),  # grade 2: a member hospitalised
+    ({"event_loss": "12000.00"}, "3600.00"),  # grade 2: a loss above 10,000
+    ({"event_house": 2}, "7200.00"),  # grade 3: house lost → 10 × 720, the cap
+    ({"event_deaths": 1}, "7200.00"),  # grade 3: a death
+    ({"event_loss": "30000.01"}, "7200.00"),  # grade 3: a loss above 30,000
+])
+def test_emergency_is_graded_by_the_event_without_an_income_test(event, amount):
+    # A well-off household (3,000 a person) struck by an emergency: 急难型 has no income or asset test.
+    result = evaluate("temp_emergency", per_capita_income="3000.00", financial_assets="500000.00", has_event=True,
+                      event_days=3, **event)
+    assert result.eligible and result.amount == Decimal(amount)
     assert not result.periodic
 
 
-def test_temporary_expenditure_type_graded_by_the_spending_gap():
-    # rigid 30,000 − 0.7 × 12 × 1,500 = 17,400 > 5 × 720 → the full 10 × 720
-    result = evaluate("temp_expenditure", per_capita_income="500.00", monthly_income="1500.00",
-                      annual_income="18000.00", annual_rigid_expense="30000.00")
-    assert result.amount == Decimal("7200.00")
+def test_emergency_needs_an_event_within_the_county_window():
+    assert not evaluate("temp_emergency", per_capita_income="300.00", has_event=False).eligible
+    assert not evaluate("temp_emergency", has_event=True, event_days=91, event_house=2).eligible  # window: 90 days
+
+
+def test_temporary_expenditure_pays_rigid_spending_above_the_share_up_to_the_cap():
+    # rural, 3 members, 900 a person (< 1.5 × 720 = 1,080): income 32,400 a year, 70 % = 22,680.
+    # rigid 25,000 → 25,000 − 22,680 = 2,320; rigid 30,000 → 7,320 > 10 × 720 → 7,200 (the cap).
+    common = dict(per_capita_income="900.00", monthly_income="2700.00", annual_income="32400.00")
+    assert evaluate("temp_expenditure", annual_rigid_expense="25000.00", **common).amount == Decimal("2320.00")
+    assert evaluate("temp_expenditure", annual_rigid_expense="30000.00", **common).amount == Decimal("7200.00")
+    # The near-poor income test stays: 1,100 a person is over 1,080.
+    assert not evaluate("temp_expenditure", per_capita_income="1100.00", monthly_income="3300.00",
+                        annual_income="39600.00", annual_rigid_expense="40000.00").eligible
 
 
 def test_one_off_items_pay_once_per_member():

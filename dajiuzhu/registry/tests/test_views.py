@@ -362,12 +362,13 @@ def test_member_facts_form_refuses_what_the_import_refuses(client, handler):
 def test_household_page_shows_the_sections_of_the_apps_above_the_registry(client, handler):
     """The credit flag, the assistance in force, the indices and the results link are panels."""
     from dajiuzhu.core.testing import make_user
-    from dajiuzhu.credit.services import dishonesty_record_create
+    from dajiuzhu.credit.services import dishonesty_record_list_after_hearing
 
     household = make_household(LINYI_VILLAGE)
     admin = make_user("county_admin", "371424000000")
-    record = dishonesty_record_create(actor=admin, person=household.head, reason="concealment", source="case",
-                                      details="隐瞒车辆")
+    record = dishonesty_record_list_after_hearing(actor=admin, person=household.head, reason="concealment",
+                                                  source="case", details="隐瞒车辆",
+                                                  start=dt.date.today() - dt.timedelta(days=14))
     client.force_login(handler)
     body = client.get(reverse("registry:household_detail", args=[household.pk])).content.decode()
     assert reverse("credit:detail", args=[record.pk]) in body
