@@ -163,7 +163,7 @@ def sign_in_code(request):
             form.add_error("code", exc.message)
         else:
             request.session.pop(SESSION_SIGN_IN, None)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
             target = pending.get("next") or ""
             return redirect(target if target.startswith("/m/") else "portal:home")
     from dajiuzhu.core.ids import mask_phone
