@@ -50,8 +50,9 @@ def family(region_code: str = LINYI_VILLAGE, *, phone: str | None = None, wages:
 def resident_of(household):
     from dajiuzhu.accounts.models import User
 
-    return User.objects.create_user(username=f"resident-{household.pk}", role="resident",
-                                    region_id=household.region_code, person_id_hash=household.head.id_hash)
+    user = User.objects.filter(username=f"resident-{household.pk}").first()
+    return user or User.objects.create_user(username=f"resident-{household.pk}", role="resident",
+                                            region_id=household.region_code, person_id_hash=household.head.id_hash)
 
 
 def png_bytes(size=(40, 30), color=(200, 20, 20)) -> bytes:
