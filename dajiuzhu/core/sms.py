@@ -159,7 +159,7 @@ class TencentBackend:
             "X-TC-Timestamp": str(timestamp), "X-TC-Version": self.version,
             "X-TC-Region": self.config.get("region") or "ap-guangzhou",
         }
-        request = urllib.request.Request(endpoint, data=payload, headers=headers, method="POST")
+        request = urllib.request.Request(endpoint, data=payload, headers=headers, method="POST")  # noqa: S310
         try:
             with urllib.request.urlopen(request, timeout=float(self.config.get("timeout", 5))) as response:  # noqa: S310
                 body = json.loads(response.read().decode())

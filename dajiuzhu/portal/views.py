@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
+from dajiuzhu.core.audit import audit_record
 from dajiuzhu.core.errors import DomainError
 
 from . import estimate as est
@@ -547,9 +549,6 @@ def township_detail(request, pk: int):
 def staff_document(request, pk: int):
     """A stored document for staff of the household's jurisdiction (404 elsewhere); the read is audited."""
     doc = selectors.document_for_staff(actor=request.user, pk=pk)
-    from dajiuzhu.core.audit import audit_record
-    from django.db import transaction
-
     with transaction.atomic():
         audit_record(actor=request.user, action="portal.document.view", obj=doc, region_code=doc.region_code)
     return _image_response(doc)
