@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
+from dajiuzhu.core import crypto
 from dajiuzhu.core.audit import audit_record
 from dajiuzhu.core.errors import DomainError
 
@@ -145,8 +146,9 @@ def sign_in(request):
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            request.session[SESSION_SIGN_IN] = {"code_id": row.pk, "id_number": form.cleaned_data["id_number"],
-                                                "phone": form.cleaned_data["phone"],
+            # The ID and phone numbers wait for the code encrypted (never in clear in the session store).
+            request.session[SESSION_SIGN_IN] = {"code_id": row.pk, "id_number": crypto.encrypt(form.cleaned_data["id_number"]),
+                                                "phone": crypto.encrypt(form.cleaned_data["phone"]),
                                                 "next": request.GET.get("next", "")}
             return redirect("portal:sign_in_code")
     return render(request, "portal/sign_in.html", {"form": form})
@@ -159,8 +161,8 @@ def sign_in_code(request):
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.sign_in_finish(code_id=pending["code_id"], id_number=pending["id_number"],
-                                           phone=pending["phone"], code=form.cleaned_data["code"])
+            user = services.sign_in_finish(code_id=pending["code_id"], id_number=crypto.decrypt(pending["id_number"]),
+                                           phone=crypto.decrypt(pending["phone"]), code=form.cleaned_data["code"])
         except DomainError as exc:
             form.add_error("code", exc.message)
         else:
@@ -170,7 +172,8 @@ def sign_in_code(request):
             return redirect(target if target.startswith("/m/") else "portal:home")
     from dajiuzhu.core.ids import mask_phone
 
-    return render(request, "portal/sign_in_code.html", {"form": form, "phone": mask_phone(pending["phone"])})
+    return render(request, "portal/sign_in_code.html",
+                  {"form": form, "phone": mask_phone(crypto.decrypt(pending["phone"]))})
 
 
 @require_POST
