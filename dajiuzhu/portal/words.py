@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dajiuzhu.core.money import money
 
@@ -62,22 +63,22 @@ def decision_sentence(case_item) -> str:
 
 
 STEP_WORDS = {
-    "investigate": _("The township started checking your family's situation."),
-    "record_home_visit": _("A worker visited your home."),
-    "record_deliberation": _("The village discussed your application."),
-    "township_opinion": _("The township gave its opinion."),
-    "publish_notice": _("Your application was put on the village noticeboard."),
-    "close_notice": _("The public notice ended."),
-    "objection": _("Someone objected during the public notice; the township checks again."),
-    "issue_decision_notice": _("The decision letter was issued."),
-    "withdraw": _("The application was withdrawn."),
-    "verify": _("Your declaration was checked against the departments' records."),
-    "review_confirm": _("The yearly review confirmed your assistance."),
-    "adjust": _("The amount was changed after a review."),
-    "revoke": _("The assistance was stopped."),
-    "end": _("The assistance ended."),
-    "appeal_lodge": _("You appealed the decision."),
-    "appeal_decide": _("Your appeal was decided."),
+    "investigate": gettext_lazy("The township started checking your family's situation."),
+    "record_home_visit": gettext_lazy("A worker visited your home."),
+    "record_deliberation": gettext_lazy("The village discussed your application."),
+    "township_opinion": gettext_lazy("The township gave its opinion."),
+    "publish_notice": gettext_lazy("Your application was put on the village noticeboard."),
+    "close_notice": gettext_lazy("The public notice ended."),
+    "objection": gettext_lazy("Someone objected during the public notice; the township checks again."),
+    "issue_decision_notice": gettext_lazy("The decision letter was issued."),
+    "withdraw": gettext_lazy("The application was withdrawn."),
+    "verify": gettext_lazy("Your declaration was checked against the departments' records."),
+    "review_confirm": gettext_lazy("The yearly review confirmed your assistance."),
+    "adjust": gettext_lazy("The amount was changed after a review."),
+    "revoke": gettext_lazy("The assistance was stopped."),
+    "end": gettext_lazy("The assistance ended."),
+    "appeal_lodge": gettext_lazy("You appealed the decision."),
+    "appeal_decide": gettext_lazy("Your appeal was decided."),
 }
 
 

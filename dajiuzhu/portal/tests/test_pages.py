@@ -51,3 +51,17 @@ def test_resident_pages_are_plain_chinese(catalogue, client, settings):
         text = _visible_text(response.content.decode())
         assert not LATIN_WORD.findall(text), (response.request["PATH_INFO"], LATIN_WORD.findall(text)[:10])
     assert "598" in _visible_text(estimate.content.decode())
+
+
+def test_the_status_page_reads_a_fixed_number_of_statements(catalogue, client, django_assert_max_num_queries):
+    from dajiuzhu.cases.window import window_submit
+
+    household = family()
+    resident = resident_of(household)
+    case = window_submit(actor=resident, item_codes=["dibao"], facts={"monthly_wages": "1196"}, promise_signed=True,
+                         authorisation_signed=True)
+    client.force_login(resident)
+    client.get(f"/m/cases/{case.pk}/")
+    with django_assert_max_num_queries(11):  # session, user, person, case, items, appeals, notices, payments,
+        response = client.get(f"/m/cases/{case.pk}/")  # requests, timeline, documents
+    assert response.status_code == 200
