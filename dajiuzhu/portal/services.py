@@ -26,7 +26,7 @@ from dajiuzhu.core.sms import SmsError, sms_send
 
 from . import codes, uploads
 from .models import ChangeReport, Document, DocumentRequest, Message, OneTimeCode, ProxyApplication
-from .policies import can_handle_proxy, can_proxy_for, is_resident
+from .policies import can_handle_proxy, can_proxy_for
 
 
 def audit_refusal(*, actor, action: str, region_code: str = "", detail: Mapping | None = None) -> None:
@@ -463,7 +463,3 @@ def proxy_return(*, actor, proxy: ProxyApplication, reason: str) -> ProxyApplica
                  new={"reason": locked.handled_note})
     return locked
 
-
-def resident_required(actor) -> None:
-    if not is_resident(actor):
-        raise Http404("No household matches the given query.")
