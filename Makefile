@@ -22,6 +22,7 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py demo_accounts --url http://$(HOST)/
+	$(PY) manage.py portal_demo_residents --url http://$(HOST)/
 	$(PY) manage.py runserver $(HOST)
 
 serve: install

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "dajiuzhu.indices",
     "dajiuzhu.alerts",
     "dajiuzhu.results",
+    "dajiuzhu.portal",
     "dajiuzhu.dashboards",
     "dajiuzhu.api",
 ]
@@ -300,5 +301,24 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# SMS gateway (core.sms): console (the server log) in development, a file outbox in tests, tencent in production.
+SMS_BACKEND = os.environ.get("DAJIUZHU_SMS_BACKEND", "file" if TESTING else "console")
+SMS_FILE_PATH = Path(os.environ.get("DAJIUZHU_SMS_FILE", VAR_DIR / "sms" / "outbox.jsonl"))
+SMS_TENCENT = {
+    "secret_id": os.environ.get("DAJIUZHU_SMS_SECRET_ID", ""), "secret_key": os.environ.get("DAJIUZHU_SMS_SECRET_KEY", ""),
+    "sdk_app_id": os.environ.get("DAJIUZHU_SMS_APP_ID", ""), "sign_name": os.environ.get("DAJIUZHU_SMS_SIGN_NAME", ""),
+    "region": os.environ.get("DAJIUZHU_SMS_REGION", "ap-guangzhou"),
+    "endpoint": os.environ.get("DAJIUZHU_SMS_ENDPOINT", "https://sms.tencentcloudapi.com"),
+}
+SMS_TEMPLATE_IDS = dict(part.split("=", 1) for part in env_list("DAJIUZHU_SMS_TEMPLATE_IDS") if "=" in part)
+# Resident portal (掌上办): one-time codes and uploads.
+PORTAL_COUNTY_CODE = os.environ.get("DAJIUZHU_PORTAL_COUNTY", "371424")  # the county of the anonymous estimate
+PORTAL_CODE_TTL_SECONDS = int(os.environ.get("DAJIUZHU_PORTAL_CODE_TTL", "300"))
+PORTAL_CODES_PER_PHONE_HOUR = int(os.environ.get("DAJIUZHU_PORTAL_CODES_PER_PHONE_HOUR", "5"))
+PORTAL_CODES_PER_ADDRESS_HOUR = int(os.environ.get("DAJIUZHU_PORTAL_CODES_PER_ADDRESS_HOUR", "20"))
+PORTAL_APPEAL_DAYS = int(os.environ.get("DAJIUZHU_PORTAL_APPEAL_DAYS", "60"))  # time to appeal a decision
+PORTAL_UPLOAD_MAX_BYTES = int(os.environ.get("DAJIUZHU_PORTAL_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+PORTAL_UPLOAD_ROOT = Path(os.environ.get("DAJIUZHU_PORTAL_UPLOAD_ROOT", VAR_DIR / "portal-uploads"))
 DEMO_PASSWORD = os.environ.get("DAJIUZHU_DEMO_PASSWORD", "Linyi-demo-2026")
 PLATFORM_NAME = _("Dajiuzhu integrated social assistance")

@@ -15,10 +15,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("m/", include("dajiuzhu.portal.urls")),  # 掌上办: the residents' short address
 ]
 
 for _config in apps.get_app_configs():
-    if not _config.name.startswith("dajiuzhu.") or _config.label in {"core", "accounts", "api"}:
+    if not _config.name.startswith("dajiuzhu.") or _config.label in {"core", "accounts", "api", "portal"}:
         continue
     try:
         import_module(f"{_config.name}.urls")

@@ -16,6 +16,7 @@ from dajiuzhu.core.regioncodes import LEVEL_COUNTY, LEVEL_TOWNSHIP, ancestor, is
 from dajiuzhu.core.scoping import region_in_scope
 from dajiuzhu.regions.models import Region
 
+from . import signals
 from .models import Alert, DisasterEvent, FollowUp, RuleSet
 from .rules import default_rules, rule_problems
 
@@ -217,6 +218,7 @@ def followup_record(*, actor, alert: Alert, visited_on: dt.date, outcome: str, c
         reason=reason, notes=notes)
     alert.status, alert.closed_at = Alert.Status.CLOSED, timezone.now()
     alert.save(update_fields=["status", "closed_at"])
+    transaction.on_commit(lambda: signals.followup_recorded.send(sender=FollowUp, follow_up=follow_up))
     audit_record(actor=actor, action="alerts.followup", obj=alert, old={"status": "open"},
                  new={"status": "closed", "outcome": outcome, "visited_on": visited_on, "case_id": follow_up.case_id,
                       "department": department.code if department else "", "organisation": follow_up.organisation,

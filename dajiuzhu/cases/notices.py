@@ -14,6 +14,7 @@ from dajiuzhu.core.audit import audit_record
 from dajiuzhu.core.errors import DomainError, InvalidTransition
 from dajiuzhu.core.ids import mask_name
 
+from . import signals
 from .models import Case, CaseStatus, ItemStatus, Objection, PublicNotice
 from .workflow import NOTICE_MIN_DAYS, transition_target
 
@@ -45,6 +46,7 @@ def notice_publish(*, actor, case: Case, starts_on: dt.date) -> PublicNotice:
     )
     audit_record(actor=actor, action="notice.publish", obj=notice,
                  new={"case": case.pk, "starts_on": notice.starts_on, "ends_on": notice.ends_on})
+    transaction.on_commit(lambda: signals.notice_published.send(sender=PublicNotice, notice=notice))
     return notice
 
 

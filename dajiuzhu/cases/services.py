@@ -358,7 +358,9 @@ def _check_may_apply(actor, household, channel: str) -> None:
             return
     if not _user(actor) or not actor.has_perm_code("cases.create"):
         raise Forbidden(_("you may not accept applications"))
-    if channel == Channel.PROXY and getattr(actor, "role", None) != "village_worker":
+    # A proxied application (代办) is taken by a village worker and accepted by its township's window
+    # (the portal's acceptance queue), which submits it on the channel it came by.
+    if channel == Channel.PROXY and getattr(actor, "role", None) not in ("village_worker", "township_handler"):
         raise DomainError(_("only a village worker applies on a resident's behalf"), field="channel")
     from dajiuzhu.core.scoping import region_in_scope
 

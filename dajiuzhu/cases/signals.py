@@ -4,7 +4,9 @@
 - ``case_item_revoked(sender=CaseItem, case_item, revocation)``.
 - ``case_item_ended(sender=CaseItem, case_item)``.
 
-The results app records assistance from them.
+- ``notice_published(sender=PublicNotice, notice)`` — a case goes on the village noticeboard (公示).
+
+The results app records assistance from them; the portal tells the family.
 """
 
 from django.dispatch import Signal
@@ -12,3 +14,4 @@ from django.dispatch import Signal
 case_item_decided = Signal()
 case_item_revoked = Signal()
 case_item_ended = Signal()
+notice_published = Signal()

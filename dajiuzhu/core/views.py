@@ -123,6 +123,8 @@ def _home_counts(user) -> list[dict]:
 @login_required
 def home(request):
     """The home page by role: what this user can do, in their region, with a few counts."""
+    if getattr(request.user, "role", "") == "resident":  # residents have their own door (掌上办, /m/)
+        return redirect("/m/")
     return render(request, "core/home.html", {"region": request.user.region, "counts": _home_counts(request.user)})
 
 

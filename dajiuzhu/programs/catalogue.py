@@ -90,6 +90,12 @@ NOT_PROACTIVE = {"union_hardship", "veteran_hardship", "judicial_aid", "legal_ai
                  "unsupported_child", "disaster_emergency", "disaster_transition", "disaster_winter",
                  "disaster_rebuild"}
 
+# Items a resident may apply for online (掌上办): those decided on declared facts, and the one-off aids a
+# family asks for from home. The county edits the flag per item.
+ONLINE_ITEMS = frozenset({"dibao", "dibao_single", "elderly_allowance", "temp_small", "temp_expenditure",
+                          "med_class4", "edu_high_school", "edu_college_entry", "job_search_subsidy", "legal_aid",
+                          "disability_living", "disability_care", "rent_subsidy"})
+
 DOCS_ID = ["身份证、户口簿", "信用承诺书", "家庭经济状况核对授权书"]
 
 # Fields: code, name, category, department, kind, periodic, level, acceptance, proxy, tier,
@@ -356,7 +362,8 @@ def ensure_demo_catalogue(*, county_code: str = "371424", years=None, today: dt.
             "name": spec["name"], "category": spec["category"], "department": spec["department"],
             "kind": spec.get("kind", "material"), "periodic": spec.get("periodic", False),
             "approval_level": spec.get("level", "county"), "acceptance": spec.get("acceptance", "check_first"),
-            "village_proxy": spec.get("proxy", False), "documents": spec.get("documents", []),
+            "village_proxy": spec.get("proxy", False),
+            "online_application": spec["code"] in ONLINE_ITEMS, "documents": spec.get("documents", []),
             "eligibility": spec["eligibility"], "benefit": spec.get("benefit", ""),
             "parameters": spec.get("parameters", {}), "household_ceiling": spec.get("household_ceiling"),
             "cap_at_ceiling": spec.get("cap_at_ceiling", False), "tier": spec.get("tier", ""), "order": order,

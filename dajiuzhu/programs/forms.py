@@ -43,6 +43,7 @@ class ItemForm(forms.Form):
     approval_level = forms.ChoiceField(label=_("approval level"), choices=ApprovalLevel.choices)
     acceptance = forms.ChoiceField(label=_("acceptance"), choices=Acceptance.choices)
     village_proxy = forms.BooleanField(label=_("a village worker may apply on a resident's behalf"), required=False)
+    online_application = forms.BooleanField(label=_("residents may apply online (掌上办)"), required=False)
     tier = forms.ChoiceField(label=_("roster tier it confers"), choices=Tier.choices, required=False)
     eligibility = forms.CharField(label=_("eligibility rule"), widget=forms.Textarea(attrs=TEXTAREA))
     benefit = forms.CharField(label=_("benefit formula"), required=False, widget=forms.Textarea(attrs=TEXTAREA),
@@ -87,7 +88,8 @@ class ItemForm(forms.Form):
         return {
             "code": item.code, "name": item.name, "category": item.category.code, "department": item.department.code,
             "kind": item.kind, "periodic": item.periodic, "approval_level": item.approval_level,
-            "acceptance": item.acceptance, "village_proxy": item.village_proxy, "tier": item.tier,
+            "acceptance": item.acceptance, "village_proxy": item.village_proxy,
+            "online_application": item.online_application, "tier": item.tier,
             "eligibility": item.eligibility, "benefit": item.benefit,
             "parameters": format_parameters(item.parameters), "household_ceiling": item.household_ceiling,
             "cap_at_ceiling": item.cap_at_ceiling, "excludes": list(item.excludes.values_list("code", flat=True)),

@@ -70,6 +70,7 @@ class AssistanceItem(models.Model):
     acceptance = models.CharField(_("acceptance"), max_length=16, choices=Acceptance.choices,
                                   default=Acceptance.CHECK_FIRST)
     village_proxy = models.BooleanField(_("a village worker may apply on a resident's behalf"), default=False)
+    online_application = models.BooleanField(_("residents may apply online (掌上办)"), default=False)
     documents = models.JSONField(_("required documents"), default=list, blank=True)
     description = models.TextField(_("description"), blank=True)
     eligibility = models.TextField(_("eligibility rule"))

@@ -142,6 +142,7 @@ def snapshot_of(item: AssistanceItem) -> dict:
 
 
 EDITABLE = ("name", "category", "department", "kind", "periodic", "approval_level", "acceptance", "village_proxy",
+            "online_application",
             "documents", "description", "eligibility", "benefit", "parameters", "reason_eligible",
             "reason_ineligible", "household_ceiling", "cap_at_ceiling", "tier", "active", "proactive", "order")
 

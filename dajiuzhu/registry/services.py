@@ -218,10 +218,22 @@ def member_move(*, actor, person: Person, to_household: Household, relation: str
 
 @transaction.atomic
 def member_facts_record(*, actor, person: Person, as_of: dt.date, values: dict,
-                        source: str = FactSource.DECLARED) -> MemberFacts:
-    """A new dated observation of a member's status (an earlier one on the same day is replaced)."""
-    if person.household and not can_edit_household(actor, person.household):
+                        source: str = FactSource.DECLARED, declared_change: bool = False) -> MemberFacts:
+    """A new dated observation of a member's status (an earlier one on the same day is replaced).
+
+    ``declared_change=True``: a change of circumstances the family declares itself (掌上办: a job lost, an
+    illness), which a resident may record for their own household (``can_declare_facts_for_application``).
+    The other fields carry over from the member's latest observation."""
+    allowed = (can_declare_facts_for_application(actor, person.household) if declared_change and person.household
+               else not person.household or can_edit_household(actor, person.household))
+    if not allowed:
         raise Forbidden(_("you may not change this household"))
+    if declared_change:
+        source = FactSource.DECLARED
+        latest = MemberFacts.objects.filter(person=person, as_of__lte=as_of).order_by("-as_of").first()
+        carried = ("health", "illness", "disability_category", "disability_grade", "disability_certificate",
+                   "adl_failed", "labour", "employment")
+        values = {**({k: getattr(latest, k) for k in carried} if latest else {}), **values}
     previous = MemberFacts.objects.filter(person=person, as_of__lte=as_of).order_by("-as_of").first()
     facts = _record_member_facts(person, as_of=as_of, values=values, source=source, actor=actor)
     before = {k: getattr(previous, k) for k in values} if previous else {}

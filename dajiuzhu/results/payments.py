@@ -32,7 +32,7 @@ from dajiuzhu.core.errors import Conflict, DomainError, Forbidden, InvalidTransi
 from dajiuzhu.core.money import ZERO, money
 from dajiuzhu.core.scoping import region_in_scope
 
-from . import bankfile
+from . import bankfile, signals
 from .benefits import Benefit, active_benefits, case_item_statuses
 from .models import (
     BATCH_TRANSITIONS,
@@ -374,6 +374,8 @@ def payment_batch_reconcile(*, actor, batch: PaymentBatch, content: bytes, filen
     _move(batch, BatchStatus.RECONCILED)
     batch.reconciled_at, batch.paid_count, batch.failed_count = timezone.now(), paid, failed
     batch.save(update_fields=["status", "reconciled_at", "paid_count", "failed_count"])
+    paid_lines = [line for line in lines.values() if line.status == LineStatus.PAID]
+    transaction.on_commit(lambda: signals.payments_paid.send(sender=PaymentLine, batch=batch, lines=paid_lines))
     audit_record(actor=actor, action="payment.reconcile", obj=batch,
                  new={"file": filename, "sha256": hashlib.sha256(content).hexdigest(), "paid": paid,
                       "failed": failed, "recovered": {str(k): v for k, v in recovered.items()}})

@@ -13,7 +13,7 @@ from django.http import Http404
 from dajiuzhu.core.money import money
 from dajiuzhu.core.scoping import actor_prefix, get_scoped, scope
 
-from .models import AssistanceRecord, Delivery, PaymentBatch, PaymentLine, RecordStatus, Recovery
+from .models import AssistanceRecord, Delivery, LineStatus, PaymentBatch, PaymentLine, RecordStatus, Recovery
 
 
 @dataclasses.dataclass
@@ -179,3 +179,10 @@ def outcomes(*, actor, region: str = "", limit: int = 200) -> list[dict]:
                     "development_change": change, "tiers_before": tiers_then, "tiers_now": tiers_now,
                     "series": [(s[0].isoformat(), s[1]) for s in series]})
     return out
+
+
+def household_payments(*, household_id: int) -> QuerySet[PaymentLine]:
+    """The payments made to one household (paid lines, newest month first): what a resident sees of their
+    own household in the portal (the caller has established that it is theirs)."""
+    return (PaymentLine.objects.filter(household_id=household_id, status=LineStatus.PAID)
+            .select_related("batch").order_by("-batch__month", "-id"))
