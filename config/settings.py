@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "dajiuzhu.indices",
     "dajiuzhu.alerts",
     "dajiuzhu.results",
+    "dajiuzhu.supervision",
     "dajiuzhu.dashboards",
     "dajiuzhu.api",
 ]
