@@ -103,44 +103,41 @@ class Row:
     rank: int = 0
 
 
-def _collect(prefix: str, since, until) -> dict[tuple[int, str], dict]:
-    """Raw figures per (handler id, township code)."""
-    rows: dict[tuple[int, str], dict] = defaultdict(lambda: defaultdict(float))
-
-    def town(code: str) -> str:
-        return (code or "")[:9] + "000"
+def _collect(prefix: str, since, until) -> dict[int, dict]:
+    """Raw figures per handler id (the handler's township is their own region's)."""
+    rows: dict[int, dict] = defaultdict(lambda: defaultdict(float))
 
     for r in case_selectors.applications_by_handler(region_prefix=prefix, since=since, until=until):
-        rows[(r["handler"] or 0, town(r["township"]))]["handled"] += r["n"]
+        rows[r["handler"] or 0]["handled"] += r["n"]
     excused = ToleranceRecord.objects.values("revocation_id")
     for r in case_selectors.trust_first_outcomes(region_prefix=prefix, since=since, until=until,
                                                  excused_revocations=excused):
-        f = rows[(r["handler"] or 0, town(r["township"]))]
+        f = rows[r["handler"] or 0]
         for k in ("decided", "confirmed", "adjusted", "revoked", "excused"):
             f[f"tf_{k}"] += r[k]
     for r in case_selectors.appeals_upheld(region_prefix=prefix, since=since, until=until):
-        rows[(r["handler"] or 0, town(r["township"]))]["appeals"] += r["n"]
+        rows[r["handler"] or 0]["appeals"] += r["n"]
     for r in (Complaint.objects.filter(lodged_at__gte=since, lodged_at__lt=until, region_code__startswith=prefix,
                                        subject_handler__isnull=False)
               .values("subject_handler_id", "subject_handler__region_id").annotate(n=Count("id")).order_by()):
-        rows[(r["subject_handler_id"], town(r["subject_handler__region_id"]))]["complaints"] += r["n"]
+        rows[r["subject_handler_id"]]["complaints"] += r["n"]
     for r in (SpotCheck.objects.filter(recorded_at__gte=since, recorded_at__lt=until, region_code__startswith=prefix,
                                        outcome=SpotCheck.Outcome.DIFFERS, handler__isnull=False)
               .values("handler_id", "handler__region_id").annotate(n=Count("id")).order_by()):
-        rows[(r["handler_id"], town(r["handler__region_id"]))]["spot_differences"] += r["n"]
+        rows[r["handler_id"]]["spot_differences"] += r["n"]
     for r in (Rating.objects.filter(at__gte=since, at__lt=until, region_code__startswith=prefix,
                                     handler__isnull=False)
               .values("handler_id", "handler__region_id").annotate(avg=Avg("score"), n=Count("id")).order_by()):
-        f = rows[(r["handler_id"], town(r["handler__region_id"]))]
+        f = rows[r["handler_id"]]
         f["rating_sum"] += float(r["avg"]) * r["n"]
         f["ratings"] += r["n"]
     for r in (Attendance.objects.filter(on__gte=since.date(), on__lt=until.date(), region_code__startswith=prefix)
               .values("user_id", "region_code").annotate(h=Sum("hours")).order_by()):
-        rows[(r["user_id"], town(r["region_code"]))]["training"] += float(r["h"])
+        rows[r["user_id"]]["training"] += float(r["h"])
     for r in (OverdueStep.objects.filter(found_on__gte=since.date(), found_on__lt=until.date(),
                                          region_code__startswith=prefix, handler__isnull=False)
               .values("handler_id", "township_code").annotate(n=Count("id")).order_by()):
-        rows[(r["handler_id"], r["township_code"])]["overdue_found"] += r["n"]
+        rows[r["handler_id"]]["overdue_found"] += r["n"]
     steps = step_durations(region_prefix=prefix, since=since, until=until)
     if len(steps["days"]):
         keys = np.asarray([f"{h}|{t}" for h, t in zip(steps["handler"].tolist(), steps["township"].tolist(),
@@ -148,14 +145,14 @@ def _collect(prefix: str, since, until) -> dict[tuple[int, str], dict]:
         for key in np.unique(keys):
             handler, township = key.split("|")
             mask = keys == key
-            f = rows[(int(handler), township)]
+            f = rows[int(handler)]
             f["steps"] += int(mask.sum())
             f["steps_late"] += int(steps["overdue"][mask].sum())
             for step in Step.values:
                 sel = mask & (steps["step"] == step)
                 if sel.any():
                     f.setdefault("step_days", {})[step] = steps["days"][sel].tolist()
-    rows.pop((0, "000"), None)
+    rows.pop(0, None)
     return rows
 
 
@@ -223,13 +220,18 @@ def evaluate(*, region_prefix: str, month: dt.date) -> dict:
     raw = _collect(region_prefix, since, until)
     formula = current_formula(region_prefix[:6]) if len(region_prefix) >= 6 else FormulaVersion(
         version=0, weights=dict(DEFAULT_WEIGHTS))
-    users = {u.pk: u for u in User.objects.filter(pk__in=[h for h, _t in raw]).only("id", "full_name", "username")}
+    users = {u.pk: u for u in User.objects.filter(pk__in=list(raw)).only("id", "full_name", "username", "region_id")}
     from dajiuzhu.regions.models import Region
 
-    names = dict(Region.objects.filter(code__in={t for _h, t in raw}).values_list("code", "name"))
+    def town(handler: int) -> str:
+        user = users.get(handler)
+        return (user.region_id[:9] + "000") if user else ""
+
+    names = dict(Region.objects.filter(code__in={town(h) for h in raw}).values_list("code", "name"))
     handlers: dict[str, list[Row]] = defaultdict(list)
     towns: dict[str, dict] = defaultdict(lambda: defaultdict(float))
-    for (handler, township), f in raw.items():
+    for handler, f in raw.items():
+        township = town(handler)
         figures = {k: v for k, v in f.items() if k != "step_days"}
         figures["indicators"] = _indicators(f)
         figures["steps_by_step"] = _step_stats(f.get("step_days"))

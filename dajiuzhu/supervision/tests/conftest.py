@@ -97,3 +97,12 @@ def decide_fully(case, handler, approver, notice_on: dt.date):
     case_transition(actor=handler, case=case, step="publish_notice", on=notice_on)
     case_transition(actor=handler, case=case, step="close_notice", on=notice_on + dt.timedelta(days=7))
     case_decide(actor=approver, case=case, outcome="approve", opinion="同意")
+
+
+def dibao_case(actor, village: str = XINGLONG_VILLAGE, wages: str = "600") -> Case:
+    """A trust-first 低保 decided at once for a two-adult family (rural standard 720: 840 a month)."""
+    members = [{"name": "王建国", "id_number": member_input(age=45).id_number, "relation": "head"},
+               {"name": "李秀英", "id_number": member_input(age=43, sex="F").id_number, "relation": "spouse"}]
+    return window_submit(actor=actor, item_codes=["dibao"], facts={"monthly_wages": wages, "monthly_business_income": "0"},
+                         promise_signed=True, authorisation_signed=True, id_number=members[0]["id_number"],
+                         new_household=NewHousehold(region_code=village, members=members, address="兴隆村3号"))
