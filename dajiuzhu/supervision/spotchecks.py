@@ -121,12 +121,13 @@ def spot_assign(*, actor, check: SpotCheck, checker) -> SpotCheck:
     check = _check(actor, check, "supervision.manage")
     if check.status == SpotCheck.Status.RECORDED:
         raise DomainError(_("this spot check is already recorded"), field="checker")
+    if checker is not None and (checker.pk in case_selectors.case_actor_ids(case_id=check.case_id)
+                                or checker.pk == check.handler_id):
+        raise DomainError(_("%(u)s handled case %(c)s: a spot check must go to someone who did not")
+                          % {"u": checker.display_name, "c": check.case_number}, field="checker")
     if checker is None or not region_in_scope(checker, check.region_code, perm="supervision.check"):
         raise DomainError(_("the checker must be a staff member who may check cases of this region"),
                           field="checker")
-    if checker.pk in case_selectors.case_actor_ids(case_id=check.case_id) or checker.pk == check.handler_id:
-        raise DomainError(_("%(u)s handled case %(c)s: a spot check must go to someone who did not")
-                          % {"u": checker.display_name, "c": check.case_number}, field="checker")
     old = check.checker_id
     check.checker, check.status = checker, SpotCheck.Status.ASSIGNED
     check.save(update_fields=["checker", "status"])

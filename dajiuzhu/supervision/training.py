@@ -159,7 +159,7 @@ def certificate_warnings(*, actor, on: dt.date | None = None) -> list[dict]:
 
     on = on or timezone.localdate()
     users = scope(User.objects.filter(role__in=DECIDING_ROLES, is_active=True), actor, perm="supervision.view",
-                  fields=("region_id",)).select_related("region").order_by("region_id", "username")
+                  fields=("region__code",)).select_related("region").order_by("region_id", "username")
     best = {}
     for user_id, expires in Certificate.objects.filter(user__in=users, expires_on__gte=on).values_list(
             "user_id", "expires_on"):
