@@ -56,7 +56,8 @@ def warnings_for(*, actor) -> QuerySet[OverdueStep]:
 
 
 def open_steps_for(*, actor, on: dt.date | None = None, case_ids=None):
-    prefix = actor_prefix(actor, PERM)
+    """Open steps of the cases the actor may see (the handler's list)."""
+    prefix = actor_prefix(actor, "cases.view")
     if prefix is None:
         return []
     return open_steps(region_prefix=prefix, on=on, case_ids=case_ids)

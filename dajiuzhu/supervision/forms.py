@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Complaint, Holiday, LimitKind, SpotCheck, Step, Unit
+
+
+class LimitForm(forms.Form):
+    item = forms.CharField(label=_("assistance item (code)"), max_length=60)
+    step = forms.ChoiceField(label=_("step"), choices=Step.choices)
+    days = forms.IntegerField(label=_("days"))
+    unit = forms.ChoiceField(label=_("unit"), choices=Unit.choices)
+    kind = forms.ChoiceField(label=_("limit"), choices=LimitKind.choices)
+
+
+class HolidaysForm(forms.Form):
+    year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2040)
+    rows = forms.CharField(label=_("one range a line: name, holiday|workday, from, to"), widget=forms.Textarea)
+
+    def parsed(self) -> list[dict]:
+        out = []
+        for line in self.cleaned_data["rows"].splitlines():
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.replace("，", ",").split(",")]
+            parts += [""] * (4 - len(parts))
+            out.append({"name": parts[0], "kind": parts[1], "starts_on": parts[2], "ends_on": parts[3]})
+        return out
+
+
+class DrawForm(forms.Form):
+    month = forms.DateField(label=_("month (its first day)"), widget=forms.DateInput(attrs={"type": "date"}))
+    size = forms.IntegerField(label=_("sample size (blank: the county's share)"), required=False)
+    seed = forms.IntegerField(label=_("seed (blank: a new random seed)"), required=False)
+
+
+class AssignForm(forms.Form):
+    checker = forms.CharField(label=_("checker's user name"), max_length=150)
+
+
+class RecordForm(forms.Form):
+    visited_on = forms.DateField(label=_("visited on"), widget=forms.DateInput(attrs={"type": "date"}))
+    members_present = forms.CharField(label=_("members found at home"), required=False, max_length=2000)
+    housing = forms.CharField(label=_("housing found"), required=False, max_length=2000)
+    income_seen = forms.CharField(label=_("income seen"), required=False, max_length=2000)
+    assets_seen = forms.CharField(label=_("assets seen"), required=False, max_length=2000)
+    notes = forms.CharField(label=_("other facts"), required=False, widget=forms.Textarea)
+    outcome = forms.ChoiceField(label=_("outcome"), choices=SpotCheck.Outcome.choices)
+    difference = forms.CharField(label=_("difference"), required=False, widget=forms.Textarea)
+    photos = forms.FileField(label=_("photo (JPEG or PNG)"), required=False)
+
+
+class PublicComplaintForm(forms.Form):
+    kind = forms.ChoiceField(label=_("kind"), choices=Complaint.Kind.choices)
+    notice = forms.IntegerField(label=_("about the notice"), required=False, widget=forms.Select)
+    text = forms.CharField(label=_("what happened"), widget=forms.Textarea, max_length=4000)
+    anonymous = forms.BooleanField(label=_("anonymous"), required=False, initial=True)
+    contact = forms.CharField(label=_("contact (if not anonymous)"), required=False, max_length=60)
+
+
+class ComplaintForm(forms.Form):
+    kind = forms.ChoiceField(label=_("kind"), choices=Complaint.Kind.choices)
+    region = forms.CharField(label=_("village or township code"), max_length=12)
+    case_number = forms.CharField(label=_("application number"), required=False, max_length=32)
+    text = forms.CharField(label=_("what happened"), widget=forms.Textarea, max_length=4000)
+    anonymous = forms.BooleanField(label=_("anonymous"), required=False, initial=True)
+    contact = forms.CharField(label=_("contact (if not anonymous)"), required=False, max_length=60)
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("answer"), widget=forms.Textarea)
+
+
+KIND_CHOICES = Holiday.Kind.choices
