@@ -73,3 +73,14 @@ class AnswerForm(forms.Form):
 
 
 KIND_CHOICES = Holiday.Kind.choices
+
+
+class SettingForm(forms.Form):
+    spot_share = forms.DecimalField(label=_("share of decided cases drawn each month"), max_digits=5,
+                                    decimal_places=4)
+    spot_minimum = forms.IntegerField(label=_("at least this many per stratum"))
+    spot_strata = forms.ChoiceField(label=_("strata"), choices=[("township", _("by township")),
+                                                                ("township_item", _("by township and item"))])
+    certificate_required = forms.BooleanField(label=_("a valid certificate is required to decide"), required=False)
+    certificate_months = forms.IntegerField(label=_("certificate valid for (months)"))
+    complaint_days = forms.IntegerField(label=_("complaint answer time limit (working days)"))

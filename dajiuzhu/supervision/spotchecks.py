@@ -197,3 +197,33 @@ def spot_record(*, actor, check: SpotCheck, visited_on: dt.date, findings: dict,
     audit_record(actor=actor, action="supervision.spot_record", obj=check, region_code=check.region_code,
                  new={"outcome": outcome, "visited_on": visited_on, "photos": len(photos), "reviews": reviewed})
     return check
+
+
+@transaction.atomic
+def county_setting_update(*, actor, spot_share, spot_minimum: int, spot_strata: str, certificate_required: bool,
+                          certificate_months: int, complaint_days: int) -> CountySetting:
+    """The county's settings of flat management; refuses a share outside (0, 1] and zero months or days."""
+    county = county_of(actor)
+    try:
+        share = Decimal(str(spot_share))
+    except Exception:  # noqa: BLE001 - any unparsable value is the same refusal
+        raise DomainError(_("the share must be a number"), field="spot_share") from None
+    if not (Decimal(0) < share <= Decimal(1)):
+        raise DomainError(_("the share must be above 0 and at most 1"), field="spot_share")
+    if spot_strata not in ("township", "township_item"):
+        raise DomainError(_("choose the strata"), field="spot_strata")
+    for field, value in (("spot_minimum", spot_minimum), ("certificate_months", certificate_months),
+                         ("complaint_days", complaint_days)):
+        if int(value) <= 0:
+            raise DomainError(_("%(f)s must be at least 1") % {"f": CountySetting._meta.get_field(field).verbose_name},
+                              field=field)
+    setting = county_setting(county)
+    old = {f: getattr(setting, f) for f in ("spot_share", "spot_minimum", "spot_strata", "certificate_required",
+                                            "certificate_months", "complaint_days")}
+    setting.spot_share, setting.spot_minimum, setting.spot_strata = share, int(spot_minimum), spot_strata
+    setting.certificate_required, setting.certificate_months = bool(certificate_required), int(certificate_months)
+    setting.complaint_days = int(complaint_days)
+    setting.save()
+    audit_record(actor=actor, action="supervision.setting_update", obj=setting, region_code=county, old=old,
+                 new={f: getattr(setting, f) for f in old})
+    return setting

@@ -21,7 +21,17 @@ from dajiuzhu.core.views import run_service
 
 from . import complaints, evaluation, selectors, spotchecks, training
 from .calendar import holidays_replace, step_limit_set
-from .forms import AnswerForm, AssignForm, ComplaintForm, DrawForm, HolidaysForm, LimitForm, PublicComplaintForm, RecordForm
+from .forms import (
+    AnswerForm,
+    AssignForm,
+    ComplaintForm,
+    DrawForm,
+    HolidaysForm,
+    LimitForm,
+    PublicComplaintForm,
+    RecordForm,
+    SettingForm,
+)
 from .models import Complaint, Exam, ExamAttempt, Holiday, Question, SpotCheck, StepLimit
 from .policies import is_regional
 
@@ -107,8 +117,16 @@ def settings_page(request):
     user = request.user
     county = user.region_id[:6]
     limit_form, holidays_form = LimitForm(), HolidaysForm(initial={"year": timezone.localdate().year})
+    setting = spotchecks.county_setting(county)
+    setting_form = SettingForm(initial={f: getattr(setting, f) for f in SettingForm.base_fields})
     if request.method == "POST":
-        if "days" in request.POST:
+        if "spot_share" in request.POST:
+            setting_form = SettingForm(request.POST)
+            if setting_form.is_valid() and run_service(request, spotchecks.county_setting_update,
+                                                       **setting_form.cleaned_data):
+                messages.success(request, _("the settings were saved"))
+                return redirect("supervision:settings")
+        elif "days" in request.POST:
             limit_form = LimitForm(request.POST)
             if limit_form.is_valid():
                 d = limit_form.cleaned_data
@@ -126,7 +144,7 @@ def settings_page(request):
     return render(request, "supervision/settings.html", {
         "limits": StepLimit.objects.filter(county_code=county).select_related("item"),
         "holidays": Holiday.objects.filter(county_code=county), "limit_form": limit_form,
-        "holidays_form": holidays_form, "formula": evaluation.current_formula(county)})
+        "holidays_form": holidays_form, "formula": evaluation.current_formula(county), "setting_form": setting_form})
 
 
 @login_required

@@ -141,3 +141,16 @@ def test_api_lists_and_a_residents_complaint(client, catalogue, supervisor, liny
     assert response.status_code == 201, response.content
     client.logout()
     assert client.get("/api/v1/supervision/overdue").status_code == 401
+
+
+def test_the_county_requires_certificates_from_its_settings_page(client, catalogue, county_admin):
+    from dajiuzhu.supervision.models import CountySetting
+
+    client.force_login(county_admin)
+    form = {"spot_share": "0.1", "spot_minimum": "1", "spot_strata": "township", "certificate_required": "on",
+            "certificate_months": "24", "complaint_days": "10"}
+    assert client.post(reverse("supervision:settings"), form).status_code == 302
+    assert CountySetting.objects.get(county_code="371424").certificate_required
+    page = client.post(reverse("supervision:settings"), {**form, "spot_share": "1.5"}, follow=True)
+    assert "at most 1" in page.content.decode()
+    assert CountySetting.objects.get(county_code="371424").spot_share == __import__("decimal").Decimal("0.1")
