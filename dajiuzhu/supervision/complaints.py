@@ -174,3 +174,36 @@ def complaint_open_verification(*, actor, complaint: Complaint, on: dt.date | No
     audit_record(actor=actor, action="supervision.complaint_verify", obj=complaint, region_code=complaint.region_code,
                  new={"report": report.pk})
     return complaint
+
+
+@transaction.atomic
+def rating_record(*, actor, case, score: int, source: str, comment: str = ""):
+    """A resident's satisfaction with a handled application (1–5): from a staff call-back (回访) in the case's
+    region, or from the resident of the case's household on the resident pages. One rating per source and
+    case; counted for the handler who accepted the case."""
+    from dajiuzhu.registry.models import Person
+
+    from .models import Rating
+
+    if source not in Rating.Source.values:
+        raise DomainError(_("unknown source of the rating"), field="source")
+    try:
+        score = int(score)
+    except (TypeError, ValueError):
+        raise DomainError(_("the satisfaction must be a whole number from 1 to 5"), field="score") from None
+    if not 1 <= score <= 5:
+        raise DomainError(_("the satisfaction must be a whole number from 1 to 5"), field="score")
+    if source == Rating.Source.RESIDENT:
+        own = Person.objects.filter(id_hash=getattr(actor, "person_id_hash", "") or "-",
+                                    household_id=case.household_id).exists()
+        if getattr(actor, "role", "") != "resident" or not own:
+            raise Forbidden(_("only the household's resident rates its application"))
+    elif not region_in_scope(actor, case.region_code, perm="supervision.complaints"):
+        raise Forbidden(_("you may not record call-backs for this application"))
+    if Rating.objects.filter(case=case, source=source).exists():
+        raise DomainError(_("this application has already been rated from this source"), field="case")
+    rating = Rating.objects.create(case=case, region_code=case.region_code, handler_id=case.created_by_id,
+                                   score=score, source=source, comment=(comment or "").strip()[:2000])
+    audit_record(actor=actor, action="supervision.rating_record", obj=rating, region_code=case.region_code,
+                 new={"case": case.pk, "score": score, "source": source})
+    return rating

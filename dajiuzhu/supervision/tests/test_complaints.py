@@ -82,3 +82,26 @@ def test_a_tip_about_a_recipient_opens_a_verification(catalogue, county_admin, l
     assert report.household_id == case.household_id
     with pytest.raises(DomainError):
         complaint_open_verification(actor=county_admin, complaint=tip)
+
+
+def test_satisfaction_from_a_call_back_and_the_resident(catalogue, county_admin, linyi_handler):
+    from dajiuzhu.registry.models import Person
+    from dajiuzhu.supervision.complaints import rating_record
+
+    case = dibao_case(linyi_handler)
+    rating = rating_record(actor=county_admin, case=case, score=4, source="callback", comment="满意")
+    assert rating.handler == linyi_handler
+    for bad in (0, 6, "x"):
+        with pytest.raises(DomainError):
+            rating_record(actor=county_admin, case=case, score=bad, source="resident")
+    with pytest.raises(DomainError):  # a second call-back rating of the same case
+        rating_record(actor=county_admin, case=case, score=5, source="callback")
+    with pytest.raises(Forbidden):
+        rating_record(actor=make_user("township_handler", "371424103000"), case=case, score=5, source="callback")
+    head = Person.objects.get(pk=case.household.head_id)
+    resident = make_user("resident", case.region_code)
+    resident.person_id_hash = head.id_hash
+    resident.save()
+    assert rating_record(actor=resident, case=case, score=5, source="resident").score == 5
+    with pytest.raises(Forbidden):
+        rating_record(actor=make_user("resident", case.region_code), case=case, score=1, source="resident")
