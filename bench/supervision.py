@@ -133,14 +133,14 @@ def setup(people: int, **context) -> dict:
             INSERT INTO cases_review (case_item_id, due, outcome, old_amount, new_amount, note, actor_id, at)
             SELECT ci.id, ci.effective_from, 'confirmed', 840, 840, 'bench', NULL, ci.decided_at + interval '3 days'
             FROM cases_caseitem ci JOIN bench_sup_cases c ON c.case_id = ci.case_id
-            WHERE c.kind < 9 AND c.household_id %% 10 = 0""")
+            WHERE c.kind < 9 AND c.household_id % 10 = 0""")
         cursor.execute("""
             INSERT INTO cases_revocation (case_item_id, reason, not_due_from, revoked_on, monthly_amount,
                 months_overpaid, overpayment, dishonest, actor_id, at)
             SELECT ci.id, 'bench', ci.effective_from, ci.effective_from, 840, 0, 0, false, NULL,
                    ci.decided_at + interval '5 days'
             FROM cases_caseitem ci JOIN bench_sup_cases c ON c.case_id = ci.case_id
-            WHERE c.kind < 9 AND c.household_id %% 40 = 3""")
+            WHERE c.kind < 9 AND c.household_id % 40 = 3""")
         cursor.execute("""UPDATE cases_caseitem SET status = 'revoked' WHERE id IN
                           (SELECT case_item_id FROM cases_revocation WHERE reason = 'bench')""")
     with connection.cursor() as cursor:

@@ -154,3 +154,13 @@ def test_the_county_requires_certificates_from_its_settings_page(client, catalog
     page = client.post(reverse("supervision:settings"), {**form, "spot_share": "1.5"}, follow=True)
     assert "at most 1" in page.content.decode()
     assert CountySetting.objects.get(county_code="371424").spot_share == __import__("decimal").Decimal("0.1")
+
+
+def test_pages_are_chinese_by_default(client, catalogue, supervisor, settings):
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "zh-hans"
+    translation.activate("zh-hans")
+    client.force_login(supervisor)
+    body = client.get(reverse("supervision:home")).content.decode()
+    assert "监督管理" in body and "超时环节" in body and "持证提醒" in body
