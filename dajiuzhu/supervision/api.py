@@ -93,7 +93,7 @@ def _month(value: str) -> dt.date:
 def evaluation_get(request, region: str = "", month: str = ""):
     _require(request, "supervision.view")
     place = selectors.region_for(actor=request.auth, code=region or request.auth.region_id)
-    result = evaluation.evaluate(region_prefix=place.prefix, month=_month(month))
+    result = evaluation.evaluate_cached(region_prefix=place.prefix, month=_month(month))
     return {"month": result["month"], "formula_version": result["formula"].version,
             "weights": result["formula"].weights, "townships": result["townships"], "handlers": result["handlers"]}
 

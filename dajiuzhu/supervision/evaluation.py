@@ -259,6 +259,23 @@ def evaluate(*, region_prefix: str, month: dt.date) -> dict:
             "townships": township_rows}
 
 
+CACHE_SECONDS = 900
+
+
+def evaluate_cached(*, region_prefix: str, month: dt.date) -> dict:
+    """``evaluate`` kept for 15 minutes per region, month and formula version (a county's month takes seconds
+    to compute at a million people; the pages show it on every visit). A new formula version is seen at once."""
+    from django.core.cache import cache
+
+    version = current_formula(region_prefix[:6]).version if len(region_prefix) >= 6 else 0
+    key = f"supervision:evaluation:{region_prefix}:{month:%Y-%m}:{version}"
+    result = cache.get(key)
+    if result is None:
+        result = evaluate(region_prefix=region_prefix, month=month)
+        cache.set(key, result, CACHE_SECONDS)
+    return result
+
+
 def indicator_label(key: str) -> str:
     return str(INDICATORS[key][0])
 

@@ -52,7 +52,7 @@ def warnings_for(*, actor) -> QuerySet[OverdueStep]:
     prefix = actor_prefix(actor, PERM)
     if prefix is None:
         return OverdueStep.objects.none()
-    return overdue_list(actor=actor).filter(warned_prefix=prefix[:len(prefix)]) if prefix else overdue_list(actor=actor)
+    return overdue_list(actor=actor).filter(warned_prefix=prefix) if prefix else overdue_list(actor=actor)
 
 
 def open_steps_for(*, actor, on: dt.date | None = None, case_ids=None):

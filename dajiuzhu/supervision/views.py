@@ -63,7 +63,7 @@ def home(request):
         return redirect("supervision:region", code=user.region_id)
     month = _month(request)
     prefix = actor_prefix(user, "supervision.view")
-    result = evaluation.evaluate(region_prefix=prefix, month=month) if len(prefix) >= 6 else None
+    result = evaluation.evaluate_cached(region_prefix=prefix, month=month) if len(prefix) >= 6 else None
     return render(request, "supervision/home.html", {
         "month": month, "overdue": selectors.overdue_list(actor=user)[:50],
         "warnings": selectors.warnings_for(actor=user)[:50], "mine": selectors.my_overdue(actor=user)[:50],
@@ -90,7 +90,7 @@ def evaluation_page(request):
     code = request.GET.get("region") or request.user.region_id
     region = selectors.region_for(actor=request.user, code=code)
     month = _month(request)
-    result = evaluation.evaluate(region_prefix=region.prefix, month=month)
+    result = evaluation.evaluate_cached(region_prefix=region.prefix, month=month)
     if request.GET.get("format") == "xlsx":
         response = HttpResponse(evaluation.evaluation_xlsx(result),
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
