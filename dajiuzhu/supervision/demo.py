@@ -171,11 +171,10 @@ def _spot_checks(ctx: DemoContext, admin, supervisor) -> None:
 
 @transaction.atomic
 def _complaints(ctx: DemoContext, admin, handlers) -> None:
+    from dajiuzhu.accounts.models import User
     from dajiuzhu.cases.models import Case
 
     from .complaints import complaint_answer, complaint_assign, complaint_close, complaint_submit
-
-    from dajiuzhu.accounts.models import User
 
     xinglong = User.objects.get(username="linyi_approver")  # the township's approver answers for its window
     case = Case.objects.filter(region_code__startswith="371424100", status="decided").order_by("id").first()

@@ -124,6 +124,9 @@ class OverdueStep(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "step", "started_at"], name="one_overdue_per_step")]
         indexes = [models.Index(fields=["closed_at", "township_code"], name="overdue_open_township")]
 
+    def __str__(self) -> str:
+        return f"{self.case_number} {self.step} due {self.due_on}"
+
 
 class FormulaVersion(models.Model):
     county_code = models.CharField(max_length=6)
@@ -136,6 +139,9 @@ class FormulaVersion(models.Model):
     class Meta:
         ordering = ["county_code", "-version"]
         constraints = [models.UniqueConstraint(fields=["county_code", "version"], name="one_formula_version")]
+
+    def __str__(self) -> str:
+        return f"{self.county_code} v{self.version}"
 
 
 class ToleranceRecord(models.Model):
@@ -151,6 +157,9 @@ class ToleranceRecord(models.Model):
     note = models.TextField(_("note"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"revocation {self.revocation_id}: {self.reason}"
 
 
 class Rating(models.Model):
@@ -169,6 +178,9 @@ class Rating(models.Model):
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5), name="rating_1_to_5")]
 
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.score}/5 ({self.source})"
+
 
 class SpotCheckDraw(models.Model):
     county_code = models.CharField(max_length=6)
@@ -184,6 +196,9 @@ class SpotCheckDraw(models.Model):
     class Meta:
         ordering = ["-month"]
         constraints = [models.UniqueConstraint(fields=["county_code", "month"], name="one_draw_per_county_month")]
+
+    def __str__(self) -> str:
+        return f"{self.county_code} {self.month:%Y-%m} seed {self.seed}"
 
 
 class SpotCheck(models.Model):
@@ -216,6 +231,9 @@ class SpotCheck(models.Model):
         ordering = ["draw", "id"]
         constraints = [models.UniqueConstraint(fields=["draw", "case"], name="one_check_per_case_draw")]
 
+    def __str__(self) -> str:
+        return f"{self.case_number} ({self.status})"
+
 
 class SpotCheckPhoto(models.Model):
     spot_check = models.ForeignKey(SpotCheck, on_delete=models.CASCADE, related_name="photos")
@@ -223,6 +241,9 @@ class SpotCheckPhoto(models.Model):
     path = models.CharField(max_length=300)  # sealed (encrypted) file under MEDIA_ROOT
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Course(models.Model):
@@ -249,6 +270,9 @@ class TrainingSession(models.Model):
     class Meta:
         ordering = ["-starts_at"]
 
+    def __str__(self) -> str:
+        return f"{self.course_id} {self.starts_at:%Y-%m-%d}"
+
 
 class Attendance(models.Model):
     session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="attendance")
@@ -259,6 +283,9 @@ class Attendance(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["session", "user"], name="one_attendance_per_session")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.session_id}"
 
 
 class Exam(models.Model):
@@ -282,6 +309,9 @@ class Question(models.Model):
     choices = models.JSONField()
     answer = models.PositiveSmallIntegerField()
 
+    def __str__(self) -> str:
+        return self.text[:40]
+
 
 class ExamAttempt(models.Model):
     exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="attempts")
@@ -294,6 +324,9 @@ class ExamAttempt(models.Model):
     score = models.PositiveSmallIntegerField(null=True, blank=True)
     passed = models.BooleanField(null=True)
 
+    def __str__(self) -> str:
+        return f"{self.exam_id} by {self.user_id} ({self.score})"
+
 
 class Certificate(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -305,6 +338,9 @@ class Certificate(models.Model):
 
     class Meta:
         ordering = ["-expires_on"]
+
+    def __str__(self) -> str:
+        return self.number
 
 
 class Complaint(models.Model):

@@ -49,11 +49,6 @@ def _month(request) -> dt.date:
         return timezone.localdate().replace(day=1)
 
 
-def _home_region(request) -> str:
-    prefix = actor_prefix(request.user, "supervision.view") or ""
-    return request.user.region_id if prefix else ""
-
-
 @login_required
 def home(request):
     """The supervisor's page (and every staff member's view of their own lists)."""
@@ -195,7 +190,8 @@ def spot_detail(request, pk: int):
     return render(request, "supervision/spotcheck.html", {
         "check": check, "assign_form": assign_form, "record_form": record_form,
         "can_assign": user.has_perm_code("supervision.manage") and check.status != SpotCheck.Status.RECORDED,
-        "can_record": check.checker_id == user.pk and check.status == SpotCheck.Status.ASSIGNED})
+        "can_record": check.checker_id == user.pk and check.status == SpotCheck.Status.ASSIGNED,
+        "regional": is_regional(user)})
 
 
 @login_required

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 import pytest
@@ -26,7 +25,7 @@ from dajiuzhu.supervision.evaluation import (
 from dajiuzhu.supervision.models import FormulaVersion, Rating
 from dajiuzhu.supervision.training import attendance_record, course_create, session_create
 
-from .conftest import COUNTY, at, decide_fully, dibao_case, set_times, tekun_case
+from .conftest import COUNTY, at, decide_fully, dibao_case, tekun_case
 
 pytestmark = pytest.mark.django_db
 

@@ -6,15 +6,14 @@ import json
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from dajiuzhu.core.models import AuditEvent
 from dajiuzhu.core.testing import LINYI_COUNTY, XINGLONG_VILLAGE, make_user
 from dajiuzhu.regions.models import Region
-from dajiuzhu.supervision.models import Complaint, OverdueStep
+from dajiuzhu.supervision.models import Complaint
 from dajiuzhu.supervision.timelimits import overdue_scan
 
-from .conftest import LINGCHENG_COUNTY, at, dibao_case, set_times, tekun_case
+from .conftest import LINGCHENG_COUNTY, at, set_times, tekun_case
 
 pytestmark = pytest.mark.django_db
 D = __import__("datetime").date

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -35,7 +34,8 @@ def test_the_draw_is_stratified_and_reproducible_from_its_seed():
 
 
 def test_draw_assign_record_a_difference_opens_a_review(catalogue, county_admin, linyi_handler, xinglong_handler):
-    cases = [dibao_case(linyi_handler) for _ in range(3)]
+    for _ in range(3):
+        dibao_case(linyi_handler)
     CountySetting.objects.create(county_code="371424", spot_share=Decimal("0.5"), spot_strata="township")
     month = timezone.localdate().replace(day=1)
     with pytest.raises(DomainError, match="larger than the population"):
