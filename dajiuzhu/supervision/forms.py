@@ -84,3 +84,51 @@ class SettingForm(forms.Form):
     certificate_required = forms.BooleanField(label=_("a valid certificate is required to decide"), required=False)
     certificate_months = forms.IntegerField(label=_("certificate valid for (months)"))
     complaint_days = forms.IntegerField(label=_("complaint answer time limit (working days)"))
+
+
+class WeightsForm(forms.Form):
+    """One weight per indicator of the ranking (a new formula version when saved)."""
+
+    note = forms.CharField(label=_("note"), max_length=200, required=False)
+
+    def __init__(self, *args, indicators=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, label in indicators:
+            self.fields[f"w_{key}"] = forms.DecimalField(label=label, min_value=0, max_value=1000, decimal_places=2)
+
+    def weights(self) -> dict:
+        return {k[2:]: v for k, v in self.cleaned_data.items() if k.startswith("w_")}
+
+
+class CourseForm(forms.Form):
+    title = forms.CharField(label=_("title"), max_length=120)
+    kind = forms.ChoiceField(label=_("kind"), choices=[("policy", _("policy")), ("systems", _("systems")),
+                                                       ("ethics", _("ethics"))])
+    hours = forms.DecimalField(label=_("hours"), max_digits=5, decimal_places=1)
+
+
+class SessionForm(forms.Form):
+    course = forms.IntegerField(label=_("course"), widget=forms.Select)
+    starts_at = forms.DateTimeField(label=_("starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    hours = forms.DecimalField(label=_("hours"), max_digits=5, decimal_places=1)
+    place = forms.CharField(label=_("place"), max_length=120)
+
+
+class AttendanceForm(forms.Form):
+    session = forms.IntegerField(label=_("session"), widget=forms.Select)
+    usernames = forms.CharField(label=_("user names of the attendees, one a line"), widget=forms.Textarea)
+
+
+class ExamForm(forms.Form):
+    course = forms.IntegerField(label=_("course"), widget=forms.Select)
+    title = forms.CharField(label=_("title"), max_length=120)
+    questions_per_attempt = forms.IntegerField(label=_("questions per attempt"), min_value=1, max_value=100)
+    pass_mark = forms.IntegerField(label=_("pass mark (%)"), min_value=1, max_value=100)
+    minutes = forms.IntegerField(label=_("time allowed (minutes)"), min_value=1, max_value=600)
+
+
+class QuestionForm(forms.Form):
+    exam = forms.IntegerField(label=_("exam"), widget=forms.Select)
+    text = forms.CharField(label=_("question"), widget=forms.Textarea)
+    choices = forms.CharField(label=_("choices, one a line"), widget=forms.Textarea)
+    answer = forms.IntegerField(label=_("number of the right choice (1 = the first)"), min_value=1)

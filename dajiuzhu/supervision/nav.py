@@ -19,4 +19,6 @@ ITEMS = [
             description=_("Exams and the certificate to decide cases (持证上岗)")),
     NavItem(label=_("Time limits and calendar"), url_name="supervision:settings", perm="supervision.manage",
             order=86, description=_("Step time limits, holidays and make-up working days, ranking weights")),
+    NavItem(label=_("Training management"), url_name="supervision:training_admin", perm="supervision.manage",
+            order=87, description=_("Courses, sessions, attendance, exams and the question bank")),
 ]

@@ -73,6 +73,26 @@ def attendance_record(*, actor, session: TrainingSession, users) -> list[Attenda
 
 
 @transaction.atomic
+def exam_create(*, actor, course: Course, title: str, questions_per_attempt: int, pass_mark: int, minutes: int
+                ) -> Exam:
+    county = county_of(actor)
+    if course.county_code != county:
+        raise Forbidden(_("the course belongs to another county"))
+    title = (title or "").strip()
+    if not title:
+        raise DomainError(_("give the exam's title"), field="title")
+    if not 1 <= int(pass_mark) <= 100:
+        raise DomainError(_("the pass mark must be between 1 and 100"), field="pass_mark")
+    if int(minutes) <= 0 or int(questions_per_attempt) <= 0:
+        raise DomainError(_("the time and the number of questions must be above zero"), field="minutes")
+    exam = Exam.objects.create(course=course, title=title, questions_per_attempt=int(questions_per_attempt),
+                               pass_mark=int(pass_mark), minutes=int(minutes))
+    audit_record(actor=actor, action="supervision.exam_create", obj=exam, region_code=county,
+                 new={"course": course.pk, "title": title, "pass_mark": pass_mark, "minutes": minutes})
+    return exam
+
+
+@transaction.atomic
 def question_add(*, actor, exam: Exam, text: str, choices: list[str], answer: int) -> Question:
     county = county_of(actor)
     if exam.course.county_code != county:

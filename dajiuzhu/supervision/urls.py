@@ -15,6 +15,7 @@ urlpatterns = [
     path("complaints/", views.complaint_list, name="complaints"),
     path("complaints/<int:pk>/", views.complaint_detail, name="complaint"),
     path("training/", views.training_page, name="training"),
+    path("training/manage/", views.training_admin, name="training_admin"),
     path("exams/<int:pk>/start/", views.exam_start, name="exam_start"),
     path("attempts/<int:pk>/", views.attempt, name="attempt"),
     path("public/<str:village_code>/", views.public_complaint, name="public_complaint"),

@@ -29,8 +29,14 @@ from .forms import (
     HolidaysForm,
     LimitForm,
     PublicComplaintForm,
+    AttendanceForm,
+    CourseForm,
+    ExamForm,
+    QuestionForm,
     RecordForm,
+    SessionForm,
     SettingForm,
+    WeightsForm,
 )
 from .models import Complaint, Exam, ExamAttempt, Holiday, Question, SpotCheck, StepLimit
 from .policies import is_regional
@@ -114,8 +120,18 @@ def settings_page(request):
     limit_form, holidays_form = LimitForm(), HolidaysForm(initial={"year": timezone.localdate().year})
     setting = spotchecks.county_setting(county)
     setting_form = SettingForm(initial={f: getattr(setting, f) for f in SettingForm.base_fields})
+    formula = evaluation.current_formula(county)
+    indicators = [(k, evaluation.indicator_label(k)) for k in evaluation.INDICATORS]
+    weights_form = WeightsForm(indicators=indicators,
+                               initial={f"w_{k}": formula.weights.get(k, 0) for k in evaluation.INDICATORS})
     if request.method == "POST":
-        if "spot_share" in request.POST:
+        if "w_handled" in request.POST:
+            weights_form = WeightsForm(request.POST, indicators=indicators)
+            if weights_form.is_valid() and run_service(request, evaluation.formula_set, weights=weights_form.weights(),
+                                                       note=weights_form.cleaned_data["note"]):
+                messages.success(request, _("a new version of the weights was saved"))
+                return redirect("supervision:settings")
+        elif "spot_share" in request.POST:
             setting_form = SettingForm(request.POST)
             if setting_form.is_valid() and run_service(request, spotchecks.county_setting_update,
                                                        **setting_form.cleaned_data):
@@ -139,7 +155,8 @@ def settings_page(request):
     return render(request, "supervision/settings.html", {
         "limits": StepLimit.objects.filter(county_code=county).select_related("item"),
         "holidays": Holiday.objects.filter(county_code=county), "limit_form": limit_form,
-        "holidays_form": holidays_form, "formula": evaluation.current_formula(county), "setting_form": setting_form})
+        "holidays_form": holidays_form, "formula": formula, "setting_form": setting_form,
+        "weights_form": weights_form})
 
 
 @login_required
@@ -321,3 +338,66 @@ def public_complaint(request, village_code: str):
                                      % {"n": made.number, "d": made.due_on.strftime("%Y-%m-%d")})
                     return redirect("supervision:public_complaint", village_code=village_code)
     return render(request, "supervision/public_complaint.html", {"village": village, "form": form})
+
+
+def _choices(form, field: str, rows) -> None:
+    form.fields[field].widget.choices = [(pk, label) for pk, label in rows]
+
+
+@login_required
+def training_admin(request):
+    """The county's courses, sessions, attendance, exams and question bank."""
+    from .models import Course, TrainingSession
+
+    _require(request, "supervision.manage")
+    user = request.user
+    county = user.region_id[:6]
+    courses = Course.objects.filter(county_code=county).order_by("id")
+    sessions = TrainingSession.objects.filter(course__county_code=county).select_related("course")
+    exams = Exam.objects.filter(course__county_code=county).select_related("course")
+    forms_ = {"course": CourseForm(), "session": SessionForm(), "attendance": AttendanceForm(), "exam": ExamForm(),
+              "question": QuestionForm()}
+    if request.method == "POST":
+        which = request.POST.get("form", "")
+        if which in forms_:
+            forms_[which] = type(forms_[which])(request.POST)
+    _choices(forms_["session"], "course", [(c.pk, c.title) for c in courses])
+    _choices(forms_["exam"], "course", [(c.pk, c.title) for c in courses])
+    _choices(forms_["attendance"], "session", [(s.pk, f"{s.course.title} {timezone.localtime(s.starts_at):%Y-%m-%d}")
+                                               for s in sessions])
+    _choices(forms_["question"], "exam", [(e.pk, e.title) for e in exams])
+    if request.method == "POST" and (which := request.POST.get("form", "")) in forms_:
+        form = forms_[which]
+        if form.is_valid():
+            d = form.cleaned_data
+            done = False
+            if which == "course":
+                done = run_service(request, training.course_create, **d)
+            elif which == "session":
+                course = get_object_or_404(courses, pk=d["course"])
+                done = run_service(request, training.session_create, course=course, starts_at=d["starts_at"],
+                                   hours=d["hours"], place=d["place"])
+            elif which == "attendance":
+                session = get_object_or_404(sessions, pk=d["session"])
+                names = [n.strip() for n in d["usernames"].splitlines() if n.strip()]
+                found = list(scope(User.objects.filter(username__in=names), user, perm="supervision.manage",
+                                   fields=("region__code",)))
+                missing = sorted(set(names) - {u.username for u in found})
+                if missing:
+                    messages.error(request, _("no user of your county has the user name %(n)s") % {"n": ", ".join(missing)})
+                else:
+                    done = run_service(request, training.attendance_record, session=session, users=found)
+            elif which == "exam":
+                course = get_object_or_404(courses, pk=d["course"])
+                done = run_service(request, training.exam_create, course=course, title=d["title"],
+                                   questions_per_attempt=d["questions_per_attempt"], pass_mark=d["pass_mark"],
+                                   minutes=d["minutes"])
+            elif which == "question":
+                exam = get_object_or_404(exams, pk=d["exam"])
+                done = run_service(request, training.question_add, exam=exam, text=d["text"],
+                                   choices=d["choices"].splitlines(), answer=d["answer"] - 1)
+            if done:
+                messages.success(request, _("saved"))
+                return redirect("supervision:training_admin")
+    return render(request, "supervision/training_admin.html", {
+        "courses": courses, "sessions": sessions[:50], "exams": exams, "forms": forms_})

@@ -163,3 +163,31 @@ def test_pages_are_chinese_by_default(client, catalogue, supervisor, settings):
     client.force_login(supervisor)
     body = client.get(reverse("supervision:home")).content.decode()
     assert "监督管理" in body and "超时环节" in body and "持证提醒" in body
+
+
+def test_the_county_manages_training_and_the_weights_from_its_pages(client, catalogue, county_admin, supervisor):
+    from dajiuzhu.supervision.models import Attendance, Course, Exam, FormulaVersion, Question
+
+    client.force_login(supervisor)
+    assert client.get(reverse("supervision:training_admin")).status_code == 404
+    client.force_login(county_admin)
+    url = reverse("supervision:training_admin")
+    assert client.post(url, {"form": "course", "title": "低保政策", "kind": "policy", "hours": "2"}).status_code == 302
+    course = Course.objects.get()
+    assert client.post(url, {"form": "session", "course": course.pk, "starts_at": "2026-12-01T09:00", "hours": "2",
+                             "place": "县民政局"}).status_code == 302
+    session = course.sessions.get()
+    page = client.post(url, {"form": "attendance", "session": session.pk, "usernames": "nobody-here"}, follow=True)
+    assert "nobody-here" in page.content.decode() and not Attendance.objects.exists()
+    assert client.post(url, {"form": "attendance", "session": session.pk,
+                             "usernames": county_admin.username}).status_code == 302
+    assert client.post(url, {"form": "exam", "course": course.pk, "title": "考试", "questions_per_attempt": "1",
+                             "pass_mark": "60", "minutes": "20"}).status_code == 302
+    exam = Exam.objects.get()
+    assert client.post(url, {"form": "question", "exam": exam.pk, "text": "公示几天？", "choices": "3天\n7天",
+                             "answer": "2"}).status_code == 302
+    assert Question.objects.get().answer == 1
+    weights = {f"w_{k}": "1" for k in ("handled", "on_time", "overdue", "confirmed", "revoked", "appeals",
+                                       "complaints", "spot_differences", "satisfaction", "training")}
+    assert client.post(reverse("supervision:settings"), {**weights, "note": "等权"}).status_code == 302
+    assert FormulaVersion.objects.get().version == 1
