@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "dajiuzhu.indices",
     "dajiuzhu.alerts",
     "dajiuzhu.results",
+    "dajiuzhu.supervision",
     "dajiuzhu.portal",
     "dajiuzhu.dashboards",
     "dajiuzhu.api",

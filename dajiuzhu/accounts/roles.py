@@ -20,6 +20,8 @@ class Role(models.TextChoices):
     SOCIAL_ORG = "social_org", _("social organisation user")
     SUPERVISOR = "supervisor", _("supervisor")
     RESIDENT = "resident", _("resident")
+    CITY_SUPERVISOR = "city_supervisor", _("city civil-affairs supervisor")
+    PROVINCE_SUPERVISOR = "province_supervisor", _("province civil-affairs supervisor")
 
 
 _READ_ALL = {
@@ -27,27 +29,33 @@ _READ_ALL = {
     "alerts.view", "results.view", "dashboards.view", "jobs.view",
 }
 
+# Flat management (supervision app): read its lists, record a spot check, answer complaints, take exams.
+_SUPERVISION_STAFF = {"supervision.view", "supervision.check", "supervision.complaints", "training.take"}
+# City and province bureaus: figures of their counties, never a person's data.
+_REGIONAL = frozenset({"dashboards.view", "supervision.view", "supervision.regional"})
+
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COUNTY_ADMIN: frozenset(_READ_ALL | {
         "registry.edit", "registry.import", "registry.view_identity", "cases.create", "cases.handle",
         "programs.edit", "checks.run", "credit.manage", "indices.edit", "indices.run", "alerts.followup",
         "alerts.manage", "results.record", "payments.manage", "payments.approve", "accounts.manage",
-    }),
+        "supervision.manage",
+    } | _SUPERVISION_STAFF),
     Role.COUNTY_APPROVER: frozenset(_READ_ALL | {
         "registry.view_identity", "cases.approve", "cases.handle", "checks.run", "credit.manage",
         "payments.approve", "alerts.followup",
-    }),
+    } | _SUPERVISION_STAFF),
     Role.TOWNSHIP_HANDLER: frozenset(_READ_ALL - {"programs.view"} | {
         "programs.view", "registry.edit", "registry.import", "registry.view_identity", "cases.create",
         "cases.handle", "checks.run", "alerts.followup", "results.record", "payments.manage",
-    }),
+    } | _SUPERVISION_STAFF),
     Role.TOWNSHIP_APPROVER: frozenset(_READ_ALL | {
         "registry.view_identity", "cases.approve", "cases.handle", "checks.run", "payments.approve", "alerts.followup",
-    }),
+    } | _SUPERVISION_STAFF),
     Role.VILLAGE_WORKER: frozenset({
         "registry.view", "registry.edit", "cases.view", "cases.create", "programs.view", "programs.view_results",
-        "alerts.view",
-        "alerts.followup", "indices.view", "results.view", "credit.view", "dashboards.view",
+        "alerts.view", "alerts.followup", "indices.view", "results.view", "credit.view", "dashboards.view",
+        "training.take",
     }),
     # A department sees only what it delivered and what it gave; never the registry. ``programs.view``
     # is the catalogue only: results about households (``programs.view_results``) go with registry-like
@@ -55,7 +63,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DEPARTMENT: frozenset({"checks.deliver", "results.deliver", "programs.view"}),
     Role.SOCIAL_ORG: frozenset({"results.deliver", "programs.view"}),
     # Supervisors read everything in their region, the audit log included, and change nothing.
-    Role.SUPERVISOR: frozenset(_READ_ALL | {"audit.view"}),
+    Role.SUPERVISOR: frozenset(_READ_ALL | {"audit.view", "supervision.view", "supervision.check"}),
+    Role.CITY_SUPERVISOR: _REGIONAL,
+    Role.PROVINCE_SUPERVISOR: _REGIONAL,
     # Residents see their own household through the portal only (no region jurisdiction).
     Role.RESIDENT: frozenset(),
 }
@@ -64,4 +74,5 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 ROLE_LEVEL = {
     Role.COUNTY_ADMIN: 3, Role.COUNTY_APPROVER: 3, Role.TOWNSHIP_HANDLER: 4, Role.TOWNSHIP_APPROVER: 4,
     Role.VILLAGE_WORKER: 5, Role.DEPARTMENT: 3, Role.SOCIAL_ORG: 3, Role.SUPERVISOR: 3, Role.RESIDENT: 5,
+    Role.CITY_SUPERVISOR: 2, Role.PROVINCE_SUPERVISOR: 1,
 }

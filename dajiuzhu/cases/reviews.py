@@ -60,6 +60,24 @@ def case_item_review_confirm(*, actor, case_item: CaseItem, note: str = "", on: 
 
 
 @transaction.atomic
+def case_item_review_request(*, actor, case_item: CaseItem, reason: str, on: dt.date | None = None) -> CaseItem:
+    """Open a review now (复核 brought forward), e.g. after a spot check found a difference: the item's review
+    falls due ``on`` and heads the reviews list; the reviewer then confirms, changes or revokes it."""
+    ci = _lock_item(actor=actor, case_item=case_item, perm="cases.view")
+    _require_approved(ci)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("give the reason for the review"), field="reason")
+    on = on or timezone.localdate()
+    due, ci.review_due = ci.review_due, min(ci.review_due or on, on)
+    ci.save(update_fields=["review_due"])
+    _event(ci, "review_requested", actor, opinion=reason, data={"review_due": ci.review_due})
+    audit_record(actor=actor, action="case_item.review_request", obj=ci, old={"review_due": due},
+                 new={"review_due": ci.review_due, "reason": reason})
+    return ci
+
+
+@transaction.atomic
 def case_item_adjust(*, actor, case_item: CaseItem, amount: Decimal, reason: str, on: dt.date | None = None
                      ) -> CaseItem:
     """The review changes the monthly amount (from the next payment cycle)."""

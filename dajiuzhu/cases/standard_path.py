@@ -107,6 +107,10 @@ def case_decide(*, actor, case: Case, outcome: str, opinion: str,
         raise Forbidden(_("you created or handled this application; another approver must decide it"))
     check_township_or_above(actor)
     check_level(actor, case)
+    from .hooks import decision_refusal
+
+    if refusal := decision_refusal(actor):
+        raise Forbidden(refusal)
     outcomes = outcomes or {}
     amounts = amounts or {}
     for value in [outcome, *outcomes.values()]:

@@ -406,6 +406,10 @@ def public_notices(request, village_code: str):
                 messages.success(request, _("your objection has been recorded and will be investigated"))
                 return redirect("cases:public_notices", village_code=village_code)
     notices = selectors.notices_in_force(village_code=village_code)
-    return render(request, "cases/public_notices.html", {"village": village, "notices": notices, "form": form})
+    from .hooks import PUBLIC_NOTICE_LINKS
+
+    links = [link for hook in PUBLIC_NOTICE_LINKS if (link := hook(village_code))]
+    return render(request, "cases/public_notices.html", {"village": village, "notices": notices, "form": form,
+                                                         "links": links})
 
 

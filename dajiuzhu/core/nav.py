@@ -33,12 +33,13 @@ SECTIONS: dict[str, object] = {
     "low_income": _("Low income and warning"),
     "results": _("Assistance and payments"),
     "dashboards": _("Dashboards"),
+    "supervision": _("Supervision"),
     "system": _("System"),
 }
 APP_SECTION = {
     "registry": "registry", "programs": "applications", "cases": "applications", "credit": "verification",
     "checks": "verification", "indices": "low_income", "alerts": "low_income", "results": "results",
-    "dashboards": "dashboards", "core": "system", "accounts": "system",
+    "dashboards": "dashboards", "supervision": "supervision", "core": "system", "accounts": "system",
 }
 
 
