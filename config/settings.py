@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "dajiuzhu.indices",
     "dajiuzhu.alerts",
     "dajiuzhu.results",
+    "dajiuzhu.social",
+    "dajiuzhu.employment",
     "dajiuzhu.dashboards",
     "dajiuzhu.api",
 ]

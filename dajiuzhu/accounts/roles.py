@@ -25,6 +25,7 @@ class Role(models.TextChoices):
 _READ_ALL = {
     "registry.view", "cases.view", "programs.view", "checks.view", "credit.view", "indices.view",
     "alerts.view", "results.view", "dashboards.view", "jobs.view",
+    "social.view", "employment.view",
 }
 
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -32,6 +33,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "registry.edit", "registry.import", "registry.view_identity", "cases.create", "cases.handle",
         "programs.edit", "checks.run", "credit.manage", "indices.edit", "indices.run", "alerts.followup",
         "alerts.manage", "results.record", "payments.manage", "payments.approve", "accounts.manage",
+        "social.manage", "social.dispatch", "employment.manage",
     }),
     Role.COUNTY_APPROVER: frozenset(_READ_ALL | {
         "registry.view_identity", "cases.approve", "cases.handle", "checks.run", "credit.manage",
@@ -40,6 +42,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.TOWNSHIP_HANDLER: frozenset(_READ_ALL - {"programs.view"} | {
         "programs.view", "registry.edit", "registry.import", "registry.view_identity", "cases.create",
         "cases.handle", "checks.run", "alerts.followup", "results.record", "payments.manage",
+        "social.dispatch", "employment.manage",
     }),
     Role.TOWNSHIP_APPROVER: frozenset(_READ_ALL | {
         "registry.view_identity", "cases.approve", "cases.handle", "checks.run", "payments.approve", "alerts.followup",
@@ -47,10 +50,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.VILLAGE_WORKER: frozenset({
         "registry.view", "registry.edit", "cases.view", "cases.create", "programs.view", "alerts.view",
         "alerts.followup", "indices.view", "results.view", "credit.view", "dashboards.view",
+        "social.view", "social.rate",
     }),
     # A department sees only what it delivered and what it gave; never the registry.
     Role.DEPARTMENT: frozenset({"checks.deliver", "results.deliver", "programs.view"}),
-    Role.SOCIAL_ORG: frozenset({"results.deliver", "programs.view"}),
+    # An organisation's users see only the service orders of their organisation (social.policies).
+    Role.SOCIAL_ORG: frozenset({"results.deliver", "programs.view", "social.serve"}),
     # Supervisors read everything in their region, the audit log included, and change nothing.
     Role.SUPERVISOR: frozenset(_READ_ALL | {"audit.view"}),
     # Residents see their own household through the portal only (no region jurisdiction).
