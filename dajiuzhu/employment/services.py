@@ -79,7 +79,7 @@ def check_can_work(person, *, on: dt.date) -> None:
     if not WORKING_AGE[0] <= age < WORKING_AGE[1]:
         raise DomainError(_("%(name)s is %(age)d, outside working age (16–59)") % {"name": person.name, "age": age},
                           field="person")
-    status = member_status_on(person=person, on=on)
+    status = member_status_on(person=person, on=max(on, timezone.localdate()))  # the latest known status
     if status is None:
         raise DomainError(_("%(name)s has no recorded labour capacity") % {"name": person.name}, field="person")
     if status.labour == "none":
