@@ -162,7 +162,8 @@ def settlement_list(*, actor, project: Project) -> QuerySet[Settlement]:
 
 
 def volunteer_list(*, actor) -> QuerySet[Volunteer]:
-    return scope(Volunteer.objects.all(), actor, perm="social.view").annotate(total_hours=Sum("hours__hours"))
+    return (scope(Volunteer.objects.all(), actor, perm="social.view").annotate(total_hours=Sum("hours__hours"))
+            .order_by("name", "pk"))
 
 
 def wish_list(*, actor) -> QuerySet[Wish]:
