@@ -340,3 +340,21 @@ def test_a_wish_is_published_without_the_family_claimed_and_delivered_as_materia
     assert (record.kind, record.source, record.goods, record.amount, wish.status) == (
         "goods", "social_org", "一个新书包", Decimal("80.00"), "delivered")
     assert not Wish.objects.filter(status="published").exists()
+
+
+def test_the_monthly_report_gains_a_social_assistance_services_sheet(last_month_visits, admin, family):
+    import io
+
+    from openpyxl import load_workbook
+
+    from dajiuzhu.results.reports import monthly_report
+    from dajiuzhu.results.xlsx import report_to_xlsx
+
+    month, visits = last_month_visits
+    report = monthly_report(actor=admin, region_code=LINYI_COUNTY, month=f"{month:%Y-%m}")
+    social = report["social"]
+    town = next(row for row in social["rows"] if row["code"] == LINYI_TOWN[:9])
+    assert town["values"][:4] == [6, 6, Decimal("6.00"), Decimal("300.00")]  # 6 visits of 1 hour at 50 元
+    assert social["total"]["values"][0] == 6
+    book = load_workbook(io.BytesIO(report_to_xlsx(report)))
+    assert len(book.sheetnames) == 2 and "服务类救助" in book.sheetnames[1]
