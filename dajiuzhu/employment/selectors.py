@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from dajiuzhu.cases.selectors import active_benefits
 from dajiuzhu.core.scoping import get_scoped, scope
@@ -16,6 +17,7 @@ from .models import Course, Enrolment, Job, Placement, Wage
 from .services import EMPLOYED, WORKING_AGE, age_on
 
 MONITORED_TIERS = ("unstable_escaped", "edge_at_risk", "sudden_hardship")
+WHY_WORDS = {"dibao": _("低保"), "tekun": _("特困"), "monitored": _("monitored (防返贫监测)")}
 
 
 def job_list(*, actor) -> QuerySet[Job]:
@@ -76,7 +78,8 @@ def candidates(*, actor, region: str = "", on: dt.date | None = None, limit: int
             continue
         out.append({"person": person, "age": age, "labour": latest.get_labour_display(),
                     "employment": latest.get_employment_display(), "household": person.household,
-                    "why": sorted(why[person.household_id])})
+                    "why": [str(WHY_WORDS[w]) for w in sorted(why[person.household_id])],
+                    "why_codes": sorted(why[person.household_id])})
         if len(out) >= limit:
             break
     return out

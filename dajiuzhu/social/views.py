@@ -229,7 +229,14 @@ def order_list(request):
     filters = selectors.OrderFilters(status=request.GET.get("status", ""), overdue=request.GET.get("overdue") == "1",
                                      month=request.GET.get("month", ""), source=request.GET.get("source", ""))
     page = page_of(request, selectors.order_list(actor=request.user, filters=filters))
+    warnings = []
+    if request.user.has_perm_code("social.dispatch") and request.user.has_perm_code("alerts.view"):
+        from dajiuzhu.alerts.selectors import AlertFilters, alert_list
+
+        warnings = list(alert_list(actor=request.user, filters=AlertFilters(status="open"))
+                        .select_related("household")[:10])
     return render(request, "social/order_list.html", {
+        "warnings": warnings,
         "page": page, "query": query_without_page(request), "filters": filters, "today": timezone.localdate(),
         "statuses": OrderStatus.choices, "sources": OrderSource.choices,
         "can_dispatch": request.user.has_perm_code("social.dispatch")})

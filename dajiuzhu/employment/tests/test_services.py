@@ -51,7 +51,7 @@ def test_candidates_are_working_age_able_unemployed_members_of_dibao_households(
     other = make_household(LINYI_VILLAGE, members=[member_input("郑一", age=30, labour="full", employment="unemployed")])
     found = selectors.candidates(actor=admin)
     assert [c["person"].name for c in found] == ["周建国"]
-    assert found[0]["why"] == ["dibao"]
+    assert found[0]["why_codes"] == ["dibao"]
     assert other  # able, but not on 低保 nor monitored: not proposed
 
 
