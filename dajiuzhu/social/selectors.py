@@ -17,7 +17,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from dajiuzhu.core.audit import audit_record
-from dajiuzhu.core.scoping import get_scoped, scope
+from dajiuzhu.core.regioncodes import pad
+from dajiuzhu.core.scoping import actor_prefix, get_scoped, scope
 from dajiuzhu.regions.models import Region
 
 from . import policies
@@ -36,11 +37,23 @@ from .models import (
 )
 
 
+def _in_or_above(qs: QuerySet, actor) -> QuerySet:
+    """Rows of a region inside the actor's jurisdiction or of a region above it (the county's register and
+    projects are visible to its townships and villages)."""
+    prefix = actor_prefix(actor, "social.view")
+    if prefix is None:
+        return qs.none()
+    if prefix == "":
+        return qs
+    above = [pad(prefix[:length]) for length in (2, 4, 6, 9) if length < len(prefix)]
+    return qs.filter(Q(region_code__startswith=prefix) | Q(region_code__in=above))
+
+
 def organisation_list(*, actor) -> QuerySet[Organisation]:
     link = policies.link_of(actor)
     if link is not None:
         return Organisation.objects.filter(pk=link.organisation_id)
-    return scope(Organisation.objects.all(), actor, perm="social.view").prefetch_related("areas")
+    return _in_or_above(Organisation.objects.all(), actor).prefetch_related("areas")
 
 
 def organisation_get(*, actor, pk: int) -> Organisation:
@@ -54,7 +67,7 @@ def project_list(*, actor) -> QuerySet[Project]:
     link = policies.link_of(actor)
     if link is not None:
         return Project.objects.filter(organisations=link.organisation_id)
-    return scope(Project.objects.all(), actor, perm="social.view").select_related("department")
+    return _in_or_above(Project.objects.all(), actor).select_related("department")
 
 
 def project_get(*, actor, pk: int) -> Project:

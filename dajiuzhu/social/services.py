@@ -328,7 +328,6 @@ def order_from_case_item(*, case_item) -> list[Order]:
         kind = ServiceKind.CARE_HOUR if project.prices.filter(kind=ServiceKind.CARE_HOUR).exists() else ServiceKind.VISIT
         order, _created = order_create(
             actor=case_item.decided_by, project=project, organisation=organisation, household=household,
-            person=getattr(case_item.case, "applicant", None) if hasattr(case_item, "case") else None,
             kind=kind, quantity=Decimal("4") if kind == ServiceKind.CARE_HOUR else Decimal("1"),
             needs=_("care decided with %(item)s") % {"item": case_item.item.name}, source=OrderSource.CASE,
             source_ref=str(case_item.pk), month=month_start(on), dedupe_key=f"case_item:{case_item.pk}:{on:%Y-%m}")

@@ -104,3 +104,16 @@ def test_an_organisation_user_has_no_registry_and_no_other_pages(client, worker)
     assert client.get(reverse("social:orders")).status_code == 200
     assert client.get(reverse("social:volunteers")).status_code == 404
     assert client.get(reverse("registry:household_search")).status_code in (403, 404)
+
+
+def test_a_township_sends_an_order_by_hand_for_its_own_households_only(client, project, org, family):
+    client.force_login(make_user("township_handler", LINYI_TOWN))
+    page = client.get(reverse("social:order_new"))
+    assert project.name in page.content.decode()
+    form = {"household_number": family.number, "project": project.pk, "organisation": org.pk, "kind": "visit",
+            "quantity": "1", "needs": "陪同就医"}
+    assert client.post(reverse("social:order_new"), form).status_code == 302
+    assert Order.objects.get().household == family
+    client.force_login(make_user("township_handler", "371424105000"))
+    refused = client.post(reverse("social:order_new"), form)
+    assert refused.status_code == 200 and Order.objects.count() == 1
