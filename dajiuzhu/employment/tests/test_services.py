@@ -72,12 +72,12 @@ def test_a_placement_of_someone_without_labour_capacity_or_already_employed_is_r
     with pytest.raises(DomainError) as exc:
         services.placement_create(actor=admin, job=job, person=spouse, start=start, contract_number="GY-002",
                                   contract_end=start + dt.timedelta(days=30))
-    assert "no labour capacity" in exc.value.message
+    assert "无劳动能力" in exc.value.message
     worker = make_household(LINYI_VILLAGE, members=[member_input("冯工", age=35, labour="full", employment="employed")])
     with pytest.raises(DomainError) as exc:
         services.placement_create(actor=admin, job=job, person=_head(worker), start=start, contract_number="GY-003",
                                   contract_end=start + dt.timedelta(days=30))
-    assert "already employed" in exc.value.message
+    assert "已就业" in exc.value.message
     assert not Placement.objects.exists()
 
 
@@ -89,7 +89,7 @@ def test_a_wage_for_a_month_before_the_placement_is_refused(admin, dibao_househo
     before = (start - dt.timedelta(days=1)).replace(day=1)
     with pytest.raises(DomainError) as exc:
         services.wage_record(actor=admin, placement=placement, month=before, days_worked=20, amount="800")
-    assert "before the placement began" in exc.value.message
+    assert "早于上岗日期" in exc.value.message
     assert not Wage.objects.exists()
 
 

@@ -36,7 +36,7 @@ def test_an_invalid_unified_social_credit_code_is_refused_and_nothing_is_registe
                                        region_code=LINYI_COUNTY, services=["visit"], area_codes=[LINYI_TOWN],
                                        contact_name="张三")
     assert exc.value.field == "credit_code"
-    assert "GB 32100" in exc.value.message
+    assert "GB 32100" in exc.value.message and "统一社会信用代码" in exc.value.message
     assert not Organisation.objects.exists()
 
 
@@ -67,7 +67,7 @@ def test_registering_needs_the_county_manager(org):
 def test_an_order_for_a_household_outside_the_service_area_is_refused(project, org, far_household, admin):
     with pytest.raises(DomainError) as exc:
         services.order_create(actor=admin, project=project, organisation=org, household=far_household, kind="visit")
-    assert "service area" in exc.value.message
+    assert "服务区域" in exc.value.message
     assert not Order.objects.exists()
 
 
@@ -102,7 +102,7 @@ def test_the_roster_rule_orders_a_visit_for_every_elderly_person_living_alone_in
 def test_a_roster_rule_over_an_unknown_fact_is_refused(project, org, admin):
     with pytest.raises(DomainError) as exc:
         roster.rule_create(actor=admin, project=project, organisation=org, name="x", conditions=[["age", ">", 60]])
-    assert "unknown fact age" in exc.value.message
+    assert "未知指标 age" in exc.value.message
 
 
 def test_a_warning_follow_up_referred_to_a_social_worker_closes_the_alert_and_sends_an_order(project, org, family,
@@ -225,7 +225,7 @@ def test_two_overlapping_visits_of_one_worker_in_different_villages_are_refused(
         services.visit_record(actor=worker, order=second, started_at=start + dt.timedelta(hours=1),
                               ended_at=end + dt.timedelta(hours=1), done="探访", confirmed_by="户主",
                               resident_confirmed=True)
-    assert "another village" in exc.value.message
+    assert "另一个村" in exc.value.message
     # The same village at the same time (a group activity) is allowed.
     services.visit_record(actor=worker, order=same_village, started_at=start, ended_at=end, done="集体活动",
                           confirmed_by="户主", resident_confirmed=True)
@@ -301,14 +301,14 @@ def test_a_settlement_above_the_budget_is_refused_and_nothing_is_written(last_mo
     project.save()
     with pytest.raises(DomainError) as exc:
         quality.settlement_create(actor=admin, project=project, month=month)
-    assert "above its budget" in exc.value.message and "100.00" in exc.value.message
+    assert "超出项目预算" in exc.value.message and "100.00 元" in exc.value.message
     assert not Settlement.objects.exists()
 
 
 def test_the_current_month_is_not_settled(project, admin):
     with pytest.raises(DomainError) as exc:
         quality.settlement_create(actor=admin, project=project, month=timezone.localdate())
-    assert "after it has ended" in exc.value.message
+    assert "月份结束后才能结算" in exc.value.message
 
 
 # --- volunteers and wishes ------------------------------------------------------------------------
