@@ -30,13 +30,13 @@ def _code(base: str) -> str:
     return base + uscc.calc_check_digit(base)
 
 
-def _worker(org: Organisation, admin) -> User:
-    user = User.objects.filter(username="social_worker").first()
+def _worker(org: Organisation, admin, *, username: str = "social_worker", name: str = "阳光社工-刘敏",
+            coordinator: bool = False) -> User:
+    user = User.objects.filter(username=username).first()
     if user is None:
-        user = User.objects.create_user(username="social_worker", password=settings.DEMO_PASSWORD, role="social_org",
-                                        region_id=admin.region_id, first_name="阳光社工-刘敏",
-                                        organisation=org.name)
-    services.organisation_link_user(actor=admin, organisation=org, user=user)
+        user = User.objects.create_user(username=username, password=settings.DEMO_PASSWORD, role="social_org",
+                                        region_id=admin.region_id, first_name=name, organisation=org.name)
+    services.organisation_link_user(actor=admin, organisation=org, user=user, is_coordinator=coordinator)
     return user
 
 
@@ -89,6 +89,9 @@ def seed(ctx: DemoContext) -> dict:
             generated[f"{rule.pk}:{month:%Y-%m}"] = roster.orders_generate(actor=admin, rule=rule, month=month)
     referred = _refer_an_alert(admin, project_a, org_a)
     visits = _visits(ctx, coordinator, worker, project_a, last_month)
+    # The second organisation's coordinator visits herself (account xinglong_social).
+    carer = _worker(org_b, admin, username="xinglong_social", name="兴隆颐养服务社-张丽", coordinator=True)
+    visits_b = _visits(ctx, carer, carer, project_b, last_month, limit=12)
     _quality(ctx, admin, project_a, last_month, visits)
     statements = []
     for project in (project_a, project_b):
@@ -98,7 +101,7 @@ def seed(ctx: DemoContext) -> dict:
             ctx.log(f"social: no settlement of {project.name}: {exc.message}")
     volunteers = _volunteers(ctx, admin, project_a)
     wishes = _wishes(ctx, admin)
-    out = {"orders": Order.objects.count(), "generated": generated, "referred": referred, "visits": len(visits),
+    out = {"orders": Order.objects.count(), "generated": generated, "referred": referred, "visits": len(visits) + len(visits_b),
            "settlements": [str(s) for s in statements], "volunteers": volunteers, "wishes": wishes}
     ctx.shared["social_projects"] = [project_a.pk, project_b.pk]
     ctx.log(f"social: {out}")
@@ -116,9 +119,10 @@ def _refer_an_alert(admin, project: Project, org: Organisation) -> int | None:
     return order.pk
 
 
-def _visits(ctx: DemoContext, coordinator, worker, project: Project, month: dt.date) -> list:
-    """Last month's roster orders accepted and visited, three a working day, an hour each."""
-    orders = list(Order.objects.filter(project=project, month=month, status=OrderStatus.ASSIGNED).order_by("id")[:36])
+def _visits(ctx: DemoContext, coordinator, worker, project: Project, month: dt.date, *, limit: int = 36) -> list:
+    """Last month's roster orders accepted and visited, three a working day, up to 90 minutes each."""
+    orders = list(Order.objects.filter(project=project, month=month, status=OrderStatus.ASSIGNED)
+                  .order_by("id")[:limit])
     visits = []
     day, slot = month + dt.timedelta(days=1), 0
     tasks = ["上门探访，了解身体和生活情况，协助打扫卫生", "陪同就医取药，测量血压", "代购生活用品，检查用电用气安全",
