@@ -68,6 +68,9 @@ class Placement(models.Model):
                                    name="placement_contract_after_start"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.job_id}/{self.person_id} from {self.start}"
+
 
 class Wage(models.Model):
     """One month's attendance and wage of a placement."""
@@ -84,6 +87,9 @@ class Wage(models.Model):
         constraints = [models.UniqueConstraint(fields=["placement", "month"], name="one_wage_per_month"),
                        models.CheckConstraint(condition=models.Q(amount__gte=0), name="wage_not_negative"),
                        models.CheckConstraint(condition=models.Q(days_worked__lte=31), name="days_in_a_month")]
+
+    def __str__(self) -> str:
+        return f"{self.placement_id} {self.month:%Y-%m}"
 
 
 class Course(models.Model):
@@ -123,3 +129,6 @@ class Enrolment(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["course", "person"], name="enrol_once")]
+
+    def __str__(self) -> str:
+        return f"{self.course_id}/{self.person_id}"

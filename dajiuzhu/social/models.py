@@ -135,6 +135,9 @@ class Price(models.Model):
         constraints = [models.UniqueConstraint(fields=["project", "kind"], name="one_price_per_kind"),
                        models.CheckConstraint(condition=models.Q(unit_price__gte=0), name="price_not_negative")]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.unit_price}"
+
 
 class RosterRule(models.Model):
     """A standing rule that orders a service every month for every household it selects (rules as data).
@@ -252,6 +255,9 @@ class Visit(models.Model):
                                    name="visit_rating_1_to_5"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.started_at:%Y-%m-%d %H:%M}"
+
 
 class VisitPhoto(models.Model):
     """A photo of a visit, stored sealed (encrypted at rest, ``core.intake.sealed``)."""
@@ -261,6 +267,9 @@ class VisitPhoto(models.Model):
     content_type = models.CharField(max_length=40)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return self.sha256[:12]
 
 
 class CallBack(models.Model):
@@ -278,6 +287,9 @@ class CallBack(models.Model):
     satisfaction = models.PositiveSmallIntegerField(null=True, blank=True)
     complaint = models.CharField(_("complaint"), max_length=300, blank=True)
 
+    def __str__(self) -> str:
+        return f"call-back of visit {self.visit_id}"
+
 
 class Settlement(models.Model):
     """结算: a project's statement for one month, from the counted visits × unit prices and the evaluation."""
@@ -294,6 +306,9 @@ class Settlement(models.Model):
     class Meta:
         ordering = ["-month"]
         constraints = [models.UniqueConstraint(fields=["project", "month"], name="one_settlement_per_month")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.month:%Y-%m}"
 
 
 class Volunteer(models.Model):
@@ -326,6 +341,9 @@ class VolunteerHours(models.Model):
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(hours__gt=0, hours__lte=24), name="hours_in_a_day")]
 
+    def __str__(self) -> str:
+        return f"{self.volunteer_id} {self.on} {self.hours} h"
+
 
 class WishStatus(models.TextChoices):
     PUBLISHED = "published", _("published")
@@ -354,3 +372,6 @@ class Wish(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.CheckConstraint(condition=models.Q(value__gt=0), name="wish_value_positive")]
+
+    def __str__(self) -> str:
+        return self.title
