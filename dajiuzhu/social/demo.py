@@ -35,7 +35,7 @@ def _worker(org: Organisation, admin, *, username: str = "social_worker", name: 
     user = User.objects.filter(username=username).first()
     if user is None:
         user = User.objects.create_user(username=username, password=settings.DEMO_PASSWORD, role="social_org",
-                                        region_id=admin.region_id, first_name=name, organisation=org.name)
+                                        region_id=admin.region_id, full_name=name, organisation=org.name)
     services.organisation_link_user(actor=admin, organisation=org, user=user, is_coordinator=coordinator)
     return user
 

@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -145,8 +146,9 @@ def order_person_view(*, actor, order: Order) -> dict:
     village = Region.objects.filter(code=order.region_code).values_list("name", flat=True).first() or ""
     data = {"name": person.name if person else "", "village": village, "address": household.address,
             "phone": (person.phone if person else "") or "", "needs": order.needs}
-    audit_record(actor=actor, action="social.personal_data_view", obj=order,
-                 new={"person": person.pk if person else None, "fields": ["name", "village", "address", "phone"]})
+    with transaction.atomic():
+        audit_record(actor=actor, action="social.personal_data_view", obj=order,
+                     new={"person": person.pk if person else None, "fields": ["name", "village", "address", "phone"]})
     return data
 
 

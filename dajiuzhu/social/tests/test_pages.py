@@ -117,3 +117,12 @@ def test_a_township_sends_an_order_by_hand_for_its_own_households_only(client, p
     client.force_login(make_user("township_handler", "371424105000"))
     refused = client.post(reverse("social:order_new"), form)
     assert refused.status_code == 200 and Order.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_audited_contact_view_works_outside_a_test_transaction(order, coordinator):
+    """Pages run without ATOMIC_REQUESTS: the read's audit event opens its own transaction."""
+    from dajiuzhu.social.selectors import order_person_view
+
+    assert order_person_view(actor=coordinator, order=order)["name"] == "孙大娘"
+    assert AuditEvent.objects.filter(action="social.personal_data_view").count() == 1
