@@ -4,7 +4,8 @@ from dajiuzhu.core.nav import NavItem
 
 ITEMS = [
     NavItem(label=_("Social services"), url_name="social:overview", perm="social.view", order=80,
-            description=_("Services bought from social organisations, by kind, organisation and month")),
+            description=_("Services bought from social organisations, by kind, organisation and month"),
+            section="dashboards"),
     NavItem(label=_("Service orders"), url_name="social:orders", perm="social.view", order=81,
             description=_("派单: orders to organisations, visits, overdue orders")),
     NavItem(label=_("My service orders"), url_name="social:orders", perm="social.serve", order=81,
