@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "dajiuzhu.indices",
     "dajiuzhu.alerts",
     "dajiuzhu.results",
+    "dajiuzhu.social",
+    "dajiuzhu.employment",
     "dajiuzhu.supervision",
     "dajiuzhu.portal",
     "dajiuzhu.dashboards",

@@ -27,6 +27,7 @@ class Role(models.TextChoices):
 _READ_ALL = {
     "registry.view", "cases.view", "programs.view", "programs.view_results", "checks.view", "credit.view", "indices.view",
     "alerts.view", "results.view", "dashboards.view", "jobs.view",
+    "social.view", "employment.view",
 }
 
 # Flat management (supervision app): read its lists, record a spot check, answer complaints, take exams.
@@ -39,7 +40,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "registry.edit", "registry.import", "registry.view_identity", "cases.create", "cases.handle",
         "programs.edit", "checks.run", "credit.manage", "indices.edit", "indices.run", "alerts.followup",
         "alerts.manage", "results.record", "payments.manage", "payments.approve", "accounts.manage",
-        "supervision.manage",
+        "supervision.manage", "social.manage", "social.dispatch", "employment.manage",
     } | _SUPERVISION_STAFF),
     Role.COUNTY_APPROVER: frozenset(_READ_ALL | {
         "registry.view_identity", "cases.approve", "cases.handle", "checks.run", "credit.manage",
@@ -48,6 +49,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.TOWNSHIP_HANDLER: frozenset(_READ_ALL - {"programs.view"} | {
         "programs.view", "registry.edit", "registry.import", "registry.view_identity", "cases.create",
         "cases.handle", "checks.run", "alerts.followup", "results.record", "payments.manage",
+        "social.dispatch", "employment.manage",
     } | _SUPERVISION_STAFF),
     Role.TOWNSHIP_APPROVER: frozenset(_READ_ALL | {
         "registry.view_identity", "cases.approve", "cases.handle", "checks.run", "payments.approve", "alerts.followup",
@@ -55,13 +57,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.VILLAGE_WORKER: frozenset({
         "registry.view", "registry.edit", "cases.view", "cases.create", "programs.view", "programs.view_results",
         "alerts.view", "alerts.followup", "indices.view", "results.view", "credit.view", "dashboards.view",
-        "training.take",
+        "training.take", "social.view", "social.rate",
     }),
     # A department sees only what it delivered and what it gave; never the registry. ``programs.view``
     # is the catalogue only: results about households (``programs.view_results``) go with registry-like
     # jurisdiction, never to departments or social organisations.
     Role.DEPARTMENT: frozenset({"checks.deliver", "results.deliver", "programs.view"}),
-    Role.SOCIAL_ORG: frozenset({"results.deliver", "programs.view"}),
+    # An organisation's users see only the service orders of their organisation (social.policies).
+    Role.SOCIAL_ORG: frozenset({"results.deliver", "programs.view", "social.serve"}),
     # Supervisors read everything in their region, the audit log included, and change nothing.
     Role.SUPERVISOR: frozenset(_READ_ALL | {"audit.view", "supervision.view", "supervision.check"}),
     Role.CITY_SUPERVISOR: _REGIONAL,

@@ -40,6 +40,7 @@ APP_SECTION = {
     "registry": "registry", "programs": "applications", "cases": "applications", "credit": "verification",
     "checks": "verification", "indices": "low_income", "alerts": "low_income", "results": "results",
     "dashboards": "dashboards", "supervision": "supervision", "core": "system", "accounts": "system",
+    "social": "results", "employment": "results",
 }
 
 

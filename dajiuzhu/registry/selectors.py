@@ -85,3 +85,14 @@ def latest_events(*, household_ids, on: dt.date) -> dict[int, HouseholdEvent]:
     for event in rows:
         out.setdefault(event.household_id, event)
     return out
+def member_status_on(*, person: Person, on: dt.date) -> MemberFacts | None:
+    """The member's latest observation on or before ``on`` (labour capacity, employment, health)."""
+    return MemberFacts.objects.filter(person=person, as_of__lte=on).order_by("-as_of").first()
+
+
+def members_of_households(*, household_ids, on: dt.date) -> QuerySet[Person]:
+    """The living members of these households with their observations up to ``on`` prefetched, latest first."""
+    latest = MemberFacts.objects.filter(as_of__lte=on).order_by("-as_of")
+    return (Person.objects.filter(household_id__in=household_ids, deceased_on__isnull=True)
+            .select_related("household").prefetch_related(Prefetch("facts", queryset=latest))
+            .order_by("region_code", "household_id", "birth_date"))

@@ -482,3 +482,61 @@ def household_event_record(*, actor, household: Household, kind: str, occurred_o
                       "house": house, "injured": injured, "deaths": deaths,
                       **({"for": "application"} if for_application else {})})
     return event
+# Observation fields that describe the household (everything but the row's bookkeeping).
+_FACT_VALUE_FIELDS = tuple(
+    f.attname for f in HouseholdFacts._meta.concrete_fields
+    if f.attname not in {"id", "household_id", "region_code", "as_of", "source", "recorded_at", "recorded_by_id"}
+)
+_INCOME_FIELDS = frozenset(HouseholdFacts.INCOME_FIELDS)
+
+
+@transaction.atomic
+def household_income_adjust(*, actor, household: Household, as_of: dt.date, field: str, delta,
+                            reason: str) -> HouseholdFacts:
+    """A change of one monthly income of the household from a known source (a public-welfare job's wage,
+    its end): a new dated observation on ``as_of`` carrying every value of the latest observation on or
+    before that day, with ``field`` moved by ``delta`` (yuan per month, never below nil). Audited with the
+    reason, so the next rules evaluation and index run see the change."""
+    if field not in _INCOME_FIELDS:
+        raise DomainError(_("not an income of the household: %(field)s") % {"field": field}, field="field")
+    if not can_edit_household(actor, household):
+        raise Forbidden(_("you may not change this household"))
+    if as_of > timezone.localdate():
+        raise DomainError(_("facts cannot describe a future date"), field="as_of")
+    latest = HouseholdFacts.objects.filter(household=household, as_of__lte=as_of).order_by("-as_of").first()
+    values = {name: getattr(latest, name) for name in _FACT_VALUE_FIELDS} if latest else {}
+    before = values.get(field, 0) or 0
+    after = max(before + delta, 0)
+    values[field] = after
+    facts = _household_facts_write(actor=actor, household=household, as_of=as_of, values=values,
+                                   source=FactSource.VERIFIED)
+    audit_record(actor=actor, action="household.income_adjust", obj=household, old={field: before},
+                 new={field: after, "as_of": as_of, "reason": reason[:200]})
+    return facts
+
+
+_MEMBER_VALUE_FIELDS = tuple(
+    f.attname for f in MemberFacts._meta.concrete_fields
+    if f.attname not in {"id", "person_id", "region_code", "as_of", "source", "recorded_at", "recorded_by_id"}
+)
+
+
+@transaction.atomic
+def member_status_change(*, actor, person: Person, as_of: dt.date, values: dict, reason: str) -> MemberFacts:
+    """A change of some of a member's status (employment on taking or leaving a job): a new observation on
+    ``as_of`` carrying every other value of the member's latest observation, audited with the reason."""
+    unknown = set(values) - set(_MEMBER_VALUE_FIELDS)
+    if unknown:
+        raise DomainError(_("not member facts: %(names)s") % {"names": ", ".join(sorted(unknown))}, field="values")
+    if person.household is None or not can_edit_household(actor, person.household):
+        raise Forbidden(_("you may not change this household"))
+    if as_of > timezone.localdate():
+        raise DomainError(_("facts cannot describe a future date"), field="as_of")
+    latest = MemberFacts.objects.filter(person=person, as_of__lte=as_of).order_by("-as_of").first()
+    carried = {name: getattr(latest, name) for name in _MEMBER_VALUE_FIELDS} if latest else {}
+    before = {k: carried.get(k) for k in values}
+    facts = _record_member_facts(person, as_of=as_of, values={**carried, **values}, source=FactSource.VERIFIED,
+                                 actor=actor)
+    audit_record(actor=actor, action="member.status_change", obj=person, region_code=person.region_code,
+                 old=before, new={**values, "as_of": as_of, "reason": reason[:200]})
+    return facts

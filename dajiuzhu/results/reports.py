@@ -105,7 +105,10 @@ def monthly_report(*, actor, region_code: str, month: str) -> dict:
     width = sum(len(cols) for _g, _l, cols in GROUPS)
     total_values = [sum((row["values"][i] for row in rows), start=type(rows[0]["values"][i])(0)) if rows else 0
                     for i in range(width)]
+    social = _social_services(base=base, start=start, end=end, child_len=child_len, children=children,
+                              region=region)
     return {
+        "social": social,
         "sheet": f"{start:%Y-%m}",
         "title": _("Social assistance statistics, monthly (民政统计报表)"),
         "unit": _("Reporting unit: %(name)s civil affairs") % {"name": region.name},
@@ -119,4 +122,51 @@ def monthly_report(*, actor, region_code: str, month: str) -> dict:
         "month": f"{start:%Y-%m}",
         "rows": rows,
         "total": {"code": region.prefix, "name": _("Total"), "values": total_values},
+    }
+
+
+SOCIAL_GROUPS = [
+    ("service", "社会组织服务类救助", ["服务人次", "服务户数", "服务时长（小时）", "服务价值"]),
+    ("charity", "慈善物资（微心愿等）", ["件次", "户数", "价值"]),
+]
+
+
+def _social_services(*, base, start: dt.date, end: dt.date, child_len: int, children, region) -> dict:
+    """The social-assistance-services sheet (服务类救助): services given by social organisations and goods from
+    social sources (charity, small wishes) in the month, per area — from the records, like the main sheet."""
+    month = base.filter(in_month(start, end), source="social_org").annotate(child=Substr("region_code", 1, child_len))
+    figures: dict[tuple[str, str], list] = {}
+    for child, kind, times, households, hours, value in (
+        month.values("child", "kind").annotate(n=Count("id"), h=Count("household_id", distinct=True),
+                                               hours=Sum("service_hours"), v=Sum("amount"))
+        .values_list("child", "kind", "n", "h", "hours", "v")
+    ):
+        group = "service" if kind == "service" else "charity"
+        row = figures.setdefault((child, group), [0, 0, Decimal(0), Decimal(0)])
+        row[0] += times
+        row[1] += households
+        row[2] += hours or Decimal(0)
+        row[3] += value or Decimal(0)
+
+    def values_for(child: str) -> list:
+        service = figures.get((child, "service"), [0, 0, Decimal(0), Decimal(0)])
+        charity = figures.get((child, "charity"), [0, 0, Decimal(0), Decimal(0)])
+        return [service[0], service[1], money(service[2]), money(service[3]), charity[0], charity[1],
+                money(charity[3])]
+
+    rows = [{"code": prefix, "name": name, "values": values_for(prefix)} for prefix, name in children]
+    width = sum(len(cols) for _g, _l, cols in SOCIAL_GROUPS)
+    total = [sum((row["values"][i] for row in rows), start=type(rows[0]["values"][i])(0)) if rows else 0
+             for i in range(width)]
+    return {
+        "sheet": f"{start:%Y-%m} 服务类救助",
+        "title": _("Social assistance services, monthly (服务类救助)"),
+        "unit": _("Reporting unit: %(name)s civil affairs") % {"name": region.name},
+        "period_label": _("%(year)d year %(month)d month") % {"year": start.year, "month": start.month},
+        "money_unit": _("Amounts in yuan"),
+        "area_label": _("Area"),
+        "footer": _("Prepared by: ______  Checked by: ______  Date: %(date)s") % {"date": dt.date.today().isoformat()},
+        "groups": [(label, cols) for _g, label, cols in SOCIAL_GROUPS],
+        "rows": rows,
+        "total": {"code": region.prefix, "name": _("Total"), "values": total},
     }

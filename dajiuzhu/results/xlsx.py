@@ -42,13 +42,22 @@ def list_to_xlsx(*, title: str, headers: Sequence[str], rows: Iterable[Sequence]
 
 def report_to_xlsx(report: dict) -> bytes:
     """民政统计报表 (社会救助部分), monthly: title, reporting unit, period, two merged header rows,
-    one row per area and a total row, signatures."""
+    one row per area and a total row, signatures; then the social-assistance-services sheet when the
+    report has one (``report["social"]``, same layout)."""
+    wb = Workbook()
+    _report_sheet(wb.active, report)
+    if report.get("social"):
+        _report_sheet(wb.create_sheet(), report["social"])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _report_sheet(ws, report: dict) -> None:
     groups = report["groups"]  # [(label, [column labels])]
     ncols = 1 + sum(len(cols) for _label, cols in groups)
     last = get_column_letter(ncols)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = report["sheet"]
+    ws.title = report["sheet"][:31]
     ws.merge_cells(f"A1:{last}1")
     ws["A1"] = report["title"]
     ws["A1"].font = Font(bold=True, size=16)
@@ -92,6 +101,3 @@ def report_to_xlsx(report: dict) -> bytes:
     ws.print_title_rows = "3:4"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
