@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "dajiuzhu.indices",
     "dajiuzhu.alerts",
     "dajiuzhu.results",
+    "dajiuzhu.exchange",
     "dajiuzhu.dashboards",
     "dajiuzhu.api",
 ]
@@ -249,6 +250,9 @@ def _beat_schedule() -> dict:
 
 
 CELERY_BEAT_SCHEDULE = _beat_schedule()
+
+# Open registry API (docs/exchange.md): callbacks to private or loopback addresses only outside production.
+DCI_CALLBACK_ALLOW_PRIVATE = env_bool("DCI_CALLBACK_ALLOW_PRIVATE", not PRODUCTION)
 
 # Money is rounded to the fen unless a county configures otherwise.
 MONEY_PLACES = 2

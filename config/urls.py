@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("api/dci/", include("dajiuzhu.exchange.dci_urls")),
 ]
 
 for _config in apps.get_app_configs():

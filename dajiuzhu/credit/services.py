@@ -14,7 +14,7 @@ from dajiuzhu.core.audit import audit_record
 from dajiuzhu.core.errors import Conflict, DomainError, Forbidden, InvalidTransition
 from dajiuzhu.core.scoping import region_in_scope
 
-from . import conf
+from . import conf, signals
 from .models import (
     Appeal,
     AppealStatus,
@@ -117,6 +117,7 @@ def dishonesty_record_create(
         raise Conflict(_("this person is already listed for the same reference")) from None
     _notice(record, NoticeKind.LISTED, start, listing_text(record))
     audit_record(actor=actor, action="credit.record_create", obj=record, new=_snapshot(record))
+    transaction.on_commit(lambda: signals.record_took_effect.send(sender=DishonestyRecord, record=record))
     return record
 
 
@@ -210,6 +211,7 @@ def dishonesty_record_lift(*, actor, record: DishonestyRecord, kind: str, reason
             % {"name": record.person.name, "on": today, "r": reason.strip()})
     audit_record(actor=actor, action="credit.record_lift", obj=record, old=before,
                  new={"status": record.status, "kind": kind, "reason": reason})
+    transaction.on_commit(lambda: signals.record_ended.send(sender=DishonestyRecord, record=record, how="lifted"))
     return record
 
 
@@ -223,6 +225,9 @@ def dishonesty_records_expire(*, actor=None, on: dt.date | None = None) -> int:
         _end(record, status=RecordStatus.EXPIRED, on=record.expiry, reason=_("expired"))
         _notice(record, NoticeKind.EXPIRED, on, _("%(name)s: your dishonesty record expired on %(on)s.")
                 % {"name": record.person.name, "on": record.expiry})
+    for record in due:
+        transaction.on_commit(lambda record=record: signals.record_ended.send(sender=DishonestyRecord, record=record,
+                                                                              how="expired"))
     if due:
         audit_record(actor=actor, action="credit.records_expire", object_type="credit.dishonestyrecord",
                      new={"on": on, "count": len(due), "ids": [r.pk for r in due][:1000]})

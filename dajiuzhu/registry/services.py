@@ -15,6 +15,7 @@ from dajiuzhu.core.errors import Conflict, DomainError, Forbidden
 from dajiuzhu.core.ids import mask_id_number, mask_phone
 from dajiuzhu.regions.models import Region
 
+from . import signals
 from .models import FactSource, Household, HouseholdFacts, MemberFacts, Membership, Person, Relation
 from .numbering import household_number
 from .policies import can_declare_facts_for_application, can_edit_household, can_register_in
@@ -331,4 +332,6 @@ def person_record_death(*, actor, person: Person, on: dt.date) -> Person:
     person.save(update_fields=["deceased_on", "updated_at"])
     audit_record(actor=actor, action="person.death", obj=person, region_code=person.region_code,
                  old={"deceased_on": before}, new={"deceased_on": on})
+    if before is None:
+        transaction.on_commit(lambda: signals.person_died.send(sender=Person, person=person, on=on))
     return person
