@@ -2,4 +2,5 @@
 
 from .dci import dci_api
 
-urlpatterns, app_name, _namespace = dci_api.urls
+urlpatterns = dci_api.urls[0]
+app_name = dci_api.urls_namespace  # "dci", the namespace ninja reverses its own views in
