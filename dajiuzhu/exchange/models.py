@@ -117,6 +117,9 @@ class AccessToken(models.Model):
     class Meta:
         ordering = ["-issued_at"]
 
+    def __str__(self) -> str:
+        return f"token of {self.client_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
 
 class TxnKind(models.TextChoices):
     SEARCH = "search", _("search")
@@ -156,6 +159,9 @@ class Transaction(models.Model):
         ordering = ["-received_at"]
         constraints = [models.UniqueConstraint(fields=["client", "message_id"], name="exchange_message_once")]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.message_id} ({self.status})"
+
 
 class EventType(models.TextChoices):
     """Registry events a client may subscribe to (``reg_event_type``)."""
@@ -191,6 +197,9 @@ class Subscription(models.Model):
                                                condition=models.Q(active=True), name="exchange_subscription_once")]
         indexes = [models.Index(fields=["event_type", "active"], name="exchange_sub_event")]
 
+    def __str__(self) -> str:
+        return f"{self.code} {self.event_type} {self.region_prefix}"
+
 
 class CallbackStatus(models.TextChoices):
     PENDING = "pending", _("waiting to be delivered")
@@ -217,6 +226,9 @@ class Callback(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="exchange_callback_due")]
+
+    def __str__(self) -> str:
+        return f"{self.action} to {self.client_id} ({self.status}, {self.attempts} attempts)"
 
 
 class PushKind(models.TextChoices):
@@ -257,12 +269,18 @@ class DepartmentEvent(models.Model):
         verbose_name = _("department event")
         verbose_name_plural = _("department events")
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id_masked} {self.occurred_on} ({self.status})"
+
 
 class Cursor(models.Model):
     """How far the event collector has read a source (e.g. roster events by id)."""
 
     name = models.CharField(max_length=40, unique=True)
     position = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.position}"
 
 
 class ClientUser(User):

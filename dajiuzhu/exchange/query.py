@@ -25,8 +25,8 @@ import re
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from dajiuzhu.core import crypto
-from dajiuzhu.core.regioncodes import prefix_of
 from dajiuzhu.core.ids import InvalidIdNumber, normalise_id_number
+from dajiuzhu.core.regioncodes import prefix_of
 from dajiuzhu.core.scoping import scope
 from dajiuzhu.indices.models import RosterEntry, Tier
 from dajiuzhu.registry.models import Household, MemberFacts, Person

@@ -10,6 +10,7 @@ import uuid
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dajiuzhu.core.audit import audit_record
 from dajiuzhu.core.errors import DomainError, Forbidden
@@ -34,9 +35,9 @@ def client_register(*, actor, name: str, department, region_prefix: str, purpose
     from dajiuzhu.accounts.models import User  # accounts is above; imported here to keep module import light
 
     if not _may_manage(actor, region_prefix):
-        raise Forbidden("you may not register clients for this region")
+        raise Forbidden(_("you may not register clients for this region"))
     if not purpose.strip():
-        raise DomainError("say what the client uses the data for", field="purpose")
+        raise DomainError(_("say what the client uses the data for"), field="purpose")
     unknown = [s for s in scopes if s not in Scope.values]
     if unknown or not scopes:
         raise DomainError(f"unknown scope {unknown[0] if unknown else ''}; known: {', '.join(Scope.values)}",
@@ -53,7 +54,7 @@ def client_register(*, actor, name: str, department, region_prefix: str, purpose
         except signing.SignatureError as exc:
             raise DomainError(str(exc), field="public_key") from None
     elif require_signature:
-        raise DomainError("a client that must sign needs a public key", field="public_key")
+        raise DomainError(_("a client that must sign needs a public key"), field="public_key")
     client_id = client_id or f"{department.code}-{secrets.token_hex(4)}"
     secret = secrets.token_urlsafe(32)
     user = User.objects.create_user(username=f"dci-{client_id}"[:150], password=None, role="department",
@@ -72,9 +73,9 @@ def client_register(*, actor, name: str, department, region_prefix: str, purpose
 def client_suspend(*, actor, client: Client, reason: str) -> Client:
     """Stop a client at once: its tokens are revoked and every request is refused from now on."""
     if not _may_manage(actor, client.region_prefix):
-        raise Forbidden("you may not suspend this client")
+        raise Forbidden(_("you may not suspend this client"))
     if not reason.strip():
-        raise DomainError("give the reason for the suspension", field="reason")
+        raise DomainError(_("give the reason for the suspension"), field="reason")
     client = Client.objects.select_for_update().get(pk=client.pk)
     client.is_active, client.suspended_at, client.suspended_reason = False, timezone.now(), reason.strip()[:200]
     client.save(update_fields=["is_active", "suspended_at", "suspended_reason"])
@@ -88,7 +89,7 @@ def client_suspend(*, actor, client: Client, reason: str) -> Client:
 @transaction.atomic
 def client_resume(*, actor, client: Client) -> Client:
     if not _may_manage(actor, client.region_prefix):
-        raise Forbidden("you may not resume this client")
+        raise Forbidden(_("you may not resume this client"))
     client = Client.objects.select_for_update().get(pk=client.pk)
     client.is_active, client.suspended_at, client.suspended_reason = True, None, ""
     client.save(update_fields=["is_active", "suspended_at", "suspended_reason"])
@@ -101,7 +102,7 @@ def client_resume(*, actor, client: Client) -> Client:
 @transaction.atomic
 def client_secret_rotate(*, actor, client: Client) -> str:
     if not _may_manage(actor, client.region_prefix):
-        raise Forbidden("you may not change this client")
+        raise Forbidden(_("you may not change this client"))
     secret = secrets.token_urlsafe(32)
     Client.objects.filter(pk=client.pk).update(secret_hash=make_password(secret))
     AccessToken.objects.filter(client=client, revoked=False).update(revoked=True)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dajiuzhu.core.errors import DomainError
+from dajiuzhu.regions.models import Region
 
 from . import selectors
 from .callbacks import callback_resend
@@ -26,6 +27,11 @@ def _require(request) -> None:
 def clients(request):
     _require(request)
     rows = list(selectors.client_list(actor=request.user))
+    names = dict(Region.objects.filter(code__in={c.region_prefix.ljust(12, "0") for c in rows})
+                 .values_list("code", "name"))
+    for c in rows:
+        c.region_name = names.get(c.region_prefix.ljust(12, "0"), c.region_prefix)
+        c.field_names = [str(FIELDS.get(f, f)) for f in c.fields]
     return render(request, "exchange/clients.html", {
         "clients": rows, "field_labels": FIELDS,
         "dead": selectors.dead_letters(actor=request.user)[:200],

@@ -14,11 +14,20 @@ from django.utils import timezone
 
 from dajiuzhu.alerts.models import Alert
 from dajiuzhu.core.models import AuditEvent
-from dajiuzhu.core.testing import LINYI_VILLAGE, XINGLONG_VILLAGE, make_household, member_input
+from dajiuzhu.core.testing import LINYI_VILLAGE, make_household, member_input
 from dajiuzhu.exchange import signing
 from dajiuzhu.exchange.callbacks import callbacks_retry_due
-from dajiuzhu.exchange.models import (AccessToken, Callback, CallbackStatus, DepartmentEvent, IdentifierType,
-                                      PersonIdentifier, PushStatus, Subscription, Transaction)
+from dajiuzhu.exchange.models import (
+    AccessToken,
+    Callback,
+    CallbackStatus,
+    DepartmentEvent,
+    IdentifierType,
+    PersonIdentifier,
+    PushStatus,
+    Subscription,
+    Transaction,
+)
 from dajiuzhu.indices.models import RosterEntry
 from dajiuzhu.registry.models import MemberFacts, Person
 
