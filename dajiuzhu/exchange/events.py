@@ -12,6 +12,7 @@ import datetime as dt
 import secrets
 
 from django.db import transaction
+from django.utils import timezone
 
 from dajiuzhu.core.audit import audit_record
 from dajiuzhu.core.jobs import job_enqueue
@@ -92,7 +93,7 @@ def subscribe_run(*, client: Client, actor, txn: Transaction, notify_uri: str) -
     message = {"transaction_id": txn.transaction_id, "correlation_id": txn.correlation_id,
                "subscribe_response": responses}
     status = Status.SUCC if created else Status.RJCT
-    txn.response, txn.status, txn.completed_at = message, status, protocol.timezone.now()
+    txn.response, txn.status, txn.completed_at = message, status, timezone.now()
     txn.save(update_fields=["response", "status", "completed_at"])
     audit_record(actor=actor, action="exchange.subscribe", obj=txn, region_code=client.region_prefix,
                  new={"client": client.client_id, "purpose": client.purpose, "message_id": txn.message_id,
@@ -117,7 +118,7 @@ def unsubscribe_run(*, client: Client, actor, txn: Transaction, notify_uri: str)
             reason, reason_message = errors.UNSUB_ALREADY, f"{code} is already unsubscribed"
             statuses.append({"code": code, "status": "unsubscribe"})
             continue
-        subscription.active, subscription.ended_at = False, protocol.timezone.now()
+        subscription.active, subscription.ended_at = False, timezone.now()
         subscription.save(update_fields=["active", "ended_at"])
         ended.append(code)
         statuses.append({"code": code, "status": "unsubscribe"})
@@ -126,7 +127,7 @@ def unsubscribe_run(*, client: Client, actor, txn: Transaction, notify_uri: str)
                "timestamp": protocol.now_ts(), "status": status, "subscription_status": statuses}
     if reason:
         message.update({"status_reason_code": reason, "status_reason_message": reason_message})
-    txn.response, txn.status, txn.completed_at = message, status, protocol.timezone.now()
+    txn.response, txn.status, txn.completed_at = message, status, timezone.now()
     txn.save(update_fields=["response", "status", "completed_at"])
     audit_record(actor=actor, action="exchange.unsubscribe", obj=txn, region_code=client.region_prefix,
                  new={"client": client.client_id, "message_id": txn.message_id, "ended": ended, "status": status})
@@ -149,7 +150,7 @@ def event_fan_out(*, event_type: str, person_id: int | None, household_id: int |
                   occurred_on: str, details: dict) -> int:
     """One ``notify`` per matching subscription; the record has the subscriber's field set."""
     prefixes = [region_code[:n] for n in range(2, 13)]
-    subscriptions = list(Subscription.objects.select_related("client").filter(
+    subscriptions = list(Subscription.objects.select_related("client", "transaction").filter(
         event_type=event_type, active=True, region_prefix__in=prefixes, client__is_active=True))
     if not subscriptions:
         return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils import timezone
 
 from dajiuzhu.core.audit import audit_record
 
@@ -106,7 +107,7 @@ def search_run(*, client: Client, actor, txn: Transaction) -> dict:
     status = Status.SUCC if any(r["status"] == Status.SUCC for r in responses) else Status.RJCT
     with transaction.atomic():
         txn.response, txn.status = message, status
-        txn.completed_at = protocol.timezone.now()
+        txn.completed_at = timezone.now()
         txn.save(update_fields=["response", "status", "completed_at"])
         audit_record(actor=actor, action="exchange.search", obj=txn, region_code=client.region_prefix,
                      new={"client": client.client_id, "purpose": client.purpose, "message_id": txn.message_id,

@@ -419,3 +419,30 @@ def test_openapi_document_lists_the_dci_endpoints(client):
     assert {"/api/dci/registry/sync/search", "/api/dci/registry/search", "/api/dci/registry/subscribe",
             "/api/dci/registry/unsubscribe", "/api/dci/registry/txn/status", "/api/dci/registry/sync/txn/status",
             "/api/dci/registry/notify", "/api/dci/oauth2/token"} <= set(document["paths"])
+
+
+def test_roster_changes_and_dishonesty_records_become_notify_pushes(live_server, register, family, listener,
+                                                                     county_admin):
+    from dajiuzhu.credit.services import dishonesty_record_create, dishonesty_record_lift
+    from dajiuzhu.exchange.receivers import roster_events_collect
+    from dajiuzhu.indices.models import RosterEvent
+
+    household, _number = family
+    client, secret = register(fields=("name", "roster", "dishonesty"))
+    token = get_token(live_server.url, client.client_id, secret)
+    for event_type in ("dibao_enter", "dishonesty_effective", "dishonesty_lifted"):
+        _subscribe(live_server, client, token, listener, event_type=event_type)
+    RosterEvent.objects.create(household=household, region_code=household.region_code, tier="dibao", kind="enter",
+                               on=dt.date(2025, 3, 1))
+    RosterEvent.objects.create(household=household, region_code=household.region_code, tier="near_poor",
+                               kind="enter", on=dt.date(2025, 3, 1))  # roster_enter: nobody subscribed
+    assert roster_events_collect() == 2
+    assert roster_events_collect() == 0  # the cursor moved on
+    head = Person.objects.get(name="王建国")
+    record = dishonesty_record_create(actor=county_admin, person=head, reason="concealment", source="case",
+                                      details="隐瞒经营收入")
+    dishonesty_record_lift(actor=county_admin, record=record, kind="repayment", reason="已退回多领的救助金")
+    events = [n["message"]["notify_event"][0]["data"] for n in listener.of("notify")]
+    assert [e["reg_event_type"] for e in events] == ["dibao_enter", "dishonesty_effective", "dishonesty_lifted"]
+    assert events[0]["reg_records"]["persons"][0]["assistance"][0]["tier"] == "dibao"
+    assert events[1]["reg_records"]["persons"][0]["dishonesty_listed"] is True
