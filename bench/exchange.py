@@ -186,10 +186,9 @@ def run(people: int, **context) -> dict:
 
         # a pushed death to the alert
         push_token = _token(base, *credentials["bench-gongan"])
-        head = Person.objects.select_related("household").filter(
-            pk__in=ids[500:], household__head_id__isnull=False).exclude(household__alerts__isnull=False).first()
-        if head is None:
-            head = Person.objects.select_related("household").filter(pk__in=ids[500:]).first()
+        living = Person.objects.select_related("household").filter(deceased_on__isnull=True, household__isnull=False)
+        head = living.filter(pk__in=ids[500:]).exclude(household__alerts__isnull=False).first() \
+            or living.exclude(household__alerts__isnull=False).exclude(pk__in=ids[:20]).first() or living.first()
         household = head.household
         died = (dt.date.today() - dt.timedelta(days=1)).isoformat()
         before_alerts = set(Alert.objects.filter(household=household).values_list("pk", flat=True))

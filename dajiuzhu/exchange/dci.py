@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import time
 from collections.abc import Callable
 from urllib.parse import parse_qs
@@ -30,6 +31,8 @@ from .search import reference_ids, search_run
 from .services import request_refused_record, signature_check, transaction_open, txn_status_message
 from .urlsafety import UnsafeUrl, check_callback_url
 
+log = logging.getLogger(__name__)
+
 dci_api = NinjaAPI(
     title="Dajiuzhu open registry API (SPDCI Social Registry v1.0.0)",
     version="1.0.0",
@@ -38,6 +41,14 @@ dci_api = NinjaAPI(
     urls_namespace="dci",
     docs_url="/docs",
 )
+
+
+@dci_api.exception_handler(Exception)
+def _unexpected(request, exc: Exception):
+    """An unexpected failure is the standard's HttpErrorResponse (500), logged with its traceback."""
+    log.exception("DCI request %s failed", request.path)
+    return JsonResponse({"errors": [{"code": errors.UNAVAILABLE, "message": "internal error; try again later"}]},
+                        status=500)
 
 
 def _sender_uri(envelope) -> str:
