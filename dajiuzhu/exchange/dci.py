@@ -33,7 +33,18 @@ from .urlsafety import UnsafeUrl, check_callback_url
 
 log = logging.getLogger(__name__)
 
-dci_api = NinjaAPI(
+class _DciApi(NinjaAPI):
+    """Declares the bearer scheme the operations name (they authenticate themselves, in ``_handle``)."""
+
+    def get_openapi_schema(self, **kwargs):
+        schema = super().get_openapi_schema(**kwargs)
+        schema["components"].setdefault("securitySchemes", {})["Authorization"] = {
+            "type": "http", "scheme": "bearer",
+            "description": "OAuth2 client credentials: POST /api/dci/oauth2/token (docs/exchange.md)"}
+        return schema
+
+
+dci_api = _DciApi(
     title="Dajiuzhu open registry API (SPDCI Social Registry v1.0.0)",
     version="1.0.0",
     description=("The SPDCI Social Registry API v1.0.0 (spdci/standards, release/yaml/social_api_v1.0.0.yaml) "

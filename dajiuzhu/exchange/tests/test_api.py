@@ -446,3 +446,9 @@ def test_roster_changes_and_dishonesty_records_become_notify_pushes(live_server,
     assert [e["reg_event_type"] for e in events] == ["dibao_enter", "dishonesty_effective", "dishonesty_lifted"]
     assert events[0]["reg_records"]["persons"][0]["assistance"][0]["tier"] == "dibao"
     assert events[1]["reg_records"]["persons"][0]["dishonesty_listed"] is True
+
+
+def test_openapi_document_declares_the_bearer_scheme(client):
+    document = client.get("/api/dci/openapi.json").json()
+    assert document["components"]["securitySchemes"]["Authorization"]["scheme"] == "bearer"
+    assert document["paths"]["/api/dci/registry/sync/search"]["post"]["operationId"] == "post_reg_sync_search"
