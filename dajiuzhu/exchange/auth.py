@@ -82,7 +82,9 @@ def authenticate(request, *, scope: str | None) -> tuple[Client, ClientUser, Acc
 
 def actor_of(client: Client) -> ClientUser:
     """The client's service account as the actor of its requests."""
-    actor = ClientUser.objects.get(pk=client.user_id)
+    user = client.user  # loaded with the token (select_related): no query
+    actor = ClientUser(**{f.attname: getattr(user, f.attname) for f in user._meta.concrete_fields})
+    actor._state.adding, actor._state.db = False, user._state.db
     actor._client = client
     return actor
 

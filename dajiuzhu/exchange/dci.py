@@ -10,6 +10,7 @@ import base64
 import json
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from urllib.parse import parse_qs
 
@@ -27,7 +28,7 @@ from .jobs import SEARCH_JOB
 from .models import Client, Scope, Status, TxnKind
 from .openapi import BODY, RESPONSES, TOKEN_BODY
 from .pushes import push_run
-from .search import reference_ids, search_run
+from .search import reference_ids, search_answer, search_audit
 from .services import request_refused_record, signature_check, transaction_open, txn_status_message
 from .urlsafety import UnsafeUrl, check_callback_url
 
@@ -96,9 +97,14 @@ def _op(path: str, operation_id: str, summary: str, schema: str, tags: list[str]
 def sync_search(request):
     def run(client, actor, envelope):
         refs = reference_ids(envelope.message, "search_request")
-        txn = transaction_open(client=client, envelope=envelope, kind=TxnKind.SEARCH, synchronous=True,
-                               reference_ids=refs)
-        message = search_run(client=client, actor=actor, txn=txn)
+        message, status, returned = search_answer(
+            client=client, actor=actor, message=envelope.message, transaction_id=str(envelope.message["transaction_id"]),
+            correlation_id=uuid.uuid4().hex)
+        with transaction.atomic():
+            txn = transaction_open(client=client, envelope=envelope, kind=TxnKind.SEARCH, synchronous=True,
+                                   reference_ids=refs, correlation_id=message["correlation_id"], response=message,
+                                   status=status)
+            search_audit(client=client, actor=actor, txn=txn, returned=returned)
         done = sum(1 for r in message["search_response"] if r["status"] == Status.SUCC)
         header = protocol.callback_header(action="on-search", client_id=client.client_id, status=txn.status,
                                           total_count=len(refs), completed_count=done)

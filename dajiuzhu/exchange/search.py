@@ -94,24 +94,35 @@ def _one(item: dict, *, client: Client, actor, seen: set[str]) -> tuple[dict, li
                 "status_reason_message": exc.message[:999]}, []
 
 
-def search_run(*, client: Client, actor, txn: Transaction) -> dict:
-    """Answer every search request of the transaction; store and audit the answer (who got which records)."""
+def search_answer(*, client: Client, actor, message: dict, transaction_id: str,
+                  correlation_id: str) -> tuple[dict, str, list[int]]:
+    """The ``SearchResponse`` of a ``SearchRequest`` (reads only), its status and the person ids returned."""
     seen: set[str] = set()
     responses, returned = [], []
-    for item in txn.request.get("search_request", []):
+    for item in message.get("search_request", []):
         response, ids = _one(item, client=client, actor=actor, seen=seen)
         responses.append(response)
         returned.extend(ids)
-    message = {"transaction_id": txn.transaction_id, "correlation_id": txn.correlation_id,
-               "search_response": responses}
+    answer = {"transaction_id": transaction_id, "correlation_id": correlation_id, "search_response": responses}
     status = Status.SUCC if any(r["status"] == Status.SUCC for r in responses) else Status.RJCT
+    return answer, status, returned
+
+
+def search_audit(*, client: Client, actor, txn: Transaction, returned: list[int]) -> None:
+    """Who got which records, for what purpose (inside the transaction that stores the answer)."""
+    rejected = [r.get("status_reason_code") for r in txn.response["search_response"] if r["status"] == Status.RJCT]
+    audit_record(actor=actor, action="exchange.search", obj=txn, region_code=client.region_prefix,
+                 new={"client": client.client_id, "purpose": client.purpose, "message_id": txn.message_id,
+                      "transaction_id": txn.transaction_id, "status": txn.status, "records": len(returned),
+                      "person_ids": returned[:MAX_PAGE_SIZE * 10], "rejected": rejected})
+
+
+def search_run(*, client: Client, actor, txn: Transaction) -> dict:
+    """Answer a stored (asynchronous) search transaction; store and audit the answer."""
+    answer, status, returned = search_answer(client=client, actor=actor, message=txn.request,
+                                             transaction_id=txn.transaction_id, correlation_id=txn.correlation_id)
     with transaction.atomic():
-        txn.response, txn.status = message, status
-        txn.completed_at = timezone.now()
+        txn.response, txn.status, txn.completed_at = answer, status, timezone.now()
         txn.save(update_fields=["response", "status", "completed_at"])
-        audit_record(actor=actor, action="exchange.search", obj=txn, region_code=client.region_prefix,
-                     new={"client": client.client_id, "purpose": client.purpose, "message_id": txn.message_id,
-                          "transaction_id": txn.transaction_id, "status": status, "records": len(returned),
-                          "person_ids": returned[:MAX_PAGE_SIZE * 10],
-                          "rejected": [r.get("status_reason_code") for r in responses if r["status"] == Status.RJCT]})
-    return message
+        search_audit(client=client, actor=actor, txn=txn, returned=returned)
+    return answer

@@ -135,15 +135,18 @@ def signature_check(*, client: Client, envelope) -> None:
 
 
 def transaction_open(*, client: Client, envelope, kind: str, synchronous: bool, reference_ids: list[str],
-                     sender_uri: str = "") -> Transaction:
-    """Record the message (inside the caller's transaction); a replayed ``message_id`` is refused."""
+                     sender_uri: str = "", correlation_id: str = "", response: dict | None = None,
+                     status: str | None = None) -> Transaction:
+    """Record the message (inside the caller's transaction); a replayed ``message_id`` is refused.
+    A synchronous answer computed before may be stored with it (one write instead of two)."""
     try:
         with transaction.atomic():
             return Transaction.objects.create(
                 client=client, message_id=envelope.message_id, transaction_id=str(envelope.message["transaction_id"]),
-                correlation_id=uuid.uuid4().hex, kind=kind, synchronous=synchronous,
-                status=Status.RCVD if not synchronous else Status.PDNG, reference_ids=reference_ids,
-                request=envelope.message, sender_uri=sender_uri)
+                correlation_id=correlation_id or uuid.uuid4().hex, kind=kind, synchronous=synchronous,
+                status=status or (Status.RCVD if not synchronous else Status.PDNG), reference_ids=reference_ids,
+                request=envelope.message, sender_uri=sender_uri, response=response,
+                completed_at=timezone.now() if response is not None else None)
     except IntegrityError:
         raise DciError(errors.BAD_REQUEST, f"message_id {envelope.message_id} was already received",
                        reason=errors.RJCT_MESSAGE_ID_DUPLICATE, status=409) from None
