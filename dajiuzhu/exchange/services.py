@@ -138,9 +138,10 @@ def transaction_open(*, client: Client, envelope, kind: str, synchronous: bool, 
                      sender_uri: str = "", correlation_id: str = "", response: dict | None = None,
                      status: str | None = None) -> Transaction:
     """Record the message (inside the caller's transaction); a replayed ``message_id`` is refused.
-    A synchronous answer computed before may be stored with it (one write instead of two)."""
+    A synchronous answer computed before may be stored with it (one write instead of two). No savepoint:
+    a replay aborts the caller's whole transaction, which is refused anyway (two round trips fewer)."""
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             return Transaction.objects.create(
                 client=client, message_id=envelope.message_id, transaction_id=str(envelope.message["transaction_id"]),
                 correlation_id=correlation_id or uuid.uuid4().hex, kind=kind, synchronous=synchronous,
