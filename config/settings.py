@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "dajiuzhu.employment",
     "dajiuzhu.supervision",
     "dajiuzhu.portal",
+    "dajiuzhu.exchange",
     "dajiuzhu.dashboards",
     "dajiuzhu.api",
 ]
@@ -290,6 +291,9 @@ def _beat_schedule() -> dict:
 
 
 CELERY_BEAT_SCHEDULE = _beat_schedule()
+
+# Open registry API (docs/exchange.md): callbacks to private or loopback addresses only outside production.
+DCI_CALLBACK_ALLOW_PRIVATE = env_bool("DCI_CALLBACK_ALLOW_PRIVATE", not PRODUCTION)
 
 # Money is rounded to the fen unless a county configures otherwise.
 MONEY_PLACES = 2

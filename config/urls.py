@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("m/", include("dajiuzhu.portal.urls")),  # 掌上办: the residents' short address
+    path("api/dci/", include("dajiuzhu.exchange.dci_urls")),
 ]
 
 for _config in apps.get_app_configs():

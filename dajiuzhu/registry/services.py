@@ -16,6 +16,7 @@ from dajiuzhu.core.errors import Conflict, DomainError, Forbidden
 from dajiuzhu.core.ids import mask_id_number, mask_phone
 from dajiuzhu.regions.models import Region
 
+from . import signals
 from .models import (
     EventKind,
     FactSource,
@@ -357,6 +358,8 @@ def person_record_death(*, actor, person: Person, on: dt.date) -> Person:
     person.save(update_fields=["deceased_on", "updated_at"])
     audit_record(actor=actor, action="person.death", obj=person, region_code=person.region_code,
                  old={"deceased_on": before}, new={"deceased_on": on})
+    if before is None:
+        transaction.on_commit(lambda: signals.person_died.send(sender=Person, person=person, on=on))
     return person
 
 
@@ -482,6 +485,8 @@ def household_event_record(*, actor, household: Household, kind: str, occurred_o
                       "house": house, "injured": injured, "deaths": deaths,
                       **({"for": "application"} if for_application else {})})
     return event
+
+
 # Observation fields that describe the household (everything but the row's bookkeeping).
 _FACT_VALUE_FIELDS = tuple(
     f.attname for f in HouseholdFacts._meta.concrete_fields
