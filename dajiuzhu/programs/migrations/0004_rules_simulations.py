@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programs', '0002_item_proactive_lean_screening_table'),
+        ('programs', '0003_portal_online_application'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
