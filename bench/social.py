@@ -100,8 +100,12 @@ def setup(people: int, **context) -> dict:
                      .filter(pk__in=[int(h) for h in poorest]).values_list("pk", "head_id"))
         codes = dict(zip(frame.household_ids.tolist(), frame.region_codes.tolist(), strict=True))
         dibao = AssistanceItem.objects.get(code="dibao")
+        # Households another module already gave an open 低保 item keep it (one open item per household).
+        taken = set(CaseItem.objects.filter(item=dibao, status__in=("pending", "approved"))
+                    .values_list("household_id", flat=True))
+        poorest = [int(h) for h in poorest if int(h) not in taken]
         for start in range(0, len(poorest), 5000):
-            chunk = [int(h) for h in poorest[start:start + 5000]]
+            chunk = poorest[start:start + 5000]
             cases = Case.objects.bulk_create([
                 Case(number=f"BENCH-{h}", household_id=h, applicant_id=heads.get(h), region_code=codes[h],
                      accepted_region_code=codes[h]) for h in chunk])
