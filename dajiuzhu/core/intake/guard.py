@@ -45,8 +45,7 @@ LIMITS = {
 _READ = MB
 _OVERLAP = 64
 _DOCTYPE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_SHARED_STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
-_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+_PREFIXED_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*):(?:worksheet|sst)[\s>]")
 _DIMENSION = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?dimension\s+ref="\$?([A-Z]{1,4})?\$?(\d{1,9})?(?::\$?([A-Z]{1,4})\$?(\d{1,9}))?"')
 
 
@@ -119,7 +118,7 @@ def _stream_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, bounds: di
     limit = min(bounds["member_bytes"], budget, member.file_size)
     read = strings = rows = 0
     tail = b""
-    first = True
+    needle: bytes | None = None
     try:
         with archive.open(member) as stream:
             while True:
@@ -135,25 +134,27 @@ def _stream_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, bounds: di
                 if not is_xml:
                     continue
                 data = tail + chunk
-                # a tag cut by the chunk's end is scanned with the next chunk, never twice
+                # A tag cut by the chunk's end is scanned with the next chunk, never twice; the scans take
+                # ``end`` instead of slicing (no copy of the megabyte).
                 cut = data.rfind(b"<")
                 if cut >= max(len(data) - _OVERLAP, 0) and read < limit:
-                    data, tail = data[:cut], data[cut:]
+                    end, tail = cut, data[cut:]
                 else:
-                    tail = b""
-                if _DOCTYPE.search(data):
+                    end, tail = len(data), b""
+                if data.find(b"<!", 0, end) >= 0 and _DOCTYPE.search(data, 0, end):
                     raise FileRefused(_("part %(part)s of the XLSX file declares a document type or entities, which "
                                         "a workbook never does; the file was not opened") % {"part": name[:80]})
-                if first and is_sheet:
-                    _check_dimension(name, data, bounds)
-                first = False
+                if needle is None and (is_sheet or is_shared):
+                    if is_sheet:
+                        _check_dimension(name, data, bounds)
+                    needle = _needle(data, b"row" if is_sheet else b"si")
                 if is_shared:
-                    strings += len(_SHARED_STRING.findall(data))
+                    strings += data.count(needle, 0, end)
                     if strings > bounds["shared_strings"]:
                         raise FileRefused(_("the XLSX file holds more than %(max)s different texts (shared strings); "
                                             "split the file or save it as CSV") % {"max": f"{bounds['shared_strings']:,}"})
                 elif is_sheet:
-                    rows += len(_ROW.findall(data))
+                    rows += data.count(needle, 0, end)  # "<rowBreaks" counts one more: harmless for a limit
                     if rows > bounds["rows"]:
                         raise FileRefused(_("sheet %(part)s holds more than %(max)s rows") % {
                             "part": name[:80], "max": f"{bounds['rows']:,}"})
@@ -174,6 +175,13 @@ def _stream_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, bounds: di
     if is_sheet:
         found["rows"][name] = rows
     return read
+
+
+def _needle(head: bytes, tag: bytes) -> bytes:
+    """``<tag`` as this part writes it: with the namespace prefix of its root element, if it has one
+    (``<x:worksheet`` → ``<x:row``)."""
+    match = _PREFIXED_ROOT.search(head)
+    return b"<" + (match.group(1) + b":" if match else b"") + tag
 
 
 def _check_dimension(name: str, data: bytes, bounds: dict) -> None:

@@ -450,3 +450,27 @@ if __name__ == "__main__":  # the figures of docs/security-uploads.md: python -m
             run = figures[str(path)]["en"]
             print(f"{name:36} {sizes[name] / 1024:10,.0f} KB {run['seconds']:6.2f} s {run['memory'] / MB:7.1f} MB  "
                   f"{run['message'][:90]}")
+
+
+@pytest.mark.parametrize("prefix", ["", "x:"])
+def test_rows_and_shared_strings_are_counted_with_or_without_a_namespace_prefix(tmp_path, settings, prefix):
+    from dajiuzhu.core.intake.guard import inspect_xlsx
+
+    settings.INTAKE_LIMITS = {"rows": 1000, "shared_strings": 1000}
+    p = prefix.encode()
+    xmlns = b'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"' if prefix else NS
+    sheet = (b"<" + p + b"worksheet " + xmlns + b"><" + p + b"sheetData>"
+             + b"".join(b"<" + p + b'row r="%d"/>' % n for n in range(1, 1001))
+             + b"</" + p + b"sheetData></" + p + b"worksheet>")
+    strings = (b"<" + p + b"sst " + xmlns + b">" + (b"<" + p + b"si><" + p + b"t>a</" + p + b"t></" + p + b"si>") * 999
+               + b"</" + p + b"sst>")
+    path = write_xlsx(tmp_path / "ok.xlsx", {"xl/worksheets/sheet1.xml": sheet, "xl/sharedStrings.xml": strings})
+    with open(path, "rb") as handle:
+        found = inspect_xlsx(handle)
+    assert found["rows"] == {"xl/worksheets/sheet1.xml": 1000} and found["shared_strings"] == 999
+    settings.INTAKE_LIMITS = {"shared_strings": 998}
+    with open(path, "rb") as handle, translation.override("en"), pytest.raises(FileRefused, match="998 different"):
+        inspect_xlsx(handle)
+    settings.INTAKE_LIMITS = {"rows": 999}
+    with open(path, "rb") as handle, translation.override("en"), pytest.raises(FileRefused, match="more than 999 rows"):
+        inspect_xlsx(handle)
