@@ -25,6 +25,7 @@ CONTRACTS = {
     "checks_credit": ("/api/v1/checks/", "/api/v1/credit/"),
     "indices_alerts": ("/api/v1/indices/", "/api/v1/alerts/"),
     "results_dashboards": ("/api/v1/results/", "/api/v1/dashboards/"),
+    "supervision": ("/api/v1/supervision/",),
 }
 
 
