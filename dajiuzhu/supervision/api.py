@@ -22,7 +22,7 @@ def _require(request, code: str) -> None:
         raise Forbidden(_("your role may not do this"))
 
 
-class OverdueOut(Schema):
+class SupervisionOverdueOut(Schema):
     case_number: str
     step: str
     region_code: str
@@ -33,7 +33,7 @@ class OverdueOut(Schema):
     warned_prefix: str
 
 
-@router.get("/overdue", response=list[OverdueOut], operation_id="supervision_overdue",
+@router.get("/overdue", response=list[SupervisionOverdueOut], operation_id="supervision_overdue",
             summary="Open overdue steps in the caller's area")
 def overdue(request, region: str = ""):
     _require(request, "supervision.view")
@@ -41,7 +41,7 @@ def overdue(request, region: str = ""):
     return list(selectors.overdue_list(actor=request.auth, region_prefix=prefix)[:1000])
 
 
-class OpenStepOut(Schema):
+class SupervisionOpenStepOut(Schema):
     case_id: int
     number: str
     step: str
@@ -51,14 +51,14 @@ class OpenStepOut(Schema):
     overdue: bool
 
 
-@router.get("/steps", response=list[OpenStepOut], operation_id="supervision_steps",
+@router.get("/steps", response=list[SupervisionOpenStepOut], operation_id="supervision_steps",
             summary="Open steps with a time limit and the working days left")
 def steps(request):
     _require(request, "cases.view")
     return selectors.open_steps_for(actor=request.auth)[:1000]
 
 
-class RankOut(Schema):
+class SupervisionRankOut(Schema):
     key: str
     name: str
     township: str
@@ -71,12 +71,12 @@ class RankOut(Schema):
         return obj.figures["indicators"]
 
 
-class EvaluationOut(Schema):
+class SupervisionEvaluationOut(Schema):
     month: dt.date
     formula_version: int
     weights: dict
-    townships: list[RankOut]
-    handlers: list[RankOut]
+    townships: list[SupervisionRankOut]
+    handlers: list[SupervisionRankOut]
 
 
 def _month(value: str) -> dt.date:
@@ -88,7 +88,7 @@ def _month(value: str) -> dt.date:
         raise DomainError(_("the month must be YYYY-MM"), field="month") from None
 
 
-@router.get("/evaluation", response=EvaluationOut, operation_id="supervision_evaluation",
+@router.get("/evaluation", response=SupervisionEvaluationOut, operation_id="supervision_evaluation",
             summary="The month's ranking of the townships and handlers of a region")
 def evaluation_get(request, region: str = "", month: str = ""):
     _require(request, "supervision.view")
@@ -98,7 +98,7 @@ def evaluation_get(request, region: str = "", month: str = ""):
             "weights": result["formula"].weights, "townships": result["townships"], "handlers": result["handlers"]}
 
 
-class AreaOut(Schema):
+class SupervisionAreaOut(Schema):
     code: str
     name: str
     overdue: int
@@ -108,14 +108,14 @@ class AreaOut(Schema):
     differences: int
 
 
-@router.get("/regions/{code}/compare", response=list[AreaOut], operation_id="supervision_compare",
+@router.get("/regions/{code}/compare", response=list[SupervisionAreaOut], operation_id="supervision_compare",
             summary="The region's children compared (a city's counties, a county's townships)")
 def compare(request, code: str):
     _require(request, "supervision.view")
     return selectors.compare_children(actor=request.auth, code=code)
 
 
-class ComplaintIn(Schema):
+class SupervisionComplaintIn(Schema):
     kind: str = Field(description="complaint | tip")
     text: str
     region_code: str = Field(description="village or township where it is lodged")
@@ -124,7 +124,7 @@ class ComplaintIn(Schema):
     contact: str = ""
 
 
-class ComplaintOut(Schema):
+class SupervisionComplaintOut(Schema):
     id: int
     number: str
     kind: str
@@ -132,9 +132,9 @@ class ComplaintOut(Schema):
     due_on: dt.date
 
 
-@router.post("/complaints", response={201: ComplaintOut}, operation_id="supervision_complaint_submit",
+@router.post("/complaints", response={201: SupervisionComplaintOut}, operation_id="supervision_complaint_submit",
              summary="Record a complaint or tip (staff, or a resident about their own household's case)")
-def complaint_create(request, payload: ComplaintIn):
+def complaint_create(request, payload: SupervisionComplaintIn):
     user = request.auth
     if user.role == "resident":
         channel = Complaint.Channel.PORTAL

@@ -23,9 +23,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from dajiuzhu.core.demo import DemoContext
+from dajiuzhu.core.errors import DomainError
 
 SECOND_COUNTY = "371403"  # 陵城区
 SECOND_PEOPLE = 3000
+SECOND_FROM = 10_000  # a smaller demo (tests, quick looks) has no second county
 SECOND_SEED = 371403
 ACCOUNTS = [
     ("dezhou_city", "德州市民政局监督员", "city_supervisor", "371400000000"),
@@ -57,23 +59,38 @@ def _accounts():
     return users
 
 
-def _overdue_cases(ctx: DemoContext, village: str, handler, count: int, days_ago: int) -> list:
-    """Check-first 特困 applications of elderly people living alone (new households of ``village``),
-    accepted ``days_ago`` days ago and not yet reviewed by the township."""
-    from dajiuzhu.cases.models import Case, CaseEvent
-    from dajiuzhu.cases.window import NewHousehold, window_submit
-    from dajiuzhu.core.ids import make_id_number
+def ensure_demo_catalogue_for_second() -> None:
+    """陵城区's standards (the catalogue's items are shared)."""
+    from dajiuzhu.programs.catalogue import ensure_demo_catalogue
 
-    names = ["孙德顺", "刘桂兰", "张万福", "李春生", "王秀珍"]
+    ensure_demo_catalogue(county_code=SECOND_COUNTY)
+
+
+def _overdue_cases(ctx: DemoContext, handler, count: int, days_ago: int) -> list:
+    """Check-first 特困 applications of households of the handler's township that the screening found
+    eligible and that have no application yet, accepted ``days_ago`` days ago and not yet reviewed."""
+    from dajiuzhu.cases.models import Case, CaseEvent
+    from dajiuzhu.cases.window import window_submit
+    from dajiuzhu.programs.models import ScreeningHit
+    from dajiuzhu.registry.models import Household
+
+    eligible = (ScreeningHit.objects.filter(item__code="tekun", region_code__startswith=handler.region_id[:9])
+                .values_list("household_id", flat=True))
+    households = (Household.objects.filter(pk__in=eligible).exclude(case_items__isnull=False)
+                  .order_by("id")[:count * 3])
     made = []
-    for n in range(count):
-        birth = dt.date(1950 + n, 3, 8 + n)
-        id_number = make_id_number(village[:6], birth, 401 + 2 * n)  # below the synthetic 600–999
-        member = {"name": names[n % len(names)], "id_number": id_number, "relation": "head", "labour": "none"}
-        case = window_submit(actor=handler, item_codes=["tekun"], facts={"monthly_wages": "0"}, promise_signed=True,
-                             authorisation_signed=True, id_number=id_number,
-                             new_household=NewHousehold(region_code=village, members=[member], address="村内"))
-        accepted = timezone.now() - dt.timedelta(days=days_ago + 3 * n)
+    for household in households:
+        if len(made) >= count:
+            break
+        try:
+            case = window_submit(actor=handler, item_codes=["tekun"], facts={"monthly_wages": "0"},
+                                 promise_signed=True, authorisation_signed=True, household_id=household.pk)
+        except DomainError as exc:  # e.g. a member already receives something that excludes it: the next one
+            ctx.log(f"supervision: household {household.pk} skipped ({exc.message})")
+            continue
+        if case.status != "accepted":  # decided at once on the declared facts: no late step
+            continue
+        accepted = timezone.now() - dt.timedelta(days=days_ago + 3 * len(made))
         Case.objects.filter(pk=case.pk).update(created_at=accepted)
         CaseEvent.objects.filter(case=case).update(at=accepted)
         made.append(case)
@@ -92,12 +109,15 @@ def seed(ctx: DemoContext) -> None:
     users = _accounts()
     from dajiuzhu.registry.models import Household
 
-    if not Household.objects.filter(region_code__startswith=SECOND_COUNTY).exists():
+    second = ctx.people >= SECOND_FROM
+    if second and not Household.objects.filter(region_code__startswith=SECOND_COUNTY).exists():
+        from dajiuzhu.programs.screening import screen_region
+
         result = load_county(people=SECOND_PEOPLE, seed=SECOND_SEED, county=SECOND_COUNTY, today=ctx.today, log=ctx.log)
         ctx.log(f"supervision: second county 陵城区 with {result.people:,} people in {result.households:,} households")
-    from dajiuzhu.programs.catalogue import ensure_demo_catalogue
-
-    ensure_demo_catalogue(county_code=SECOND_COUNTY, today=ctx.today)  # 陵城区's standards
+        ensure_demo_catalogue_for_second()
+        screen_region(actor=None, region_prefix=SECOND_COUNTY, on=ctx.today)
+    ensure_demo_catalogue_for_second()
     for code in (county, SECOND_COUNTY):
         ensure_official_holidays(code)
         ensure_demo_limits(code)
@@ -109,8 +129,9 @@ def seed(ctx: DemoContext) -> None:
     approver = User.objects.get(username="county_approver")
     supervisor = User.objects.get(username="supervisor")
     with transaction.atomic():
-        late = _overdue_cases(ctx, "371424100202", handlers["371424100000"], 3, 40)
-        late += _overdue_cases(ctx, "371403101203", users["lingcheng_handler"], 2, 45)
+        late = _overdue_cases(ctx, handlers["371424100000"], 3, 40)
+        if second:
+            late += _overdue_cases(ctx, users["lingcheng_handler"], 2, 45)
         scan = overdue_scan(on=ctx.today)
     ctx.log(f"supervision: {len(late)} late applications; scan {scan}")
     _training(admin, approver)

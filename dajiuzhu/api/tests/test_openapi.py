@@ -26,6 +26,7 @@ CONTRACTS = {
     "indices_alerts": ("/api/v1/indices/", "/api/v1/alerts/"),
     "results_dashboards": ("/api/v1/results/", "/api/v1/dashboards/"),
     "social": ("/api/v1/social/", "/api/v1/employment/"),
+    "supervision": ("/api/v1/supervision/",),
 }
 
 

@@ -24,6 +24,7 @@ def test_demo_seed(catalogue, monkeypatch):
     from dajiuzhu.supervision.models import Certificate, Complaint, OverdueStep, SpotCheck
 
     monkeypatch.setattr(demo, "SECOND_PEOPLE", 300)
+    monkeypatch.setattr(demo, "SECOND_FROM", 600)
     today = timezone.localdate()
     ensure_demo_accounts()
     result = load_county(people=600, today=today)
@@ -34,7 +35,7 @@ def test_demo_seed(catalogue, monkeypatch):
     demo.seed(ctx)
     assert Household.objects.filter(region_code__startswith="371403").exists()
     assert User.objects.filter(username="dezhou_city", role="city_supervisor").exists()
-    assert OverdueStep.objects.filter(region_code__startswith="371424", closed_at__isnull=True).count() >= 1
+    assert OverdueStep.objects.filter(closed_at__isnull=True).count() >= 1
     assert Certificate.objects.filter(user__username="county_approver").exists()
     assert Complaint.objects.filter(status="closed").count() == 1 and Complaint.objects.filter(kind="tip").exists()
     if SpotCheck.objects.exists():
