@@ -297,7 +297,11 @@ def fingerprint(world: World) -> dict:
     with connection.cursor() as cursor:
         for model in _tables():
             table, pk = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(model._meta.pk.column)
-            cursor.execute(f"SELECT COUNT(*), MAX({pk}) FROM {table}")  # noqa: S608 - names from the models
+            # MAX of an integer key shows a row replaced by another; PostgreSQL has no MAX(uuid): count those only.
+            integer = model._meta.pk.get_internal_type() in ("AutoField", "BigAutoField", "SmallAutoField",
+                                                               "IntegerField", "BigIntegerField")
+            top = f"MAX({pk})" if integer else "NULL"
+            cursor.execute(f"SELECT COUNT(*), {top} FROM {table}")  # noqa: S608 - names from the models
             state[model._meta.label] = tuple(cursor.fetchone())
     for obj in world.objects:
         fresh = type(obj).objects.filter(pk=obj.pk).first()
