@@ -49,11 +49,22 @@ class World:
 # ---------------------------------------------------------------- object factories (kind -> builder)
 
 def _household(world: World):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from dajiuzhu.programs.screening import screen_region
+
     household = make_household(XINGLONG_VILLAGE, members=[member_input("探针乙户主", age=52),
-                                                          member_input("探针乙配偶", relation="spouse", sex="F", age=50)])
+                                                          member_input("探针乙配偶", relation="spouse", sex="F", age=50)],
+                               facts={"monthly_wages": Decimal("100.00")})
     world.ids["household"], world.ids["person"] = household.pk, household.head_id
     world.objects += [household, household.head]
     world.markers += [household.number, "探针乙户主", "探针乙配偶", household.head.id_masked]
+    # Results about the household (screening), and how any JSON answer would name it or its region.
+    screen_region(actor=None, region_prefix="371424105", on=timezone.localdate())
+    world.markers += [f'"household_id": {household.pk},', f'"household_id":{household.pk},',
+                      '"region_code": "371424105', '"region_code":"371424105']
 
 
 def _credit_record(world: World):
@@ -137,7 +148,10 @@ ALLOWED: dict[str, str] = {
 
 API_OK = {401, 403, 404, 405, 422}
 PAGE_OK = {403, 404, 405}
-ROLES = [*(r.value for r in Role), "anonymous"]
+# Roles without the registry's reach (departments, organisations) work county-wide, as deployed: for them every
+# household of the county is out of reach, so they are probed at the county level as well.
+COUNTY_WIDE = ("department", "social_org")
+ROLES = [*(r.value for r in Role), *(f"{r}@county" for r in COUNTY_WIDE), "anonymous"]
 
 
 def _extensions() -> None:
@@ -247,6 +261,7 @@ def world(django_db_setup, django_db_blocker):
 
             ensure_demo_catalogue()
             w = World()
+            assert "371424105".startswith(XINGLONG_TOWN[:9]) and not LINYI_TOWN.startswith("371424105")
             for builder in OBJECTS.values():
                 builder(w)
             for role in Role:
@@ -254,6 +269,11 @@ def world(django_db_setup, django_db_blocker):
                                  department="medical_insurance" if role == Role.DEPARTMENT else "")
                 w.actors[role.value] = user
                 w.tokens[role.value] = ApiToken.issue(user=user, name="probe")[1]
+            for role in COUNTY_WIDE:
+                user = make_user(role, "371424000000", username=f"probe-{role}-county",
+                                 department="medical_insurance" if role == "department" else "")
+                w.actors[f"{role}@county"] = user
+                w.tokens[f"{role}@county"] = ApiToken.issue(user=user, name="probe")[1]
             w.actors["anonymous"] = None
             yield w
         finally:
@@ -277,7 +297,11 @@ def fingerprint(world: World) -> dict:
     with connection.cursor() as cursor:
         for model in _tables():
             table, pk = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(model._meta.pk.column)
-            cursor.execute(f"SELECT COUNT(*), MAX({pk}) FROM {table}")  # noqa: S608 - names from the models
+            # MAX of an integer key shows a row replaced by another; PostgreSQL has no MAX(uuid): count those only.
+            integer = model._meta.pk.get_internal_type() in ("AutoField", "BigAutoField", "SmallAutoField",
+                                                               "IntegerField", "BigIntegerField")
+            top = f"MAX({pk})" if integer else "NULL"
+            cursor.execute(f"SELECT COUNT(*), {top} FROM {table}")  # noqa: S608 - names from the models
             state[model._meta.label] = tuple(cursor.fetchone())
     for obj in world.objects:
         fresh = type(obj).objects.filter(pk=obj.pk).first()
