@@ -226,7 +226,7 @@ def run(people: int, **context) -> dict:
         status, answer = _post(f"{base}/api/dci/registry/notify", body, push_token)
         acknowledged = time.perf_counter() - pushed
         alert_seconds = None
-        while time.perf_counter() - pushed < 120:
+        while time.perf_counter() - pushed < (20 if smoke else 120):
             if Alert.objects.filter(household=household).exclude(pk__in=before_alerts).exists():
                 alert_seconds = time.perf_counter() - pushed
                 break
