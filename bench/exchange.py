@@ -69,6 +69,7 @@ def _post(url: str, body: dict | bytes, token: str = "", content_type: str = "ap
 
 def _clients() -> dict[str, tuple[str, str]]:
     """The benchmark's search and push clients (created once), with fresh secrets."""
+    from django.contrib.auth.hashers import make_password
     from django.db import transaction
 
     from dajiuzhu.accounts.departments import ensure_departments
@@ -93,6 +94,8 @@ def _clients() -> dict[str, tuple[str, str]]:
                     client_id=client_id, rate_limit=10_000_000)
             else:
                 secret = client_secret_rotate(actor=admin, client=client)
+            # A hasher the server process has whatever this one's settings are (the test suite adds a fast one).
+            Client.objects.filter(pk=client.pk).update(secret_hash=make_password(secret, hasher="pbkdf2_sha256"))
             out[client_id] = (client_id, secret)
     return out
 
@@ -223,7 +226,7 @@ def run(people: int, **context) -> dict:
         status, answer = _post(f"{base}/api/dci/registry/notify", body, push_token)
         acknowledged = time.perf_counter() - pushed
         alert_seconds = None
-        while time.perf_counter() - pushed < 120:
+        while time.perf_counter() - pushed < (20 if smoke else 120):
             if Alert.objects.filter(household=household).exclude(pk__in=before_alerts).exists():
                 alert_seconds = time.perf_counter() - pushed
                 break
