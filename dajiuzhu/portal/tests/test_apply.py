@@ -181,3 +181,14 @@ def test_a_document_request_reaches_the_family_and_is_answered(catalogue, client
     assert response.status_code == 302
     request.refresh_from_db()
     assert request.fulfilled_at is not None and request.documents.get().case == case
+
+
+def test_the_household_page_of_the_portal_is_scoped(catalogue, client, linyi_handler):
+    from dajiuzhu.core.testing import XINGLONG_TOWN, make_user
+
+    household = family()
+    services.document_add(actor=resident_of(household), household=household, data=png_bytes(), label="户口簿")
+    client.force_login(make_user("township_handler", XINGLONG_TOWN))
+    assert client.get(f"/m/staff/households/{household.pk}/").status_code == 404
+    client.force_login(linyi_handler)
+    assert "户口簿" in client.get(f"/m/staff/households/{household.pk}/").content.decode()
