@@ -120,10 +120,12 @@ class Finding:
 def plain_reasons(reasons, *, with_amount: bool) -> list[str]:
     """The condition sentences of an evaluation, without the benefit formula line (a resident reads the
     amount, not the arithmetic)."""
+    from .words import plain
+
     out = [str(r) for r in reasons]
     if with_amount and out:
         out = out[:-1]
-    return out
+    return [plain(r) for r in out]
 
 
 def estimate(*, facts: Mapping, region_code: str, on: dt.date | None = None, emergency: bool = False) -> list[Finding]:

@@ -30,4 +30,5 @@ urlpatterns = [
     path("township/<int:pk>/", views.township_detail, name="township_detail"),
     path("staff/documents/<int:pk>/", views.staff_document, name="staff_document"),
     path("staff/cases/<int:case_id>/", views.staff_case, name="staff_case"),
+    path("staff/households/<int:pk>/", views.staff_household, name="staff_household"),
 ]

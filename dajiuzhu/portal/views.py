@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from dajiuzhu.core import crypto
 from dajiuzhu.core.audit import audit_record
 from dajiuzhu.core.errors import DomainError
+from dajiuzhu.core.scoping import get_scoped
 
 from . import estimate as est
 from . import selectors, services, words
@@ -583,3 +584,19 @@ def staff_case(request, case_id: int):
         "requests": DocumentRequest.objects.filter(case=case), "form": form,
         "proxy": ProxyApplication.objects.filter(case=case).select_related("worker").first()})
 
+
+
+@login_required
+def staff_household(request, pk: int):
+    """What a family did through 掌上办 and its village service room (the registry's household page links here)."""
+    from dajiuzhu.registry.models import Household
+
+    from .models import ChangeReport
+
+    household = get_scoped(Household.objects.all(), request.user, perm="cases.view", pk=pk)
+    return render(request, "portal/staff_household.html", {
+        "household": household,
+        "documents": Document.objects.filter(household=household).order_by("-uploaded_at")[:50],
+        "changes": ChangeReport.objects.filter(household=household).select_related("person")[:50],
+        "proxies": ProxyApplication.objects.filter(household=household).select_related("worker", "case")[:50],
+    })

@@ -34,12 +34,26 @@ def month(value) -> str:
     return _("%(y)d-%(m)d") % {"y": value.year, "m": value.month}
 
 
+def plain(sentence: str) -> str:
+    """A reason sentence with the comparison and arithmetic signs of the rule language said in words
+    (“残疾成员数 > 0” → “残疾成员数 大于 0”) and its brackets dropped."""
+    words = ((" >= ", _("at least")), (" ≥ ", _("at least")), (" <= ", _("at most")), (" ≤ ", _("at most")),
+             (" > ", _("more than")), (" < ", _("less than")), (" == ", _("equal to")), (" = ", _("equal to")),
+             (" × ", _("times")), (" * ", _("times")))
+    text = str(sentence)
+    for sign, word in words:
+        text = text.replace(sign, f" {word} ")
+    for bracket in "()（）":
+        text = text.replace(bracket, "")
+    return " ".join(text.split())
+
+
 def item_reasons(case_item) -> list[str]:
-    """The evaluator's sentences without the arithmetic line of the benefit."""
+    """The evaluator's sentences, in words, without the arithmetic line of the benefit."""
     reasons = [str(r) for r in (case_item.reasons or [])]
     if case_item.amount is not None and reasons:
         reasons = reasons[:-1]
-    return reasons
+    return [plain(r) for r in reasons]
 
 
 def decision_sentence(case_item) -> str:

@@ -125,6 +125,7 @@ def snapshot_of(item: AssistanceItem) -> dict:
         "approval_level": item.approval_level,
         "acceptance": item.acceptance,
         "village_proxy": item.village_proxy,
+        "online_application": item.online_application,
         "documents": list(item.documents or []),
         "description": item.description,
         "eligibility": item.eligibility,

@@ -181,3 +181,29 @@ def test_a_document_request_reaches_the_family_and_is_answered(catalogue, client
     assert response.status_code == 302
     request.refresh_from_db()
     assert request.fulfilled_at is not None and request.documents.get().case == case
+
+
+def test_the_household_page_of_the_portal_is_scoped(catalogue, client, linyi_handler):
+    from dajiuzhu.core.testing import XINGLONG_TOWN, make_user
+
+    household = family()
+    services.document_add(actor=resident_of(household), household=household, data=png_bytes(), label="户口簿")
+    client.force_login(make_user("township_handler", XINGLONG_TOWN))
+    assert client.get(f"/m/staff/households/{household.pk}/").status_code == 404
+    client.force_login(linyi_handler)
+    assert "户口簿" in client.get(f"/m/staff/households/{household.pk}/").content.decode()
+
+
+def test_the_county_opens_an_item_to_online_application_and_the_change_is_audited(catalogue):
+    from dajiuzhu.core.testing import LINYI_COUNTY, make_user
+    from dajiuzhu.programs.models import AssistanceItem
+    from dajiuzhu.programs.services import item_update
+
+    item = AssistanceItem.objects.get(code="tekun")
+    assert not item.online_application
+    item_update(actor=make_user("county_admin", LINYI_COUNTY), item=item, data={"online_application": True},
+                note="特困可网上申请")
+    item.refresh_from_db()
+    assert item.online_application and item.current_version.snapshot["online_application"] is True
+    event = AuditEvent.objects.filter(action="programs.item.update").latest("id")
+    assert event.new["online_application"] is True
