@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 def bearer(user) -> dict:
     _token, key = ApiToken.issue(user=user, name="t")
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}", "HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 def check(actor, on):
