@@ -18,6 +18,7 @@ from dajiuzhu.core.errors import DomainError, ErrorCode, Forbidden, NotFound
 from dajiuzhu.core.ids import refuse_id_number_in_url
 from dajiuzhu.core.net import client_address
 from dajiuzhu.core.scoping import get_scoped
+from dajiuzhu.programs.models import AssistanceItem
 
 from . import selectors, services
 from .emergency import (
@@ -28,9 +29,10 @@ from .emergency import (
     urgent_grants_awaiting,
     urgent_paperwork_complete,
 )
-from .models import Appeal, Case, CaseItem, Channel, PublicNotice, UrgentGrant
+from .models import Appeal, Case, CaseItem, Channel, PublicNotice, UrgentGrant, WorklistEntry
 from .notices import objection_allowed
 from .window import NewHousehold, household_lookup, window_submit
+from .worklist import finding_text, worklist_allow, worklist_apply, worklist_end
 
 router = Router(tags=["cases"])
 
@@ -247,6 +249,12 @@ class CaseWorklistOut(Schema):
     person_id: int | None
     item_codes: list[str]
     detail: str
+    text: str = Field("", description="the finding in words: the items by name and the rule")
+    actions: list[str] = Field(default_factory=list, description="apply (missed), end and allow (overlap, duplicate)")
+
+    @staticmethod
+    def resolve_actions(obj) -> list[str]:
+        return ["apply", "allow"] if obj.kind == "missed" else ["end", "allow"]
 
 
 def _case(request, pk: int) -> Case:
@@ -421,7 +429,66 @@ def worklist(request, kind: str = "", limit: int = 200, offset: int = 0):
     if kind:
         qs = qs.filter(kind=kind)
     limit = max(1, min(limit, 1000))
-    return list(qs[offset:offset + limit])
+    entries = list(qs[offset:offset + limit])
+    codes = {c for e in entries for c in e.item_codes}
+    names = dict(AssistanceItem.objects.filter(code__in=codes).values_list("code", "name"))
+    for entry in entries:
+        entry.text = finding_text(entry, names)
+    return entries
+
+
+class WorklistAllowIn(Schema):
+    reason: str
+
+
+class WorklistEndIn(Schema):
+    case_item_id: int
+    reason: str
+
+
+class WorklistApplyIn(Schema):
+    item_code: str
+    promise_signed: bool
+    authorisation_signed: bool
+
+
+class WorklistAllowanceOut(Schema):
+    id: int
+    household_id: int
+    kind: str
+    items_key: str
+    reason: str
+    allowed_at: dt.datetime
+
+
+def _entry(request, entry_id: int) -> WorklistEntry:
+    return get_scoped(WorklistEntry.objects.all(), request.auth, perm="cases.view", pk=entry_id)
+
+
+@router.post("/worklist/{entry_id}/allow", response=WorklistAllowanceOut, operation_id="cases_worklist_allow")
+def worklist_allow_endpoint(request, entry_id: int, payload: WorklistAllowIn):
+    """Mark a finding allowed with a reason: kept, audited, not raised again until the household's facts change.
+    低保 and 特困 together cannot be allowed."""
+    entry = _entry(request, entry_id)
+    with source("api"):
+        return worklist_allow(actor=request.auth, entry=entry, reason=payload.reason)
+
+
+@router.post("/worklist/{entry_id}/end", response=CaseItemOut, operation_id="cases_worklist_end")
+def worklist_end_endpoint(request, entry_id: int, payload: WorklistEndIn):
+    """End the overlapping or duplicated item the finding names (from today)."""
+    entry = _entry(request, entry_id)
+    case_item = selectors.case_item_get(actor=request.auth, pk=payload.case_item_id, perm="cases.handle")
+    with source("api"):
+        return worklist_end(actor=request.auth, entry=entry, case_item=case_item, reason=payload.reason)
+
+
+@router.post("/worklist/{entry_id}/apply", response={201: CaseOut}, operation_id="cases_worklist_apply")
+def worklist_apply_endpoint(request, entry_id: int, payload: WorklistApplyIn):
+    """Open an application for a missed item (the family signs the promise and the authorisation)."""
+    entry = _entry(request, entry_id)
+    with source("api"):
+        return 201, worklist_apply(actor=request.auth, entry=entry, **payload.dict())
 
 
 # ---------------------------------------------------------------- emergencies and urgent sums (急难, 先行救助)

@@ -414,3 +414,25 @@ class UrgentGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.amount}"
+
+
+class WorklistAllowance(models.Model):
+    """A worklist finding the township found allowed, with the reason: kept, audited, and not raised again
+    until the household's facts change (a newer observation of its facts) — ``facts_stamp``."""
+
+    household = models.ForeignKey("registry.Household", on_delete=models.CASCADE, related_name="+")
+    region_code = models.CharField(max_length=12, db_index=True)
+    kind = models.CharField(max_length=16, choices=WorklistEntry.Kind.choices)
+    items_key = models.CharField(max_length=300)
+    facts_stamp = models.BigIntegerField(default=0)
+    reason = models.TextField(_("reason"))
+    allowed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    allowed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-allowed_at", "-id"]
+        verbose_name = _("allowed finding")
+        verbose_name_plural = _("allowed findings")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.household_id} {self.items_key}"

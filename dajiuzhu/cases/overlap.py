@@ -24,6 +24,7 @@ from dajiuzhu.core.audit import audit_record
 
 from .models import CaseItem, ItemStatus, WorklistEntry
 from .selectors import active_benefits
+from .worklist import allowed_keys, facts_stamp
 
 BATCH = 5000
 
@@ -165,6 +166,11 @@ def overlap_check_run(*, job, actor=None, region_prefix: str = "", on: dt.date |
     findings = find_problems(on=on, region_prefix=region_prefix)
     seconds = time.perf_counter() - started
     counts: dict[str, int] = defaultdict(int)  # keyed by the kind's value
+    # Findings marked allowed are not raised again until the household's facts change (``cases.worklist``).
+    allowed = allowed_keys()
+    if allowed:
+        findings = [f for f in findings if (f["household_id"], str(f["kind"]), ",".join(sorted(f["item_codes"])),
+                                            facts_stamp(f["household_id"])) not in allowed]
     with transaction.atomic():
         rows = []
         for f in findings:

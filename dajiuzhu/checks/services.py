@@ -74,10 +74,13 @@ def authorised_households(household_ids) -> set[int]:
 def declared_facts(household, case, on: dt.date) -> dict:
     """The declared facts the rules read: the household's, plus the applicant's (the head's without a case)."""
     try:
-        from dajiuzhu.programs.facts import facts_for
+        from dajiuzhu.programs.facts import DERIVED_FACTS, derived_facts, facts_for
     except ImportError:  # pragma: no cover
         return household_facts(household.pk, on=on)
-    return facts_for(household_id=household.pk, on=on, applicant=getattr(case, "applicant_id", None))
+    facts = facts_for(household_id=household.pk, on=on, applicant=getattr(case, "applicant_id", None))
+    # The report keeps every fact, the derived ones (supporters, the latest emergency) included, as the frame does.
+    facts.update(derived_facts(facts.context, DERIVED_FACTS - set(facts.keys())))
+    return dict(facts)
 
 
 # --- the report --------------------------------------------------------------------------------

@@ -214,8 +214,8 @@ def test_the_refused_path_reads_no_more_than_the_approved_one(catalogue, client,
         assert response.status_code == 201
         counts.append(len(ctx.captured_queries))
     # The refused 低保 sorts the household into the other tiers (more items evaluated, one more written),
-    # with no more reads.
-    assert counts[2] <= counts[1]
+    # with no more reads but one: explaining the 特困 refusal reads the applicant's legal supporters (issue 16).
+    assert counts[2] <= counts[1] + 1
 
 
 def test_the_day_of_the_standards_is_the_day_of_the_decision(catalogue, linyi_handler, county_admin):

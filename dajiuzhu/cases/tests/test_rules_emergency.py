@@ -36,7 +36,7 @@ TODAY = timezone.localdate()
 
 def bearer(user) -> dict:
     _token, key = ApiToken.issue(user=user, name="t")
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}", "HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 def well_off(region):

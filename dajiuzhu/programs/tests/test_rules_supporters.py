@@ -40,7 +40,7 @@ def catalogue():
 
 def bearer(user) -> dict:
     _token, key = ApiToken.issue(user=user, name="t")
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}", "HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 def alone(region, *, age, income="300"):

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from dajiuzhu.core.models import AuditEvent
 from dajiuzhu.core.testing import LINYI_COUNTY, LINYI_TOWN, make_user
@@ -100,10 +101,14 @@ def test_create_an_item_in_the_editor(client, admin):
 def test_standards_page_lists_and_sets(client, admin):
     response = client.get(reverse("programs:standard_list"))
     assert "std.dibao" in response.content.decode()
-    response = client.post(reverse("programs:standard_list"), {"year": 2026, "area": "urban", "name": "dibao",
+    year = timezone.localdate().year
+    response = client.post(reverse("programs:standard_list"), {"year": year, "area": "urban", "name": "dibao",
                                                                "amount": "950", "unit": "yuan_month", "label": ""})
-    assert response.status_code == 302
-    assert Standard.objects.get(year=2026, county_code="371424", area="urban", name="dibao").amount == 950
+    # A change of an existing standard is simulated first (政策模拟), then saved from the simulation's page.
+    assert response.status_code == 302 and "/programs/simulations/" in response["Location"]
+    assert Standard.objects.get(year=year, county_code="371424", area="urban", name="dibao").amount == 900
+    assert client.post(response["Location"]).status_code == 302
+    assert Standard.objects.get(year=year, county_code="371424", area="urban", name="dibao").amount == 950
 
 
 def test_standards_page_is_read_only_for_a_handler(client):

@@ -48,7 +48,7 @@ from dajiuzhu.indices.standards import standards_for
 RULES = {
     "asset_months": 24,
     "rigid_valid_months": 12,
-    "monitoring_factor": 1.5,
+    "monitoring_factor": 1,  # issue 16: the monitoring line itself is the threshold
     "sudden_income_fall": 0.5,
     "former_years": 5,
     "recent_leaver_months": 12,
