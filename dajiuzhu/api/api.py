@@ -20,6 +20,7 @@ from dajiuzhu.core.errors import DomainError
 from .auth import SessionAuth, TokenAuth
 from .docs import LocalSwagger, staff_docs
 
+
 class DajiuzhuAPI(NinjaAPI):
     def get_openapi_schema(self, *args, **kwargs):
         """The document with one key per status code: an operation's ``openapi_extra`` names its status as

@@ -4,7 +4,6 @@ Debian package); skipped where they are missing."""
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import pytest
