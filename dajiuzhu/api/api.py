@@ -40,8 +40,6 @@ PROBLEM_STATUSES = {
 }
 
 
-
-
 class DajiuzhuAPI(NinjaAPI):
     """The API whose document declares, for every operation, the problem answers every operation may give
     (400, 401, 403, 404, 409, 422 with ``application/problem+json``): one place, so a new endpoint is documented

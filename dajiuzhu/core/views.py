@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .audit import PROBLEMS
+from .audit_checkpoint import checkpoints_load
 from .errors import DomainError
 from .models import AuditEvent, Job
 from .scoping import scope
@@ -245,8 +246,6 @@ def latest_checkpoint(chain: dict | None) -> dict:
     """The newest signed checkpoint of the audit chain, for the supervisor's page: when (Asia/Shanghai), how
     many events, the head's hash, whether its signature holds, and whether the last verification matched
     the chain against it."""
-    from .audit_checkpoint import checkpoints_load
-
     loaded = checkpoints_load()
     latest = loaded.latest
     out: dict = {"checkpoint": latest, "problem": str(CHECKPOINT_PROBLEMS[loaded.problem]) if loaded.problem else "",

@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from django.conf import settings
 
 # Random-looking keys of the accepted strength (core/keys.py refuses short, example and low-variety keys).

@@ -66,6 +66,7 @@ def document():
     return json.loads(json.dumps(api.get_openapi_schema(), cls=NinjaJSONEncoder))
 
 
+@pytest.mark.django_db
 def test_openapi_document_is_served(client):
     from dajiuzhu.core.testing import LINYI_TOWN, make_user
 
@@ -138,6 +139,7 @@ def test_schema_names_are_unique_in_the_document():
     assert not clashes, f"schema names used by more than one class: {clashes}"
 
 
+@pytest.mark.django_db
 def test_the_served_document_has_each_status_code_once(client):
     """swagger-ui refuses a document with a key twice (ninja's 200 beside an openapi_extra "200")."""
     from dajiuzhu.core.testing import LINYI_TOWN, make_user

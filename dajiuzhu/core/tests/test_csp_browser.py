@@ -4,7 +4,6 @@ Debian package); skipped where they are missing."""
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import pytest
@@ -59,11 +58,11 @@ def test_charts_htmx_and_api_docs_run_under_the_policy(browser_session, monkeypa
             assert response.headers.get("content-security-policy"), path
             for selector in selectors:
                 try:
-                    page.wait_for_selector(selector, timeout=15000)
+                    page.wait_for_selector(selector, timeout=60000)  # a loaded machine is slow
                 except playwright.TimeoutError:
                     pytest.fail(f"{path}: {selector} never appeared; the browser said: {violations}")
             if path.startswith("/registry/") and page.query_selector("[data-chart='indices-household']"):
-                page.wait_for_selector("[data-chart='indices-household'] canvas", timeout=15000)
+                page.wait_for_selector("[data-chart='indices-household'] canvas", timeout=60000)
         # htmx: the language switch is plain JS (data-autosubmit) and htmx has loaded.
         page.goto(base + "/", wait_until="networkidle")
         assert page.evaluate("typeof window.htmx") == "object"
