@@ -93,7 +93,7 @@ def urgent_grant(*, actor, case: Case, amount) -> UrgentGrant:
     _reserve, remaining = reserve_remaining(township_code=township, year=today.year)
     if amount > remaining:
         raise DomainError(_("the township's reserve has %(left)s left") % {"left": remaining}, field="urgent_amount")
-    due = add_working_days(today, int(std["urgent_paperwork_days"]))
+    due = add_working_days(today, int(std["urgent_paperwork_days"]), region_code=township)
     grant = UrgentGrant.objects.create(case=case, township_code=township, region_code=case.region_code, amount=amount,
                                        granted_on=today, granted_by=actor, paperwork_due=due)
     audit_record(actor=actor, action="case.urgent_grant", obj=case,

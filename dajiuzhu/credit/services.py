@@ -159,7 +159,8 @@ def dishonesty_record_create(
             raise Conflict(_("a listing of this person for the same reference is already proposed"))
         record.status = RecordStatus.PROPOSED
         record.proposed_on = start
-        record.answer_due = add_working_days(start, conf.hearing_answer_days(on=start, region_code=region_code))
+        record.answer_due = add_working_days(start, conf.hearing_answer_days(on=start, region_code=region_code),
+                                             region_code=region_code)
     try:
         with transaction.atomic():
             record.save()

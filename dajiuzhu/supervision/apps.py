@@ -10,8 +10,12 @@ class SupervisionConfig(AppConfig):
 
     def ready(self) -> None:
         from dajiuzhu.cases import hooks
+        from dajiuzhu.core import workdays
 
-        from . import policies
+        from . import calendar, policies
+
+        # The county's holiday calendar serves every working-day period of the lower apps (hearings, urgent grants).
+        workdays.register_calendar(calendar.day_rule_for)
 
         if policies.decision_certificate_check not in hooks.DECISION_CHECKS:
             hooks.DECISION_CHECKS.append(policies.decision_certificate_check)

@@ -30,6 +30,13 @@ def calendar_for(county_code: str) -> Calendar:
     return _calendar(rows)
 
 
+def day_rule_for(region_code: str):
+    """For ``core.workdays``: the county's working-day rule, or ``None`` when the county keeps no calendar."""
+    if len(region_code) < 6 or not Holiday.objects.filter(county_code=region_code[:6]).exists():
+        return None
+    return calendar_for(region_code).is_working
+
+
 def _overlaps(rows: list[dict]) -> list[str]:
     """Messages naming each pair of ranges that overlap (rows are numbered from 1 as given)."""
     errors = []
