@@ -55,6 +55,7 @@ def seed(ctx: DemoContext) -> None:
                    "loss": Decimal("46000"), "house": "lost", "description": "夜间电线老化起火，三间正房烧毁"},
             promise_signed=True, authorisation_signed=True, urgent_amount=Decimal("2000"),
             note="火灾急难救助（演示）")
+        ctx.shared.setdefault("cases", []).append(case.pk)  # every demo case is listed there (cases.demo)
         ctx.log(f"cases: fire at household {burnt.number}: case {case.number}, urgent sum {grant.amount} paid, "
                 f"paperwork due {grant.paperwork_due}")
     # The widow whose son in another township can support her: 特困 is refused.
@@ -77,5 +78,6 @@ def seed(ctx: DemoContext) -> None:
                   id_number=son_household.head.id_number)
     case = window_submit(actor=handler, item_codes=["tekun"], facts={}, promise_signed=True, authorisation_signed=True,
                          household_id=widow_household.pk, note="特困申请（演示：有赡养能力的儿子）")
+    ctx.shared.setdefault("cases", []).append(case.pk)
     ctx.log(f"cases: 特困 application {case.number} of 刘王氏: "
             f"{', '.join(ci.status for ci in case.items.all())} (capable son in 兴隆镇)")
