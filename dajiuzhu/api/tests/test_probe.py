@@ -32,7 +32,15 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from dajiuzhu.accounts.roles import Role
 from dajiuzhu.api.api import api
-from dajiuzhu.core.testing import LINYI_TOWN, LINYI_VILLAGE, XINGLONG_TOWN, XINGLONG_VILLAGE, make_household, make_user, member_input
+from dajiuzhu.core.testing import (
+    LINYI_TOWN,
+    LINYI_VILLAGE,
+    XINGLONG_TOWN,
+    XINGLONG_VILLAGE,
+    make_household,
+    make_user,
+    member_input,
+)
 
 MISSING_ID = 2**31 - 1  # inside the API's range, never an id of the small world
 
