@@ -55,7 +55,7 @@ def seed(ctx: DemoContext) -> None:
                    "loss": Decimal("46000"), "house": "lost", "description": "夜间电线老化起火，三间正房烧毁"},
             promise_signed=True, authorisation_signed=True, urgent_amount=Decimal("2000"),
             note="火灾急难救助（演示）")
-        ctx.shared.setdefault("cases", []).append(case.pk)
+        ctx.shared.setdefault("cases", []).append(case.pk)  # every demo case is listed there (cases.demo)
         ctx.log(f"cases: fire at household {burnt.number}: case {case.number}, urgent sum {grant.amount} paid, "
                 f"paperwork due {grant.paperwork_due}")
     # The widow whose son in another township can support her: 特困 is refused.

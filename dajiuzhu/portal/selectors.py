@@ -76,6 +76,15 @@ def document_for_staff(*, actor, pk: int) -> Document:
     return get_scoped(Document.objects.all(), actor, perm="cases.view", pk=pk)
 
 
+def resident_request(*, actor, pk: int):
+    """One of the resident's own household's document requests (补充材料); any other is absent (404)."""
+    household = resident_household(actor=actor)
+    try:
+        return DocumentRequest.objects.select_related("case").get(pk=pk, household=household)
+    except (DocumentRequest.DoesNotExist, ValueError, TypeError):
+        raise Http404("No request matches the given query.") from None
+
+
 def document_for_resident(*, actor, pk: int) -> Document:
     household = resident_household(actor=actor)
     try:

@@ -366,6 +366,7 @@ def appeal(request, pk: int, item_pk: int):
 @resident_only
 @require_POST
 def request_upload(request, pk: int):
+    selectors.resident_request(actor=request.user, pk=pk)  # another household's request is a 404, before the form
     form = PhotoForm(request.POST, request.FILES)
     upload = request.FILES.get("photo")
     target = redirect("portal:home")

@@ -32,7 +32,15 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from dajiuzhu.accounts.roles import Role
 from dajiuzhu.api.api import api
-from dajiuzhu.core.testing import LINYI_TOWN, XINGLONG_TOWN, XINGLONG_VILLAGE, make_household, make_user, member_input
+from dajiuzhu.core.testing import (
+    LINYI_TOWN,
+    LINYI_VILLAGE,
+    XINGLONG_TOWN,
+    XINGLONG_VILLAGE,
+    make_household,
+    make_user,
+    member_input,
+)
 
 MISSING_ID = 2**31 - 1  # inside the API's range, never an id of the small world
 
@@ -264,9 +272,13 @@ def world(django_db_setup, django_db_blocker):
             assert "371424105".startswith(XINGLONG_TOWN[:9]) and not LINYI_TOWN.startswith("371424105")
             for builder in OBJECTS.values():
                 builder(w)
+            own = make_household(LINYI_VILLAGE, members=[member_input("探针甲户主", age=50)])  # the resident's own
             for role in Role:
                 user = make_user(role.value, LINYI_TOWN, username=f"probe-{role.value}",
                                  department="medical_insurance" if role == Role.DEPARTMENT else "")
+                if role == Role.RESIDENT:  # a real resident, signed in to their own 临邑镇 household
+                    user.region_id, user.person_id_hash = LINYI_VILLAGE, own.head.id_hash
+                    user.save(update_fields=["region", "person_id_hash"])
                 w.actors[role.value] = user
                 w.tokens[role.value] = ApiToken.issue(user=user, name="probe")[1]
             for role in COUNTY_WIDE:
@@ -335,7 +347,11 @@ def call(route: Route, url: str, role: str, world: World):
 
 
 def _login_redirect(response) -> bool:
-    return response.status_code == 302 and "login" in response.get("Location", "")
+    """A redirect to a sign-in page: the staff login, or the residents' portal sign-in (/m/sign-in/)."""
+    from django.urls import reverse
+
+    location = response.get("Location", "")
+    return response.status_code == 302 and ("login" in location or location.startswith(reverse("portal:sign_in")))
 
 
 @pytest.mark.django_db
