@@ -423,7 +423,12 @@ def test_openapi_document_lists_the_dci_endpoints(client):
 
 def test_roster_changes_and_dishonesty_records_become_notify_pushes(live_server, register, family, listener,
                                                                      county_admin):
-    from dajiuzhu.credit.services import dishonesty_record_create, dishonesty_record_lift
+    from dajiuzhu.credit.services import (
+        dishonesty_record_answer,
+        dishonesty_record_create,
+        dishonesty_record_decide,
+        dishonesty_record_lift,
+    )
     from dajiuzhu.exchange.receivers import roster_events_collect
     from dajiuzhu.indices.models import RosterEvent
 
@@ -441,6 +446,16 @@ def test_roster_changes_and_dishonesty_records_become_notify_pushes(live_server,
     head = Person.objects.get(name="王建国")
     record = dishonesty_record_create(actor=county_admin, person=head, reason="concealment", source="case",
                                       details="隐瞒经营收入")
+    # A case's record is only proposed (the family is heard first): nothing is pushed before the decision.
+    assert record.status == "proposed"
+    assert [n["message"]["notify_event"][0]["data"]["reg_event_type"] for n in listener.of("notify")] == [
+        "dibao_enter"]
+    dishonesty_record_answer(actor=county_admin, record=record, answer="收入是临时的，已经不做了")
+    record = dishonesty_record_decide(actor=county_admin, record=record, list_person=True,
+                                      consideration="经营收入有银行流水为证，申辩不成立")
+    assert record.status == "active"
+    assert [n["message"]["notify_event"][0]["data"]["reg_event_type"] for n in listener.of("notify")] == [
+        "dibao_enter", "dishonesty_effective"]
     dishonesty_record_lift(actor=county_admin, record=record, kind="repayment", reason="已退回多领的救助金")
     events = [n["message"]["notify_event"][0]["data"] for n in listener.of("notify")]
     assert [e["reg_event_type"] for e in events] == ["dibao_enter", "dishonesty_effective", "dishonesty_lifted"]
