@@ -1,8 +1,8 @@
 """The API's browsable documentation (swagger-ui), served from the platform itself and to staff only.
 
 django-ninja's default page loads swagger-ui from a public CDN (unpinned) when ``ninja`` is not an
-installed app, and puts its settings in an inline script block. ``LocalSwagger`` renders
-``api/docs.html`` instead: swagger-ui 5.36.0 vendored from the npm registry under
+installed app, and puts its settings in an inline script block. ``LocalSwagger`` (core.swagger) renders
+``core/swagger.html`` instead: swagger-ui 5.36.0 vendored from the npm registry under
 ``static/vendor/swagger-ui/`` (``static/vendor/README.md``) and started by ``static/js/api-docs.js``,
 with its settings in data attributes, so the page runs under the strict Content-Security-Policy.
 
@@ -19,21 +19,11 @@ import functools
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
-from django.shortcuts import render
-from ninja.openapi.docs import DocsBase
 
 from dajiuzhu.accounts.roles import Role
+from dajiuzhu.core.swagger import SWAGGER_VERSION, LocalSwagger  # noqa: F401 (api.py takes it from here)
 
 from .auth import TokenAuth
-
-SWAGGER_VERSION = "5.36.0"
-
-
-class LocalSwagger(DocsBase):
-    def render_page(self, request, api, **kwargs):
-        return render(request, "api/docs.html", {
-            "api": api, "openapi_url": self.get_openapi_url(api, kwargs), "swagger_version": SWAGGER_VERSION,
-        })
 
 
 def _problem(status: int, title: str, detail: str) -> JsonResponse:

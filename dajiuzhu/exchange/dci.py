@@ -19,6 +19,7 @@ from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI
 
 from dajiuzhu.core.jobs import job_enqueue
+from dajiuzhu.core.swagger import LocalSwagger
 
 from . import auth, errors, protocol
 from .callbacks import callback_create
@@ -52,6 +53,7 @@ dci_api = _DciApi(
                  "over the county registry. OAuth2 client credentials at /api/dci/oauth2/token; see docs/exchange.md."),
     urls_namespace="dci",
     docs_url="/docs",
+    docs=LocalSwagger(),  # vendored swagger-ui, no CDN, no inline script (strict CSP)
 )
 
 

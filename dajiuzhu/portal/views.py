@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from dajiuzhu.core import crypto
 from dajiuzhu.core.audit import audit_record
 from dajiuzhu.core.errors import DomainError
+from dajiuzhu.core.net import client_address
 from dajiuzhu.core.scoping import get_scoped
 
 from . import estimate as est
@@ -55,7 +56,7 @@ SESSION_DRAFT = "portal_draft"
 
 
 def _address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return client_address(request)
 
 
 def resident_only(view):

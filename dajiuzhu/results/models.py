@@ -18,6 +18,8 @@ record (nobody in the registry with that ID number, bad values): reported and ke
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -230,8 +232,12 @@ class PaymentLine(models.Model):
         verbose_name_plural = _("payment lines")
         constraints = [
             models.UniqueConstraint(fields=["batch", "line_no"], name="payment_line_number_unique"),
-            models.CheckConstraint(condition=models.Q(amount=models.F("gross_amount") - models.F("deduction")),
-                                   name="payment_line_net_is_gross_minus_deduction"),
+            # Within half a fen rather than "=": SQLite compares these NUMERIC columns as floating point
+            # (261.65 != 523.31 - 261.66 there); with 2-place amounts the two are the same rule.
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=models.F("gross_amount") - models.F("deduction") - Decimal("0.005"),
+                                   amount__lte=models.F("gross_amount") - models.F("deduction") + Decimal("0.005")),
+                name="payment_line_net_is_gross_minus_deduction"),
             models.CheckConstraint(condition=models.Q(amount__gte=0) & models.Q(deduction__gte=0),
                                    name="payment_line_amounts_not_negative"),
         ]

@@ -206,7 +206,11 @@ def settlement_xlsx(request, pk: int, month: str):
     project = selectors.project_get(actor=request.user, pk=pk)
     if policies.is_org_user(request.user):
         raise Http404
-    settlement = project.settlements.filter(month=services.month_start(month)).first()
+    try:
+        first_day = services.month_start(month)
+    except DomainError:
+        raise Http404 from None  # a month that is not YYYY-MM names no settlement
+    settlement = project.settlements.filter(month=first_day).first()
     if settlement is None:
         raise Http404
     kinds = dict(ServiceKind.choices)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from dajiuzhu.accounts.models import User
 from dajiuzhu.core import context
 from dajiuzhu.core.errors import DomainError
+from dajiuzhu.core.net import client_address
 from dajiuzhu.core.scoping import actor_prefix, scope
 from dajiuzhu.core.views import run_service
 
@@ -317,7 +318,7 @@ def public_complaint(request, village_code: str):
     if request.method == "POST":
         form = PublicComplaintForm(request.POST)
         form.fields["notice"].widget.choices = choices
-        if not complaints.public_allowed(request.META.get("REMOTE_ADDR", "")):
+        if not complaints.public_allowed(client_address(request)):
             messages.error(request, _("too many complaints from this address; try again later"))
         elif form.is_valid():
             d = form.cleaned_data

@@ -48,7 +48,19 @@ if os.environ.get("DAJIUZHU_FUZZ") == "1":
         ensure_demo_catalogue()
         make_household()
         _token, key = ApiToken.issue(user=make_user("county_admin", LINYI_COUNTY), name="fuzz")
-        return key
+        # The requests go through a bare WSGIHandler inside the test's transaction: like Django's test
+        # client, keep request_started/finished from closing the connection (in an atomic block it is
+        # "obsolete" and would be closed, so every later request failed with "the connection is closed").
+        from django.core.signals import request_finished, request_started
+        from django.db import close_old_connections
+
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            yield key
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
 
     @schema.parametrize()
     @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,

@@ -156,6 +156,10 @@ NOT_CRAWLED = {
     "indices:model_preview": "preview of a draft hardship model (the demo county has only the active one)",
     "registry:import_status": "progress page of a registry import (the demo county is loaded without one)",
     "registry:import_report": "error report download of a registry import (idem)",
+    "portal:manifest": "the web-app manifest (JSON, fetched by the browser, not a page)",
+    "portal:service_worker": "the service worker script (JavaScript, registered by static/portal/portal.js)",
+    "portal:offline": "the service worker's offline fallback (cached by sw.js, never linked)",
+    "portal:sign_in_code": "second step of the resident sign-in, reached only by POSTing the phone number",
 }
 
 _SAMPLE = {"int": "1", "str": "x", "slug": "x", "uuid": "00000000-0000-0000-0000-000000000000", "path": "x"}
