@@ -160,6 +160,23 @@ NOT_CRAWLED = {
     "portal:service_worker": "the service worker script (JavaScript, registered by static/portal/portal.js)",
     "portal:offline": "the service worker's offline fallback (cached by sw.js, never linked)",
     "portal:sign_in_code": "second step of the resident sign-in, reached only by POSTing the phone number",
+    # Reached only after a POST, or with data the small crawl demo does not make; their templates are scanned
+    # above, their access is probed (api/tests/test_probe.py) and the portal's run in the browser tests (e2e/),
+    # where Chromium enforces this policy.
+    "portal:apply": "the online application form, reached from the questionnaire's answer (a POST)",
+    "portal:apply_sign": "signing step of an online application, reached only by POSTing the form",
+    "portal:appeal": "an appeal of a decided item, linked from a resident's case once a decision is refused",
+    "portal:document": "a resident's uploaded photo (an image, not a page)",
+    "portal:request_upload": "upload form of a document request; the crawl demo's residents have none open",
+    "portal:staff_case": "staff form asking a family for a document, linked from a portal case's page",
+    "portal:staff_document": "a document photo shown to staff (an image, not a page)",
+    "portal:township_detail": "a proxied application waiting for the township (none in the crawl demo's township)",
+    "programs:simulation_detail": "a simulation's page, reached by POSTing a change of a standard",
+    "social:settlement_xlsx": "XLSX download of a month's settlement (not a page)",
+    "social:visit_new": "the phone page recording a visit, linked from an accepted order of a worker's own",
+    "social:visit_photo": "a visit's photo (an image, not a page)",
+    "supervision:attempt": "an exam attempt, reached only by POSTing its start",
+    "upload_job": "progress page of an uploaded file's job, reached only by POSTing an upload",
 }
 
 _SAMPLE = {"int": "1", "str": "x", "slug": "x", "uuid": "00000000-0000-0000-0000-000000000000", "path": "x"}
