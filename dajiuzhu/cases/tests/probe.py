@@ -25,6 +25,23 @@ def _urgent_grant(world) -> None:
     world.markers.append("PROBE-XL-URGENT")
 
 
-PROBE_OBJECTS = {"urgent_grant": _urgent_grant}
+def _worklist_entry(world) -> None:
+    """A missed-assistance finding of the county-wide check about the 兴隆镇 household."""
+    from dajiuzhu.cases.models import WorklistEntry
+    from dajiuzhu.core.models import Job
+    from dajiuzhu.registry.models import Household
 
-PROBE_PARAMS = {"grant_id": "urgent_grant"}
+    household = Household.objects.get(pk=world.ids["household"])
+    job = Job.objects.get(pk=world.ids["job"])
+    entry = WorklistEntry.objects.create(job=job, township_code="371424105000", region_code=household.region_code,
+                                         kind=WorklistEntry.Kind.MISSED, household=household,
+                                         person=household.head, item_codes=["dibao"],
+                                         detail="探针乙的遗漏救助发现")
+    world.ids["worklist_entry"] = entry.pk
+    world.objects.append(entry)
+    world.markers.append("探针乙的遗漏救助发现")
+
+
+PROBE_OBJECTS = {"urgent_grant": _urgent_grant, "worklist_entry": _worklist_entry}
+
+PROBE_PARAMS = {"grant_id": "urgent_grant", "entry_id": "worklist_entry"}

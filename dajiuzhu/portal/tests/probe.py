@@ -50,7 +50,7 @@ PROBE_PARAMS = {
     "portal:request_upload:pk": "portal_request", "portal:document:pk": "portal_document",
     "portal:township_detail:pk": "portal_proxy", "portal:staff_document:pk": "portal_document",
     "portal:staff_case:case_id": "portal_case", "portal:apply:code": "catalogue_item",
-    "portal:apply_sign:code": "catalogue_item",
+    "portal:apply_sign:code": "catalogue_item", "portal:staff_household:pk": "household",
 }
 
 PROBE_ALLOWED = {
