@@ -8,6 +8,7 @@ import csv
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -55,6 +56,13 @@ def _villages() -> list[str]:
 def _postgres_only(settings, tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (worker processes commit on their own connections)")
+    if threading.active_count() > 1:
+        # The importer forks only from a single-threaded process (a fork copies locks other threads hold). A
+        # session-scoped live server (pytest-django's live_server) started by an earlier test keeps its thread
+        # for the whole session: run this file in a pytest process of its own, as .ci/run does.
+        pytest.fail("other threads are running, so the import cannot fork its workers: "
+                    + ", ".join(t.name for t in threading.enumerate() if t is not threading.current_thread())
+                    + "; run this file in its own pytest process")
     settings.VAR_DIR = tmp_path / "var"
     with translation.override("en"):
         yield
@@ -213,8 +221,12 @@ def test_a_worker_that_dies_without_a_word_fails_the_import_with_what_to_do(tmp_
     path = _file(tmp_path, _villages())
     real_run = importing._BatchMerge.run
 
+    test_process = os.getpid()
+
     def dying(self):
         if any(household.key == "50" for household in self.batch):
+            if os.getpid() == test_process:  # never end the test runner itself (the import ran in one process)
+                raise AssertionError("the batch ran in the test process, not in a worker")
             os._exit(3)  # killed, say by the out-of-memory killer: no error reaches the parent
         return real_run(self)
 
